@@ -1,0 +1,1 @@
+"""casebot core: ingest, store, search, digest and statistics. Never imports `telegram`."""

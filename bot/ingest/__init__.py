@@ -1,0 +1,1 @@
+"""From a raw file to stored articles: read → normalise → split → segment → store."""

@@ -1,0 +1,58 @@
+"""Plain data passed between the ingest stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+
+class RejectedFile(Exception):
+    """A file that cannot be ingested; ``reason`` is shown to the user (Chinese)."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """A decoded file: its text with line structure kept, and what its metadata says."""
+
+    path: Path
+    text: str
+    format: str  # "txt", "md", "docx", "pdf", "html"
+    encoding: str | None = None  # for text files: the detected encoding
+    title: str | None = None  # from document metadata, if any
+    date: date | None = None  # from document metadata, if any
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    kind: str = "body"  # "body" or "subheading"
+
+
+@dataclass(frozen=True)
+class Caption:
+    text: str  # the photo description, e.g. "图为服务队党员为…代购蔬菜。"
+    credit: str | None = None  # the photographer(s), e.g. "赵婧"
+
+
+@dataclass
+class ArticleDraft:
+    """One article found on a page, normalised but not yet stored."""
+
+    title: str
+    paragraphs: list[Paragraph]
+    subtitle: str | None = None
+    authors: list[str] = field(default_factory=list)
+    column: str | None = None
+    captions: list[Caption] = field(default_factory=list)
+    original: str = ""  # the raw source lines this article came from, as written
+
+    @property
+    def body(self) -> str:
+        """The normalised body: paragraphs (subheadings included) joined by newlines."""
+        return "\n".join(p.text for p in self.paragraphs)

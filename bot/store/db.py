@@ -1,0 +1,249 @@
+"""Connection, migrations and the queries of the store.
+
+One aiosqlite connection per process, WAL, foreign keys on. Writes run in explicit
+`BEGIN IMMEDIATE` transactions so a file's articles land together or not at all.
+aiosqlite costs a thread hop per call, so batches use `executemany`/`execute_fetchall`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence, Sized
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+class StoreError(Exception):
+    """The database cannot be opened or used; the message is for the user (Chinese)."""
+
+
+def migrations() -> list[tuple[int, str]]:
+    """(version, sql) for every file in migrations/, in order."""
+    folder = resources.files("bot.store") / "migrations"
+    found = [(int(f.name.split("_", 1)[0]), f.read_text("utf-8")) for f in folder.iterdir()
+             if f.name.endswith(".sql")]
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article row ready to insert; ids are assigned inside the write transaction."""
+
+    seq: int
+    title: str
+    subtitle: str | None
+    authors: list[str]
+    column: str | None
+    date: str
+    date_origin: str
+    original_text: str
+    text: str
+    script: str
+    fingerprint: str
+    paragraphs: list[tuple[int, int, str]]  # (start, end, kind) offsets into text
+    captions: list[tuple[str, str | None]]
+    sketch: list[int]
+    index: tuple[str, str, str, str] | None  # FTS columns; None for a near-duplicate
+    duplicate_of: int | None = None
+    similarity: float | None = None
+
+
+class Store:
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"无法打开数据库 {path}：{exc}") from exc
+        store = cls(conn, path)
+        try:
+            await store._configure()
+            await store._migrate()
+        except sqlite3.DatabaseError as exc:
+            await conn.close()
+            raise StoreError(f"数据库 {path} 无法使用：{exc}") from exc
+        return store
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    async def _configure(self) -> None:
+        for pragma in (
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA busy_timeout = 10000",
+            "PRAGMA synchronous = NORMAL",
+        ):
+            await self.conn.execute(pragma)
+
+    async def _migrate(self) -> None:
+        (current,), = await self.conn.execute_fetchall("PRAGMA user_version")
+        for version, sql in migrations():
+            if version <= current:
+                continue
+            async with self.transaction():
+                # executescript would commit our transaction; run statements one by one.
+                for statement in _statements(sql):
+                    await self.conn.execute(statement)
+                await self.conn.execute(f"PRAGMA user_version = {version}")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        await self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            await self.conn.execute("ROLLBACK")
+            raise
+        await self.conn.execute("COMMIT")
+
+    # --- ingest ---------------------------------------------------------------------
+
+    async def known_fingerprints(self, fingerprints: Sequence[str]) -> set[str]:
+        rows = await self.conn.execute_fetchall(
+            f"SELECT fingerprint FROM articles WHERE fingerprint IN ({_marks(fingerprints)})",
+            fingerprints,
+        )
+        return {r[0] for r in rows}
+
+    async def sketch_matches(self, hashes: Sequence[int]) -> list[tuple[int, int]]:
+        """(hash, article_id) for stored originals sharing any of these sketch hashes."""
+        if not hashes:
+            return []
+        rows = await self.conn.execute_fetchall(
+            f"SELECT hash, article_id FROM article_sketch WHERE hash IN ({_marks(hashes)})",
+            hashes,
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    async def article_texts(self, ids: Iterable[int]) -> dict[int, str]:
+        ids = list(ids)
+        rows = await self.conn.execute_fetchall(
+            f"SELECT id, text FROM articles WHERE id IN ({_marks(ids)})", ids
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def add_file(self, file: dict[str, Any], articles: Sequence[StoredArticle]) -> int:
+        """Store one source file with its articles, in the caller's transaction."""
+        (file_id,), = await self.conn.execute_fetchall(
+            "INSERT INTO source_files (path, name, sha256, format, encoding, size, source,"
+            " ingested_at) VALUES (:path, :name, :sha256, :format, :encoding, :size, :source,"
+            " :ingested_at) RETURNING id",
+            file,
+        )
+        (last_id,), = await self.conn.execute_fetchall("SELECT coalesce(max(id), 0) FROM articles")
+        ids = range(last_id + 1, last_id + 1 + len(articles))
+        now = file["ingested_at"]
+        await self.conn.executemany(
+            "INSERT INTO articles (id, file_id, seq, title, subtitle, authors, column_name, date,"
+            " date_origin, original_text, text, script, fingerprint, duplicate_of, similarity,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (i, file_id, a.seq, a.title, a.subtitle, json.dumps(a.authors, ensure_ascii=False),
+                 a.column, a.date, a.date_origin, a.original_text, a.text, a.script,
+                 a.fingerprint, a.duplicate_of, a.similarity, now)
+                for i, a in zip(ids, articles, strict=True)
+            ],
+        )
+        await self.conn.executemany(
+            "INSERT INTO paragraphs (article_id, idx, start, end, kind) VALUES (?, ?, ?, ?, ?)",
+            [(i, n, s, e, k) for i, a in zip(ids, articles, strict=True)
+             for n, (s, e, k) in enumerate(a.paragraphs)],
+        )
+        await self.conn.executemany(
+            "INSERT INTO captions (article_id, text, credit) VALUES (?, ?, ?)",
+            [(i, t, c) for i, a in zip(ids, articles, strict=True) for t, c in a.captions],
+        )
+        originals = [(i, a) for i, a in zip(ids, articles, strict=True) if a.index is not None]
+        await self.conn.executemany(
+            "INSERT OR IGNORE INTO article_sketch (hash, article_id) VALUES (?, ?)",
+            [(h, i) for i, a in originals for h in a.sketch],
+        )
+        await self.conn.executemany(
+            "INSERT INTO article_fts (rowid, title_words, body_words, title_grams, body_grams)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(i, *a.index) for i, a in originals if a.index],
+        )
+        return file_id
+
+    # --- reading --------------------------------------------------------------------
+
+    async def list_articles(self) -> list[dict[str, Any]]:
+        """Every stored article in file order."""
+        return await self._article_rows("ORDER BY a.file_id, a.seq")
+
+    async def articles_by_id(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        rows = await self._article_rows(f"WHERE a.id IN ({_marks(ids)})", ids, with_text=True)
+        return {r["article_id"]: r for r in rows}
+
+    async def _article_rows(
+        self, tail: str, params: Sequence[Any] = (), *, with_text: bool = False
+    ) -> list[dict[str, Any]]:
+        text = ", a.text, a.script" if with_text else ""
+        rows = await self.conn.execute_fetchall(
+            "SELECT a.id, a.title, a.subtitle, a.authors, a.column_name, a.date, f.name,"
+            f" f.source, a.duplicate_of{text} FROM articles a"
+            f" JOIN source_files f ON f.id = a.file_id {tail}",
+            params,
+        )
+        keys = ["article_id", "title", "subtitle", "authors", "column", "date", "source_file",
+                "source", "duplicate_of"] + (["text", "script"] if with_text else [])
+        out = []
+        for row in rows:
+            item = dict(zip(keys, row, strict=True))
+            item["authors"] = json.loads(item["authors"])
+            out.append(item)
+        return out
+
+    async def count_articles(self) -> int:
+        (n,), = await self.conn.execute_fetchall("SELECT count(*) FROM articles")
+        return n
+
+    async def search_fts(self, match: str, limit: int, offset: int) -> tuple[int, list[tuple[int, float]]]:
+        """Total matches and one page of (article_id, score), best first."""
+        rows = await self.conn.execute_fetchall(
+            "SELECT rowid, -rank, count(*) OVER () FROM article_fts WHERE article_fts MATCH ?"
+            " ORDER BY rank LIMIT ? OFFSET ?",
+            (match, limit, offset),
+        )
+        if rows:
+            return rows[0][2], [(r[0], r[1]) for r in rows]
+        if offset:
+            (total,), = await self.conn.execute_fetchall(
+                "SELECT count(*) FROM article_fts WHERE article_fts MATCH ?", (match,)
+            )
+            return total, []
+        return 0, []
+
+    async def integrity_check(self) -> str:
+        (result,), = await self.conn.execute_fetchall("PRAGMA integrity_check")
+        return result
+
+
+def _marks(items: Sized) -> str:
+    return ", ".join("?" * len(items))
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration script into statements (sqlite3.complete_statement knows quoting)."""
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

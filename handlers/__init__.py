@@ -1,0 +1,1 @@
+"""Thin Telegram adapters: parse the update, call `bot`, render. Filled in by the bot issue."""
