@@ -15,6 +15,10 @@ class RejectedFile(Exception):
         self.path = str(path)
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[RejectedFile], tuple[str, str]]:
+        # Raised in worker processes: must survive pickling back to the parent.
+        return (RejectedFile, (self.path, self.reason))
+
 
 @dataclass(frozen=True)
 class RawDocument:

@@ -18,6 +18,7 @@ from typing import Any
 
 import aiosqlite
 
+
 class StoreError(Exception):
     """The database cannot be opened or used; the message is for the user (Chinese)."""
 
@@ -25,8 +26,11 @@ class StoreError(Exception):
 def migrations() -> list[tuple[int, str]]:
     """(version, sql) for every file in migrations/, in order."""
     folder = resources.files("bot.store") / "migrations"
-    found = [(int(f.name.split("_", 1)[0]), f.read_text("utf-8")) for f in folder.iterdir()
-             if f.name.endswith(".sql")]
+    found = [
+        (int(f.name.split("_", 1)[0]), f.read_text("utf-8"))
+        for f in folder.iterdir()
+        if f.name.endswith(".sql")
+    ]
     return sorted(found)
 
 
@@ -88,7 +92,7 @@ class Store:
             await self.conn.execute(pragma)
 
     async def _migrate(self) -> None:
-        (current,), = await self.conn.execute_fetchall("PRAGMA user_version")
+        ((current,),) = await self.conn.execute_fetchall("PRAGMA user_version")
         for version, sql in migrations():
             if version <= current:
                 continue
@@ -136,13 +140,15 @@ class Store:
 
     async def add_file(self, file: dict[str, Any], articles: Sequence[StoredArticle]) -> int:
         """Store one source file with its articles, in the caller's transaction."""
-        (file_id,), = await self.conn.execute_fetchall(
+        ((file_id,),) = await self.conn.execute_fetchall(
             "INSERT INTO source_files (path, name, sha256, format, encoding, size, source,"
             " ingested_at) VALUES (:path, :name, :sha256, :format, :encoding, :size, :source,"
             " :ingested_at) RETURNING id",
             file,
         )
-        (last_id,), = await self.conn.execute_fetchall("SELECT coalesce(max(id), 0) FROM articles")
+        ((last_id,),) = await self.conn.execute_fetchall(
+            "SELECT coalesce(max(id), 0) FROM articles"
+        )
         ids = range(last_id + 1, last_id + 1 + len(articles))
         now = file["ingested_at"]
         await self.conn.executemany(
@@ -150,16 +156,34 @@ class Store:
             " date_origin, original_text, text, script, fingerprint, duplicate_of, similarity,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (i, file_id, a.seq, a.title, a.subtitle, json.dumps(a.authors, ensure_ascii=False),
-                 a.column, a.date, a.date_origin, a.original_text, a.text, a.script,
-                 a.fingerprint, a.duplicate_of, a.similarity, now)
+                (
+                    i,
+                    file_id,
+                    a.seq,
+                    a.title,
+                    a.subtitle,
+                    json.dumps(a.authors, ensure_ascii=False),
+                    a.column,
+                    a.date,
+                    a.date_origin,
+                    a.original_text,
+                    a.text,
+                    a.script,
+                    a.fingerprint,
+                    a.duplicate_of,
+                    a.similarity,
+                    now,
+                )
                 for i, a in zip(ids, articles, strict=True)
             ],
         )
         await self.conn.executemany(
             "INSERT INTO paragraphs (article_id, idx, start, end, kind) VALUES (?, ?, ?, ?, ?)",
-            [(i, n, s, e, k) for i, a in zip(ids, articles, strict=True)
-             for n, (s, e, k) in enumerate(a.paragraphs)],
+            [
+                (i, n, s, e, k)
+                for i, a in zip(ids, articles, strict=True)
+                for n, (s, e, k) in enumerate(a.paragraphs)
+            ],
         )
         await self.conn.executemany(
             "INSERT INTO captions (article_id, text, credit) VALUES (?, ?, ?)",
@@ -197,8 +221,17 @@ class Store:
             f" JOIN source_files f ON f.id = a.file_id {tail}",
             params,
         )
-        keys = ["article_id", "title", "subtitle", "authors", "column", "date", "source_file",
-                "source", "duplicate_of"] + (["text", "script"] if with_text else [])
+        keys = [
+            "article_id",
+            "title",
+            "subtitle",
+            "authors",
+            "column",
+            "date",
+            "source_file",
+            "source",
+            "duplicate_of",
+        ] + (["text", "script"] if with_text else [])
         out = []
         for row in rows:
             item = dict(zip(keys, row, strict=True))
@@ -207,10 +240,12 @@ class Store:
         return out
 
     async def count_articles(self) -> int:
-        (n,), = await self.conn.execute_fetchall("SELECT count(*) FROM articles")
+        ((n,),) = await self.conn.execute_fetchall("SELECT count(*) FROM articles")
         return n
 
-    async def search_fts(self, match: str, limit: int, offset: int) -> tuple[int, list[tuple[int, float]]]:
+    async def search_fts(
+        self, match: str, limit: int, offset: int
+    ) -> tuple[int, list[tuple[int, float]]]:
         """Total matches and one page of (article_id, score), best first."""
         rows = await self.conn.execute_fetchall(
             "SELECT rowid, -rank, count(*) OVER () FROM article_fts WHERE article_fts MATCH ?"
@@ -220,14 +255,14 @@ class Store:
         if rows:
             return rows[0][2], [(r[0], r[1]) for r in rows]
         if offset:
-            (total,), = await self.conn.execute_fetchall(
+            ((total,),) = await self.conn.execute_fetchall(
                 "SELECT count(*) FROM article_fts WHERE article_fts MATCH ?", (match,)
             )
             return total, []
         return 0, []
 
     async def integrity_check(self) -> str:
-        (result,), = await self.conn.execute_fetchall("PRAGMA integrity_check")
+        ((result,),) = await self.conn.execute_fetchall("PRAGMA integrity_check")
         return result
 
 

@@ -1,0 +1,158 @@
+"""The `casebot` command line: one subcommand per job, `--json` on every read command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import re
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from bot import render
+from bot.config import Settings, load_settings
+from bot.ingest.pipeline import expand_paths, ingest_paths
+from bot.search import search
+from bot.store import Store, StoreError
+
+
+def _day(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{value}")
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"无效日期：{value}") from exc
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数：{value}")
+    return int(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", type=Path, help="数据库文件（默认取配置或环境变量 CASEBOT_DB）")
+    common.add_argument("--config", type=Path, help="TOML 配置文件")
+
+    parser = argparse.ArgumentParser(prog="casebot", description="党建典型案例库：导入、检索。")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", parents=[common], help="导入文件或文件夹（txt/md/docx/pdf/html）")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--date", type=_day, help="文章日期 YYYY-MM-DD（默认取文件名或元数据中的日期）")
+    p.add_argument("--source", help="来源名称，如报纸名")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+
+    p = sub.add_parser("articles", parents=[common], help="列出库中全部文章")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+
+    p = sub.add_parser("search", parents=[common], help="检索文章")
+    p.add_argument("query", nargs="+", metavar="QUERY")
+    p.add_argument("--limit", type=_positive, default=10, help="返回条数（默认 10）")
+    p.add_argument("--offset", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+
+    sub.add_parser("config", parents=[common], help="列出全部设置及说明")
+    return parser
+
+
+async def _with_store(settings: Settings, job: Callable[[Store], Awaitable[Any]]) -> Any:
+    store = await Store.open(settings.db_path)
+    try:
+        return await job(store)
+    finally:
+        await store.close()
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    total = sum(1 for _ in expand_paths(args.paths))
+    with tqdm(
+        total=total, unit="文件", disable=None if total > 1 else True, file=sys.stderr
+    ) as bar:
+        report = await _with_store(
+            settings,
+            lambda store: ingest_paths(
+                store,
+                args.paths,
+                max_bytes=int(settings.max_file_mb * 1024 * 1024),
+                near_ratio=settings.near_duplicate_ratio,
+                timezone=settings.timezone,
+                forced_date=args.date,
+                source=args.source,
+                workers=settings.ingest_workers,
+                progress=bar.update,
+            ),
+        )
+    result = report.as_json()
+    _print_json(result) if args.json else print(render.ingest_text(result))
+    return 0 if report.files > len(report.rejected) or not report.files else 1
+
+
+async def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
+    rows = await _with_store(settings, lambda store: store.list_articles())
+    if args.json:
+        _print_json(rows)
+    else:
+        print(render.articles_text(rows))
+    return 0
+
+
+async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    query = " ".join(args.query)
+    page = await _with_store(
+        settings, lambda store: search(store, query, limit=args.limit, offset=args.offset)
+    )
+    if args.json:
+        _print_json(render.search_json(page))
+    else:
+        print(render.search_text(page, color=sys.stdout.isatty(), offset=args.offset))
+    return 0
+
+
+async def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
+    for line in Settings.help_lines():
+        name = line.split(":", 1)[0]
+        print(f"{line}\n    = {getattr(settings, name)!r}")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
+    "ingest": cmd_ingest,
+    "articles": cmd_articles,
+    "search": cmd_search,
+    "config": cmd_config,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config, db_path=args.db)
+    except (ValueError, OSError) as exc:
+        print(f"配置错误：{exc}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(COMMANDS[args.command](args, settings))
+    except (StoreError, OSError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断。已导入的文件完整保存，重新运行即可继续。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

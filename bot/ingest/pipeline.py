@@ -1,0 +1,304 @@
+"""The ingest pipeline: files in, one transaction per file out.
+
+Parsing, splitting and segmentation are pure and CPU-bound, so they run in worker
+processes (`prepare_file`); the parent only decides duplicates and writes, in file order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from rapidfuzz import fuzz
+
+from bot.ingest.model import ArticleDraft, RejectedFile
+from bot.ingest.normalize import compact_text, fingerprint, is_traditional, to_simplified
+from bot.ingest.readers import SUPPORTED_SUFFIXES, date_from_filename, read_document
+from bot.ingest.split import split_page
+from bot.segment import get_segmenter, grams
+from bot.store import Store
+from bot.store.db import StoredArticle
+
+log = logging.getLogger(__name__)
+
+SKETCH_SIZE = 8  # bottom-k MinHash values kept per article
+SHINGLE = 6  # characters per shingle
+SKETCH_SHARED = 3  # sketch values two articles must share to be compared at all
+
+
+@dataclass
+class PreparedArticle:
+    draft: ArticleDraft
+    text: str
+    compact: str  # simplified, no spaces or punctuation: what duplicates are judged on
+    fingerprint: str
+    script: str
+    sketch: list[int]
+    index: tuple[str, str, str, str]
+
+
+@dataclass
+class PreparedFile:
+    path: Path
+    sha256: str
+    size: int
+    format: str
+    encoding: str | None
+    date: str
+    date_origin: str
+    articles: list[PreparedArticle]
+
+
+@dataclass
+class IngestReport:
+    files: int = 0
+    added: int = 0
+    duplicates: int = 0
+    near_duplicates: int = 0
+    rejected: list[dict[str, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "files": self.files,
+            "added": self.added,
+            "duplicates": self.duplicates,
+            "near_duplicates": self.near_duplicates,
+            "rejected": self.rejected,
+        }
+
+
+# --- worker side: pure --------------------------------------------------------------
+
+
+def prepare_file(path: Path, max_bytes: int, forced_date: str | None, today: str) -> PreparedFile:
+    """Read, split and segment one file. Raises RejectedFile."""
+    raw = read_document(path, max_bytes)
+    drafts = split_page(raw.text)
+    if not drafts:
+        raise RejectedFile(path, "未找到可识别的文章内容")
+    day, origin = _pick_date(path, raw.date, forced_date, today)
+    data = path.read_bytes()
+    return PreparedFile(
+        path=path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        format=raw.format,
+        encoding=raw.encoding,
+        date=day,
+        date_origin=origin,
+        articles=[prepare_article(d) for d in drafts],
+    )
+
+
+def prepare_article(draft: ArticleDraft) -> PreparedArticle:
+    text = draft.body
+    compact = compact_text(text or draft.title)
+    title_s, text_s = to_simplified(draft.title), to_simplified(text)
+    seg = get_segmenter()
+    return PreparedArticle(
+        draft=draft,
+        text=text,
+        compact=compact,
+        fingerprint=fingerprint(text or draft.title),
+        script="traditional" if is_traditional(draft.title + text) else "simplified",
+        sketch=sketch(compact),
+        index=(
+            " ".join(seg.words(title_s)),
+            " ".join(seg.words(text_s)),
+            " ".join(grams(title_s)),
+            " ".join(grams(text_s)),
+        ),
+    )
+
+
+def sketch(compact: str) -> list[int]:
+    """Bottom-k MinHash of the text's shingles: near-duplicates share most values."""
+    if len(compact) <= SHINGLE:
+        return [zlib.crc32(compact.encode())]
+    values = {
+        zlib.crc32(compact[i : i + SHINGLE].encode()) for i in range(len(compact) - SHINGLE + 1)
+    }
+    return sorted(values)[:SKETCH_SIZE]
+
+
+def _pick_date(path: Path, meta: date | None, forced: str | None, today: str) -> tuple[str, str]:
+    if forced:
+        return forced, "option"
+    if found := date_from_filename(path.name):
+        return found.isoformat(), "filename"
+    if meta:
+        return meta.isoformat(), "metadata"
+    return today, "ingest"
+
+
+def _init_worker() -> None:
+    get_segmenter()  # load the dictionary once per worker, before the first file
+
+
+# --- parent side --------------------------------------------------------------------
+
+
+def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files as given, and the supported files inside folders (sorted, hidden ones skipped)."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden and child.suffix.lower() in SUPPORTED_SUFFIXES:
+                    yield child
+        else:
+            yield path
+
+
+class Ingestor:
+    """Decides duplicates and writes prepared files, one transaction each."""
+
+    def __init__(self, store: Store, near_ratio: float, source: str | None) -> None:
+        self.store = store
+        self.near_ratio = near_ratio
+        self.source = source
+        self.report = IngestReport()
+
+    async def write(self, prepared: PreparedFile) -> None:
+        async with self.store.transaction():
+            known = await self.store.known_fingerprints([a.fingerprint for a in prepared.articles])
+            rows: list[StoredArticle] = []
+            for seq, article in enumerate(prepared.articles):
+                if article.fingerprint in known:
+                    self.report.duplicates += 1
+                    continue
+                known.add(article.fingerprint)
+                original, ratio = await self._near_duplicate(article)
+                rows.append(_stored(seq, prepared, article, original, ratio))
+                if original is not None:
+                    self.report.near_duplicates += 1
+            if rows:  # a file that only repeats stored articles leaves no trace
+                await self.store.add_file(self._file_row(prepared), rows)
+        self.report.added += len(rows)
+
+    async def _near_duplicate(self, article: PreparedArticle) -> tuple[int | None, float | None]:
+        """The stored original this article nearly repeats, if any (rapidfuzz ratio).
+
+        Only articles of earlier files are candidates: a page does not print one story twice.
+        """
+        shared: dict[int, int] = {}
+        for _, article_id in await self.store.sketch_matches(article.sketch):
+            shared[article_id] = shared.get(article_id, 0) + 1
+        need = min(SKETCH_SHARED, len(article.sketch))
+        candidates = sorted((n, i) for i, n in shared.items() if n >= need)[-5:]
+        texts = await self.store.article_texts(i for _, i in candidates) if candidates else {}
+        best: tuple[int | None, float | None] = (None, None)
+        for article_id, text in texts.items():
+            ratio = fuzz.ratio(article.compact, compact_text(text))
+            if ratio >= self.near_ratio and (best[1] is None or ratio > best[1]):
+                best = (article_id, round(ratio, 1))
+        return best
+
+    def _file_row(self, prepared: PreparedFile) -> dict[str, object]:
+        return {
+            "path": str(prepared.path),
+            "name": prepared.path.name,
+            "sha256": prepared.sha256,
+            "format": prepared.format,
+            "encoding": prepared.encoding,
+            "size": prepared.size,
+            "source": self.source,
+            "ingested_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        }
+
+
+def _stored(
+    seq: int, file: PreparedFile, a: PreparedArticle, original: int | None, ratio: float | None
+) -> StoredArticle:
+    offsets, pos = [], 0
+    for p in a.draft.paragraphs:
+        offsets.append((pos, pos + len(p.text), p.kind))
+        pos += len(p.text) + 1
+    return StoredArticle(
+        seq=seq,
+        title=a.draft.title,
+        subtitle=a.draft.subtitle,
+        authors=a.draft.authors,
+        column=a.draft.column,
+        date=file.date,
+        date_origin=file.date_origin,
+        original_text=a.draft.original,
+        text=a.text,
+        script=a.script,
+        fingerprint=a.fingerprint,
+        paragraphs=offsets,
+        captions=[(c.text, c.credit) for c in a.draft.captions],
+        sketch=a.sketch,
+        index=a.index if original is None else None,
+        duplicate_of=original,
+        similarity=ratio,
+    )
+
+
+async def ingest_paths(
+    store: Store,
+    paths: Iterable[Path],
+    *,
+    max_bytes: int,
+    near_ratio: float,
+    timezone: str,
+    forced_date: str | None = None,
+    source: str | None = None,
+    workers: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Ingest files and folders; bad files are reported and skipped, the rest go on."""
+    files = list(expand_paths(paths))
+    today = datetime.now(ZoneInfo(timezone)).date().isoformat()
+    ingestor = Ingestor(store, near_ratio, source)
+    ingestor.report.files = len(files)
+    workers = workers or os.cpu_count() or 1
+    executor: Executor | None = None
+    if len(files) >= 4 and workers > 1:
+        executor = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
+    loop = asyncio.get_running_loop()
+    # A bounded window of files in flight keeps memory flat on huge batches.
+    window = 2 * workers
+    pending: deque[tuple[Path, asyncio.Future[PreparedFile]]] = deque()
+    try:
+        for path in files:
+            job = (prepare_file, path, max_bytes, forced_date, today)
+            pending.append((path, loop.run_in_executor(executor, *job)))
+            if len(pending) >= window:
+                await _finish(ingestor, *pending.popleft(), progress)
+        while pending:
+            await _finish(ingestor, *pending.popleft(), progress)
+    finally:
+        if executor:
+            executor.shutdown(cancel_futures=True)
+    return ingestor.report
+
+
+async def _finish(
+    ingestor: Ingestor,
+    path: Path,
+    future: asyncio.Future[PreparedFile],
+    progress: Callable[[int], None] | None,
+) -> None:
+    try:
+        prepared = await future
+    except RejectedFile as exc:
+        ingestor.report.rejected.append({"file": str(path), "reason": exc.reason})
+    except Exception as exc:  # a bug or a dead worker must not stop the batch
+        log.exception("preparing %s failed", path)
+        reason = f"处理文件时出错（{type(exc).__name__}），其余文件继续导入"
+        ingestor.report.rejected.append({"file": str(path), "reason": reason})
+    else:
+        await ingestor.write(prepared)
+    if progress:
+        progress(1)

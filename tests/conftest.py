@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.ingest.pipeline import IngestReport, ingest_paths
+from bot.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "data" / "sample").glob("*.txt"))
+
+
+def seed_text(prefix: str) -> str:
+    """The seed page whose file name starts with `prefix` (e.g. "004")."""
+    (path,) = [p for p in SEEDS if p.name.startswith(prefix)]
+    return path.read_text(encoding="utf-8")
+
+
+async def ingest(store: Store, *paths: Path, **options: object) -> IngestReport:
+    defaults: dict[str, object] = {
+        "max_bytes": 20 * 1024 * 1024,
+        "near_ratio": 90.0,
+        "timezone": "Asia/Shanghai",
+    }
+    return await ingest_paths(store, list(paths), **(defaults | options))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    s = await Store.open(tmp_path / "casebot.db")
+    yield s
+    await s.close()
+
+
+@pytest.fixture
+def sample_dir(tmp_path: Path) -> Path:
+    """A private copy of the bundled corpus."""
+    target = tmp_path / "sample"
+    shutil.copytree(ROOT / "data" / "sample", target)
+    return target
+
+
+@pytest.fixture
+async def seeded(store: Store, sample_dir: Path) -> Store:
+    """A store holding the five seed pages."""
+    report = await ingest(store, sample_dir, forced_date="2024-07-01")
+    assert report.rejected == []
+    return store
