@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
-import textwrap
+import io
+import re
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
+import docx
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+# A CID font every PDF reader has built in: reportlab does not embed it, and pdfminer maps
+# its glyphs back to Unicode through the Adobe-GB1 CMaps it ships.
+PDF_FONT = "STSong-Light"
+PDF_FONT_SIZE = 10
+# 14 pt apart, lines of one paragraph fall into one pdfminer text box; a blank line
+# (28 pt) starts a new box, which pdfminer writes as a blank line.
+PDF_LEADING = 14
+PDF_MARGIN = 50
+
+pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+
+
+def paragraphs_of(text: str) -> list[str]:
+    """The text's paragraphs: runs of lines between blank (or whitespace-only) lines."""
+    return [block for block in re.split(r"\n\s*\n", text) if block.strip()]
+
 
 def make_docx(path: Path, text: str, title: str = "", created: datetime | None = None) -> None:
-    """A Word file with one paragraph per block of the text (blocks split on blank lines)."""
-    import docx
-
+    """A Word file with one paragraph per block of the text, its lines kept as line breaks."""
     document = docx.Document()
-    for block in text.split("\n\n"):
-        if block.strip():
-            document.add_paragraph(block.strip("\n"))
+    for block in paragraphs_of(text):
+        document.add_paragraph(block)
     document.core_properties.title = title
     if created:
         document.core_properties.created = created
@@ -22,26 +43,58 @@ def make_docx(path: Path, text: str, title: str = "", created: datetime | None =
 
 
 def make_pdf(path: Path, text: str, title: str = "", created: datetime | None = None) -> None:
-    """A PDF with a real text layer, using the CID font every PDF reader has (STSong-Light)."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    # A wide page keeps every seed line whole; lines 14 pt apart at 10 pt group into text
-    # boxes the way a newspaper column does.
-    pdf = canvas.Canvas(str(path), pagesize=(1000, 842), invariant=created is None)
+    """A PDF with a real text layer: the text's lines, wrapped to the page, over many pages."""
+    # invariant: the same text gives the same bytes, so file hashes are stable across runs
+    pdf = canvas.Canvas(str(path), pagesize=A4, invariant=True)
     pdf.setTitle(title)
     if created:
-        pdf.setCreator("casebot tests")
-        pdf._doc.info.creationDate = created.strftime("%Y%m%d%H%M%S")
-    y = 800
-    for line in text.splitlines():
-        for piece in textwrap.wrap(line, 90) or [""]:
-            if y < 50:
-                pdf.showPage()
-                y = 800
-            pdf.setFont("STSong-Light", 10)
-            pdf.drawString(40, y, piece)
-            y -= 14
+        pdf.setDateFormatter(lambda *_: created.strftime("D:%Y%m%d%H%M%S+08'00'"))
+    width, height = A4
+    y = height - PDF_MARGIN
+    for line in _wrapped_lines(text, width - 2 * PDF_MARGIN):
+        if y < PDF_MARGIN:
+            pdf.showPage()
+            y = height - PDF_MARGIN
+        pdf.setFont(PDF_FONT, PDF_FONT_SIZE)
+        pdf.drawString(PDF_MARGIN, y, line)
+        y -= PDF_LEADING
     pdf.save()
+
+
+def make_blank_pdf(path: Path) -> None:
+    """A page with a drawing and no text, like a scan without OCR."""
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.rect(50, 50, 200, 200, fill=1)
+    pdf.save()
+
+
+def make_zip_bomb(path: Path, unpacked_mb: int) -> None:
+    """A .docx-looking zip whose one member unpacks to `unpacked_mb` MB of zeros."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("word/document.xml", "w", force_zip64=True) as member:
+            chunk = bytes(1024 * 1024)
+            for _ in range(unpacked_mb):
+                member.write(chunk)
+    path.write_bytes(buffer.getvalue())
+
+
+def _wrapped_lines(text: str, width: float) -> list[str]:
+    lines: list[str] = []
+    for line in text.splitlines():
+        lines.extend(_wrap(line, width))
+    return lines
+
+
+def _wrap(line: str, width: float) -> list[str]:
+    """Cut one line into pieces no wider than `width` (Chinese wraps between any two chars)."""
+    pieces, current, used = [], "", 0.0
+    for char in line:
+        advance = pdfmetrics.stringWidth(char, PDF_FONT, PDF_FONT_SIZE)
+        if current and used + advance > width:
+            pieces.append(current)
+            current, used = "", 0.0
+        current += char
+        used += advance
+    return [*pieces, current]
