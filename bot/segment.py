@@ -22,8 +22,8 @@ from pathlib import Path
 import rjieba
 
 from bot.config import default_data_dir
+from bot.ingest.normalize import HAN
 
-HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN = re.compile(rf"([{HAN}]+)|([^\W_{HAN}]+)")
 _TOKEN = re.compile(r"[^\W_]")
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,6 +19,17 @@ def seed_text(prefix: str) -> str:
     """The seed page whose file name starts with `prefix` (e.g. "004")."""
     (path,) = [p for p in SEEDS if p.name.startswith(prefix)]
     return path.read_text(encoding="utf-8")
+
+
+def casebot(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    """Run the `casebot` command line in a real process against the database file `db`."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
 
 
 async def ingest(store: Store, *paths: Path, **options: object) -> IngestReport:

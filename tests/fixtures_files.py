@@ -22,6 +22,9 @@ PDF_FONT_SIZE = 10
 # (28 pt) starts a new box, which pdfminer writes as a blank line.
 PDF_LEADING = 14
 PDF_MARGIN = 50
+# Wider than A4 so that printed, hard-wrapped lines (seeds 001 and 004) stay whole: the
+# splitter reads line structure, and re-wrapping would change it. Longer lines still wrap.
+PDF_PAGE = (1000, A4[1])
 
 pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
 
@@ -45,11 +48,11 @@ def make_docx(path: Path, text: str, title: str = "", created: datetime | None =
 def make_pdf(path: Path, text: str, title: str = "", created: datetime | None = None) -> None:
     """A PDF with a real text layer: the text's lines, wrapped to the page, over many pages."""
     # invariant: the same text gives the same bytes, so file hashes are stable across runs
-    pdf = canvas.Canvas(str(path), pagesize=A4, invariant=True)
+    pdf = canvas.Canvas(str(path), pagesize=PDF_PAGE, invariant=True)
     pdf.setTitle(title)
     if created:
         pdf.setDateFormatter(lambda *_: created.strftime("D:%Y%m%d%H%M%S+08'00'"))
-    width, height = A4
+    width, height = PDF_PAGE
     y = height - PDF_MARGIN
     for line in _wrapped_lines(text, width - 2 * PDF_MARGIN):
         if y < PDF_MARGIN:
@@ -66,6 +69,35 @@ def make_blank_pdf(path: Path) -> None:
     pdf = canvas.Canvas(str(path), pagesize=A4)
     pdf.rect(50, 50, 200, 200, fill=1)
     pdf.save()
+
+
+def make_unmapped_pdf(path: Path) -> None:
+    """A text layer whose font has no Unicode map: glyph ids only, as some typesetters write."""
+    content = b"BT /F1 24 Tf 72 720 Td <0001000200030004000500060007> Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]"
+        b" /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /Typeset /Encoding /Identity-H"
+        b" /DescendantFonts [6 0 R] >>",
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Typeset"
+        b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    path.write_bytes(bytes(out))
 
 
 def make_zip_bomb(path: Path, unpacked_mb: int) -> None:

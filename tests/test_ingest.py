@@ -16,7 +16,7 @@ import pytest
 
 from bot.ingest.normalize import compact_text
 from bot.store import Store
-from tests.conftest import ROOT, SEEDS, ingest, seed_text
+from tests.conftest import ROOT, SEEDS, casebot, ingest, seed_text
 
 
 async def test_seeds_ingest_into_articles_in_file_order(seeded: Store) -> None:
@@ -170,16 +170,6 @@ async def test_date_comes_from_option_then_file_name_then_ingest_day(
     assert {o for (o,) in origins} == {"filename", "ingest"}
 
 
-def _run_cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args, "--db", str(db)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
-
-
 def test_a_killed_ingest_leaves_a_consistent_db_and_a_rerun_completes(tmp_path: Path) -> None:
     """kill -9 in the middle of a batch: no half-stored file, and re-running finishes it."""
     corpus = tmp_path / "corpus"
@@ -211,7 +201,7 @@ def test_a_killed_ingest_leaves_a_consistent_db_and_a_rerun_completes(tmp_path: 
     ).fetchone()[0]
     assert orphans == 0
     con.close()
-    done = _run_cli("ingest", str(corpus), "--json", db=db)
+    done = casebot("ingest", str(corpus), "--json", db=db)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["rejected"] == []

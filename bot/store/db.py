@@ -121,18 +121,22 @@ class Store:
         )
         return {r[0] for r in rows}
 
-    async def sketch_matches(self, hashes: Sequence[int]) -> list[tuple[int, int]]:
-        """(hash, article_id) for stored originals sharing any of these sketch hashes."""
-        if not hashes:
-            return []
+    async def sketch_matches(self, keys: Sequence[int]) -> dict[int, list[int]]:
+        """For each sketch band key, the stored originals that share it."""
+        if not keys:
+            return {}
         rows = await self.conn.execute_fetchall(
-            f"SELECT hash, article_id FROM article_sketch WHERE hash IN ({_marks(hashes)})",
-            hashes,
+            f"SELECT hash, article_id FROM article_sketch WHERE hash IN ({_marks(keys)})", keys
         )
-        return [(r[0], r[1]) for r in rows]
+        found: dict[int, list[int]] = {}
+        for key, article_id in rows:
+            found.setdefault(key, []).append(article_id)
+        return found
 
     async def article_texts(self, ids: Iterable[int]) -> dict[int, str]:
         ids = list(ids)
+        if not ids:
+            return {}
         rows = await self.conn.execute_fetchall(
             f"SELECT id, text FROM articles WHERE id IN ({_marks(ids)})", ids
         )

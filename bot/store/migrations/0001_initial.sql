@@ -53,7 +53,7 @@ CREATE TABLE captions (
 );
 CREATE INDEX captions_article ON captions(article_id);
 
--- Bottom-k MinHash sketch of each article's text: candidates for near-duplicate checks.
+-- LSH band keys of each article's MinHash sketch: candidates for near-duplicate checks.
 CREATE TABLE article_sketch (
     hash       INTEGER NOT NULL,
     article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
