@@ -1,0 +1,186 @@
+"""Ingest throughput on a synthetic corpus, next to raw jieba/rjieba segmentation.
+
+Generates N synthetic articles (cached in the output folder, keyed by N), ingests them
+into a fresh SQLite database there and prints the end-to-end throughput, the raw
+single-process segmentation throughput of python jieba and of rjieba (what casebot uses)
+on a sample of the same text, the database size and the peak memory. 1 MB = 2^20 bytes.
+
+    python bench/ingest_bench.py [--articles N] [--workers W] [--keep DIR]
+"""
+
+# ruff: noqa: E402  (the repository root goes on sys.path before `bot` is imported)
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import resource
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
+
+import jieba
+from synth import generate
+from tqdm import tqdm
+
+from bot.config import Settings
+from bot.ingest.pipeline import IngestReport, ingest_paths
+from bot.segment import domain_words, get_segmenter
+from bot.store import Store
+
+OUT = BENCH / "out"
+MB = 1024 * 1024
+SEGMENT_SAMPLE_BYTES = 20 * MB
+TARGET_MB_S = 1.0
+
+
+@dataclass(frozen=True)
+class IngestRun:
+    report: IngestReport
+    seconds: float
+    text_bytes: int
+    articles: int
+    db: Path
+
+
+def corpus(out: Path, n_articles: int) -> list[Path]:
+    """The synthetic pages for N articles, generated on first use."""
+    folder = out / f"corpus_{n_articles}"
+    complete = folder / ".complete"
+    if not complete.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        print(f"generating {n_articles} articles in {folder} …", file=sys.stderr)
+        generate(folder, n_articles)
+        complete.touch()
+    return sorted(folder.glob("*.md"))
+
+
+def db_path(out: Path, n_articles: int) -> Path:
+    return out / f"ingest_{n_articles}.db"
+
+
+def remove_db(db: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+
+async def ingest(db: Path, paths: list[Path], workers: int) -> tuple[IngestReport, float]:
+    """Ingest into a fresh database; seconds from opening the store to closing it."""
+    remove_db(db)
+    settings = Settings()
+    with tqdm(total=len(paths), unit="file", mininterval=10, file=sys.stderr) as bar:
+        start = time.perf_counter()
+        store = await Store.open(db)
+        try:
+            report = await ingest_paths(
+                store,
+                paths,
+                max_bytes=int(settings.max_file_mb * MB),
+                near_ratio=settings.near_duplicate_ratio,
+                timezone=settings.timezone,
+                workers=workers,
+                progress=bar.update,
+            )
+        finally:
+            await store.close()
+        seconds = time.perf_counter() - start
+    return report, seconds
+
+
+def build(out: Path, n_articles: int, workers: int = 0) -> IngestRun:
+    """Generate (or reuse) the corpus and ingest it into a fresh database in `out`."""
+    paths = corpus(out, n_articles)
+    db = db_path(out, n_articles)
+    report, seconds = asyncio.run(ingest(db, paths, workers))
+    text_bytes = sum(p.stat().st_size for p in paths)
+    return IngestRun(report, seconds, text_bytes, n_articles, db)
+
+
+def sample_texts(paths: list[Path], limit: int) -> list[str]:
+    """Whole pages from the start of the corpus, up to about `limit` bytes."""
+    texts, size = [], 0
+    for path in paths:
+        if size >= limit:
+            break
+        texts.append(path.read_text(encoding="utf-8"))
+        size += path.stat().st_size
+    return texts
+
+
+def throughput(cut: Callable[[str], object], texts: list[str]) -> float:
+    """MB/s of `cut` over the texts, one page at a time, in this process."""
+    size = sum(len(t.encode()) for t in texts)
+    start = time.perf_counter()
+    for text in texts:
+        cut(text)
+    return size / MB / (time.perf_counter() - start)
+
+
+def python_jieba() -> Callable[[str], object]:
+    """jieba.cut with the same domain dictionary as casebot's segmenter."""
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    for word in domain_words(Settings().data_dir):
+        jieba.add_word(word)
+    return lambda text: list(jieba.cut(text))
+
+
+def peak_rss_mb() -> tuple[float, float]:
+    """Peak resident memory of this process and of the largest finished child (workers)."""
+    parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return parent, child
+
+
+def print_ingest(run: IngestRun, workers: int) -> float:
+    """Print the ingest figures; the end-to-end MB/s."""
+    report = run.report
+    mb = run.text_bytes / MB
+    rate = mb / run.seconds
+    print(f"corpus: {run.articles} articles in {report.files} files, {mb:.1f} MB of text")
+    print(
+        f"ingest: added {report.added}, duplicates {report.duplicates}, "
+        f"near-duplicates {report.near_duplicates}, rejected {len(report.rejected)}"
+    )
+    print(
+        f"ingest: {run.seconds:.1f} s, {rate:.2f} MB/s, {run.articles / run.seconds:.0f} "
+        f"articles/s end to end (workers={workers or 'one per core'})"
+    )
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=0, help="0 = one per CPU core")
+    parser.add_argument(
+        "--keep", type=Path, default=OUT, metavar="DIR",
+        help="keep the corpus and the database in DIR (default: bench/out/)",
+    )  # fmt: skip
+    args = parser.parse_args()
+
+    run = build(args.keep, args.articles, args.workers)
+    parent_rss, worker_rss = peak_rss_mb()  # before jieba is loaded here
+    rate = print_ingest(run, args.workers)
+
+    texts = sample_texts(corpus(args.keep, args.articles), SEGMENT_SAMPLE_BYTES)
+    sample_mb = sum(len(t.encode()) for t in texts) / MB
+    jieba_rate = throughput(python_jieba(), texts)
+    rjieba_rate = throughput(get_segmenter().words, texts)
+    print(f"segmentation alone, single process, on the first {sample_mb:.1f} MB:")
+    print(f"  python jieba.cut:                   {jieba_rate:.2f} MB/s")
+    print(f"  rjieba (get_segmenter().words):     {rjieba_rate:.2f} MB/s")
+    print(f"db size: {run.db.stat().st_size / MB:.1f} MB ({run.db})")
+    print(f"peak RSS: parent {parent_rss:.0f} MB, largest worker {worker_rss:.0f} MB")
+    verdict = "PASS" if rate >= TARGET_MB_S else "FAIL"
+    print(f"target: ingest >= {TARGET_MB_S} MB/s: {verdict}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+"""Search latency of the full path next to the raw FTS5 query, and the substring-recall check.
+
+For every query (after one warm-up round), R timed runs of:
+
+* full: `await search(store, q, limit=10)`: parse, FTS5, rank, rows and snippets via aiosqlite;
+* raw: the same MATCH string run directly with the stdlib `sqlite3` (page of 10 and count);
+* jieba: a plain-jieba baseline: the query's jieba tokens ANDed over the word columns only.
+
+Then, untimed, the number of articles whose text contains every query term as a plain
+substring (an `instr` scan over `articles`) next to the number of hits search reports.
+Uses the database built by ingest_bench.py, building it if it is missing.
+
+    python bench/search_bench.py [--db PATH] [--articles N] [--runs R]
+"""
+
+# ruff: noqa: E402  (the repository root goes on sys.path before `bot` is imported)
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
+
+from ingest_bench import OUT, build, db_path
+
+from bot.search import WORDS, match_expression, parse_query, search
+from bot.segment import get_segmenter
+from bot.store import Store
+
+# What a propaganda staffer types: topics, places, slogans, names; one or two characters,
+# several words, a quoted phrase, and a few rare or absent terms.
+QUERIES = (
+    "党建引领",
+    "集体经济",
+    "赤峰",
+    "嘎查 集体经济",
+    "葡萄",
+    "知",
+    "党",
+    "村",
+    "鄂尔多斯 非公党建",
+    "第一书记",
+    "三会一课",
+    '"路线决定方向"',
+    "为老餐厅",
+    "党群服务站",
+    "基层治理",
+    "乡村振兴 产业",
+    "光伏",
+    "养老服务",
+    "杭锦旗",
+    "查干沐沦苏木",
+    "巴林右旗 查干沐沦苏木",
+    "一肩挑",
+    "党建联合体",
+    "锡盟",
+    "兴安盟",
+    "包头",
+    "呼和浩特 社区",
+    "阿拉善 高新区",
+    "牧民 增收",
+    "红色物业",
+    "网格化管理",
+    "组织振兴",
+    "人才 返乡",
+    "党员 志愿服务",
+    "合作社 分红",
+    "民族团结",
+    "清廉",
+    "四风",
+    "全面从严治党",
+    "高质量发展",
+    "习近平新时代中国特色社会主义思想",
+    "支部 标准化",
+    "数字乡村",
+    "十四五",
+    "乌云毕力格",
+    "2024",
+    "碳中和",
+    "冰雪旅游",
+)
+LIMIT = 10
+TARGET_RATIO = 1.5
+# The page of ranked rowids and the total in one statement, as the store asks for them:
+# cheaper than a separate count(*), so the full/raw ratio is not flattered.
+RAW_QUERY = (
+    "SELECT rowid, rank, count(*) OVER () FROM article_fts WHERE article_fts MATCH ?"
+    f" ORDER BY rank LIMIT {LIMIT}"
+)
+
+
+@dataclass
+class QueryResult:
+    query: str
+    hits: int = 0  # total our search reports
+    jieba_hits: int = 0  # total of the plain-jieba baseline
+    substring: int = 0  # articles holding every term as a plain substring
+    ms: dict[str, list[float]] = field(default_factory=lambda: {"full": [], "raw": [], "jieba": []})
+
+
+def jieba_expression(query: str) -> str | None:
+    """The baseline MATCH string: every jieba token of the query, in the word columns."""
+    tokens = get_segmenter().cut(query)
+    if not tokens:
+        return None
+    quoted = " AND ".join('"' + t.replace('"', '""') + '"' for t in tokens)
+    return f"{WORDS} : ({quoted})"
+
+
+def run_fts(conn: sqlite3.Connection, expression: str | None) -> int:
+    """One page of ranked rowids and the total number of matches."""
+    if expression is None:
+        return 0
+    rows = conn.execute(RAW_QUERY, (expression,)).fetchall()
+    return rows[0][2] if rows else 0
+
+
+def substring_count(conn: sqlite3.Connection, query: str) -> int:
+    """Indexed articles (near-duplicates are not) whose title or text holds every term."""
+    terms = [t.text for t in parse_query(query)]
+    if not terms:
+        return 0
+    holds = " AND ".join(["(instr(lower(title), ?) > 0 OR instr(lower(text), ?) > 0)"] * len(terms))
+    sql = f"SELECT count(*) FROM articles WHERE duplicate_of IS NULL AND {holds}"
+    (count,) = conn.execute(sql, [t for t in terms for _ in range(2)]).fetchone()
+    return count
+
+
+async def measure(store: Store, conn: sqlite3.Connection, query: str, runs: int) -> QueryResult:
+    result = QueryResult(query)
+    raw = match_expression(parse_query(query))
+    baseline = jieba_expression(query)
+    for _ in range(runs):
+        start = time.perf_counter()
+        page = await search(store, query, limit=LIMIT)
+        result.ms["full"].append(_ms_since(start))
+        start = time.perf_counter()
+        run_fts(conn, raw)
+        result.ms["raw"].append(_ms_since(start))
+        start = time.perf_counter()
+        result.jieba_hits = run_fts(conn, baseline)
+        result.ms["jieba"].append(_ms_since(start))
+    result.hits = page.total
+    return result
+
+
+def _ms_since(start: float) -> float:
+    return (time.perf_counter() - start) * 1000
+
+
+async def bench(db: Path, runs: int) -> list[QueryResult]:
+    store = await Store.open(db)
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        for query in QUERIES:  # warm-up: dictionaries, gazetteer, page caches
+            await measure(store, conn, query, 1)
+        results = [await measure(store, conn, query, runs) for query in QUERIES]
+        for result in results:
+            result.substring = substring_count(conn, result.query)
+    finally:
+        conn.close()
+        await store.close()
+    return results
+
+
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return cuts[49], cuts[94], cuts[98]
+
+
+def print_queries(results: list[QueryResult]) -> None:
+    """One line per query; the query goes last, as Han characters are double width."""
+    header = ("hits", "substr", "jieba", "full p50 ms", "raw p50 ms", "query")
+    print("{:>7} {:>7} {:>7}  {:>11}  {:>10}  {}".format(*header))
+    for r in results:
+        mark = "" if r.hits == r.substring else ("  MISSED" if r.hits < r.substring else "  more")
+        full, raw = statistics.median(r.ms["full"]), statistics.median(r.ms["raw"])
+        print(
+            f"{r.hits:>7} {r.substring:>7} {r.jieba_hits:>7}  {full:>11.2f}  {raw:>10.2f}  "
+            f"{r.query}{mark}"
+        )
+    print("(MISSED: fewer hits than articles holding every term; more: place-name equivalents)")
+
+
+def print_summary(results: list[QueryResult], runs: int) -> float:
+    """Print latency percentiles and recall agreement; the full/raw ratio at p99."""
+    print(f"latency over {len(results)} queries x {runs} runs (ms):")
+    p99 = {}
+    for kind, label in (("full", "full search()"), ("raw", "raw FTS5"), ("jieba", "plain jieba")):
+        p50, p95, p99[kind] = percentiles([ms for r in results for ms in r.ms[kind]])
+        print(f"  {label:<14} p50 {p50:8.2f}  p95 {p95:8.2f}  p99 {p99[kind]:8.2f}")
+    ratio = p99["full"] / p99["raw"]
+    print(f"full/raw at p99: {ratio:.2f}x")
+    agree = sum(r.hits == r.substring for r in results)
+    missed = sum(r.hits < r.substring for r in results)
+    print(
+        f"substring recall: {agree}/{len(results)} queries agree with the instr scan, "
+        f"{missed} report fewer hits"
+    )
+    return ratio
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", type=Path, help="default: bench/out/ingest_N.db, built if missing")
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if args.db is not None and not args.db.exists():
+        parser.error(f"no database at {args.db}")
+    db = args.db or db_path(OUT, args.articles)
+    if not db.exists():
+        print(f"building {db} with ingest_bench …", file=sys.stderr)
+        build(OUT, args.articles)
+
+    results = asyncio.run(bench(db, args.runs))
+    print(f"database: {db}")
+    print_queries(results)
+    ratio = print_summary(results, args.runs)
+    verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
+    print(f"target: search p99 within {TARGET_RATIO}x raw FTS5: {verdict}")
+
+
+if __name__ == "__main__":
+    main()
