@@ -160,20 +160,34 @@ def to_simplified(text: str) -> str:
 
 def compact_text(text: str) -> str:
     """Simplified text without whitespace and punctuation: what duplicates are judged on."""
-    return _NOT_COMPACT.sub("", unicodedata.normalize("NFKC", to_simplified(text))).casefold()
+    return compact_simplified(to_simplified(text))
+
+
+def compact_simplified(simplified: str) -> str:
+    """`compact_text` of text already converted by `to_simplified` (saves a conversion)."""
+    return _NOT_COMPACT.sub("", unicodedata.normalize("NFKC", simplified)).casefold()
 
 
 def fingerprint(text: str) -> str:
     """A hash that ignores script, wrapping, spacing and punctuation."""
-    return hashlib.sha1(compact_text(text).encode()).hexdigest()
+    return fingerprint_compact(compact_text(text))
 
 
-def is_traditional(text: str) -> bool:
-    """True when converting to simplified script changes a noticeable share of the Han text."""
+def fingerprint_compact(compact: str) -> str:
+    """`fingerprint` of text already reduced by `compact_text`."""
+    return hashlib.sha1(compact.encode()).hexdigest()
+
+
+def is_traditional(text: str, simplified: str | None = None) -> bool:
+    """True when converting to simplified script changes a noticeable share of the Han text.
+
+    `simplified` is `to_simplified(text)` when the caller has it already.
+    """
     han = len(_HAN_CHAR.findall(text))
     if not han:
         return False
-    simplified = to_simplified(text)
+    if simplified is None:
+        simplified = to_simplified(text)
     changed = sum(a != b for a, b in zip(text, simplified, strict=False))
     changed += abs(len(text) - len(simplified))
     return changed >= max(1, _TRADITIONAL_SHARE * han)

@@ -22,7 +22,13 @@ from zoneinfo import ZoneInfo
 from rapidfuzz import fuzz
 
 from bot.ingest.model import ArticleDraft, RejectedFile
-from bot.ingest.normalize import compact_text, fingerprint, is_traditional, to_simplified
+from bot.ingest.normalize import (
+    compact_simplified,
+    compact_text,
+    fingerprint_compact,
+    is_traditional,
+    to_simplified,
+)
 from bot.ingest.readers import SUPPORTED_SUFFIXES, date_from_filename, read_document
 from bot.ingest.split import split_page
 from bot.segment import get_segmenter, grams
@@ -107,15 +113,16 @@ def prepare_file(path: Path, max_bytes: int, forced_date: str | None, today: str
 
 def prepare_article(draft: ArticleDraft) -> PreparedArticle:
     text = draft.body
-    compact = compact_text(text or draft.title)
     title_s, text_s = to_simplified(draft.title), to_simplified(text)
+    compact = compact_simplified(text_s or title_s)
+    traditional = is_traditional(draft.title + text, simplified=title_s + text_s)
     seg = get_segmenter()
     return PreparedArticle(
         draft=draft,
         text=text,
         compact=compact,
-        fingerprint=fingerprint(text or draft.title),
-        script="traditional" if is_traditional(draft.title + text) else "simplified",
+        fingerprint=fingerprint_compact(compact),
+        script="traditional" if traditional else "simplified",
         sketch=sketch(compact),
         index=(
             " ".join(seg.words(title_s)),

@@ -88,6 +88,10 @@ class Store:
             "PRAGMA foreign_keys = ON",
             "PRAGMA busy_timeout = 10000",
             "PRAGMA synchronous = NORMAL",
+            # FTS5 merges and bm25 touch many pages; the 2 MiB default cache thrashes on a
+            # corpus of 100k articles.
+            "PRAGMA cache_size = -65536",
+            "PRAGMA temp_store = MEMORY",
         ):
             await self.conn.execute(pragma)
 
