@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 SHINGLE = 6  # characters per shingle
 BINS, ROWS = 24, 4  # 24 MinHash bins, grouped 4 to a band: 6 band keys per article
 MAX_CANDIDATES = 3  # per article, those sharing the most band keys
+# Files per transaction. Each file goes in whole or not at all either way; fewer commits
+# let FTS5 flush larger segments instead of merging thousands of tiny ones.
+BATCH_FILES = 25
 _EMPTY = 1 << 32
 
 
@@ -186,25 +189,45 @@ class Ingestor:
         self.near_ratio = near_ratio
         self.source = source
         self.report = IngestReport()
+        self.open_batch = False
+        self.files_in_batch = 0
 
     async def write(self, prepared: PreparedFile) -> None:
-        async with self.store.transaction():
-            known = await self.store.known_fingerprints([a.fingerprint for a in prepared.articles])
-            fresh: list[tuple[int, PreparedArticle]] = []
-            for seq, article in enumerate(prepared.articles):
-                if article.fingerprint in known:
-                    self.report.duplicates += 1
-                else:
-                    known.add(article.fingerprint)
-                    fresh.append((seq, article))
-            originals = await self._near_duplicates([a for _, a in fresh])
-            rows = [
-                _stored(seq, prepared, article, *original)
-                for (seq, article), original in zip(fresh, originals, strict=True)
-            ]
-            self.report.near_duplicates += sum(1 for o, _ in originals if o is not None)
-            if rows:  # a file that only repeats stored articles leaves no trace
-                await self.store.add_file(self._file_row(prepared), rows)
+        """Store one file whole, inside the current batch transaction."""
+        if not self.open_batch:
+            await self.store.begin()
+            self.open_batch = True
+        try:
+            await self._write(prepared)
+        except BaseException:
+            await self.close_batch(commit=False)
+            raise
+        self.files_in_batch += 1
+        if self.files_in_batch >= BATCH_FILES:
+            await self.close_batch(commit=True)
+
+    async def close_batch(self, *, commit: bool) -> None:
+        if self.open_batch:
+            await (self.store.commit() if commit else self.store.rollback())
+        self.open_batch, self.files_in_batch = False, 0
+
+    async def _write(self, prepared: PreparedFile) -> None:
+        known = await self.store.known_fingerprints([a.fingerprint for a in prepared.articles])
+        fresh: list[tuple[int, PreparedArticle]] = []
+        for seq, article in enumerate(prepared.articles):
+            if article.fingerprint in known:
+                self.report.duplicates += 1
+            else:
+                known.add(article.fingerprint)
+                fresh.append((seq, article))
+        originals = await self._near_duplicates([a for _, a in fresh])
+        rows = [
+            _stored(seq, prepared, article, *original)
+            for (seq, article), original in zip(fresh, originals, strict=True)
+        ]
+        self.report.near_duplicates += sum(1 for o, _ in originals if o is not None)
+        if rows:  # a file that only repeats stored articles leaves no trace
+            await self.store.add_file(self._file_row(prepared), rows)
         self.report.added += len(rows)
 
     async def _near_duplicates(
@@ -310,7 +333,9 @@ async def ingest_paths(
                 await _finish(ingestor, *pending.popleft(), progress)
         while pending:
             await _finish(ingestor, *pending.popleft(), progress)
+        await ingestor.close_batch(commit=True)
     finally:
+        await ingestor.close_batch(commit=False)
         if executor:
             executor.shutdown(cancel_futures=True)
     return ingestor.report

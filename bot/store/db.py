@@ -88,10 +88,6 @@ class Store:
             "PRAGMA foreign_keys = ON",
             "PRAGMA busy_timeout = 10000",
             "PRAGMA synchronous = NORMAL",
-            # FTS5 merges and bm25 touch many pages; the 2 MiB default cache thrashes on a
-            # corpus of 100k articles.
-            "PRAGMA cache_size = -65536",
-            "PRAGMA temp_store = MEMORY",
         ):
             await self.conn.execute(pragma)
 
@@ -108,13 +104,22 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
-        await self.conn.execute("BEGIN IMMEDIATE")
+        await self.begin()
         try:
             yield
         except BaseException:
-            await self.conn.execute("ROLLBACK")
+            await self.rollback()
             raise
+        await self.commit()
+
+    async def begin(self) -> None:
+        await self.conn.execute("BEGIN IMMEDIATE")
+
+    async def commit(self) -> None:
         await self.conn.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        await self.conn.execute("ROLLBACK")
 
     # --- ingest ---------------------------------------------------------------------
 
