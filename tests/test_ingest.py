@@ -216,3 +216,15 @@ def _count(db: Path, table: str) -> int:
         return 0
     finally:
         con.close()
+
+
+async def test_source_file_row_records_the_files_hash_and_size(
+    store: Store, tmp_path: Path
+) -> None:
+    import hashlib
+
+    path = tmp_path / "page.txt"
+    path.write_bytes(seed_text("003").encode("gb18030"))
+    await ingest(store, path)
+    rows = await store.conn.execute_fetchall("SELECT sha256, size, encoding FROM source_files")
+    assert rows == [(hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_size, "gb18030")]

@@ -7,7 +7,6 @@ processes (`prepare_file`); the parent only decides duplicates and writes, in fi
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
 import zlib
@@ -101,11 +100,10 @@ def prepare_file(path: Path, max_bytes: int, forced_date: str | None, today: str
     if not drafts:
         raise RejectedFile(path, "未找到可识别的文章内容")
     day, origin = _pick_date(path, raw.date, forced_date, today)
-    data = path.read_bytes()
     return PreparedFile(
         path=path,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
+        sha256=raw.sha256,
+        size=raw.size,
         format=raw.format,
         encoding=raw.encoding,
         date=day,
@@ -240,19 +238,21 @@ class Ingestor:
         """
         keys = sorted({k for a in articles for k in a.sketch})
         by_key = await self.store.sketch_matches(keys)
-        wanted = {
-            i
+        candidates = [
+            [
+                i
+                for i, _ in Counter(i for k in a.sketch for i in by_key.get(k, ())).most_common(
+                    MAX_CANDIDATES
+                )
+            ]
             for a in articles
-            for i, _ in Counter(i for k in a.sketch for i in by_key.get(k, ())).most_common(
-                MAX_CANDIDATES
-            )
-        }
+        ]
+        wanted = {i for ids in candidates for i in ids}
         texts = {i: compact_text(t) for i, t in (await self.store.article_texts(wanted)).items()}
         found: list[tuple[int | None, float | None]] = []
-        for article in articles:
+        for article, ids in zip(articles, candidates, strict=True):
             best: tuple[int | None, float | None] = (None, None)
-            shared = Counter(i for k in article.sketch for i in by_key.get(k, ()))
-            for article_id, _ in shared.most_common(MAX_CANDIDATES):
+            for article_id in ids:
                 ratio = fuzz.ratio(article.compact, texts[article_id])
                 if ratio >= self.near_ratio and (best[1] is None or ratio > best[1]):
                     best = (article_id, round(ratio, 1))

@@ -12,11 +12,13 @@ is what the splitter reads as a paragraph break.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import io
 import logging
 import re
 import stat
 import zipfile
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -132,7 +134,7 @@ def read_document(path: Path, max_bytes: int) -> RawDocument:
             document = RawDocument(path=path, text=text, format=fmt, encoding=encoding)
     if not document.text.strip():
         raise RejectedFile(path, EMPTY)
-    return document
+    return replace(document, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
 
 
 def date_from_filename(name: str) -> date | None:
