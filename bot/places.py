@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from bot.config import default_data_dir
+from bot.segment import read_word_list
+
+LEVELS = ("prefecture", "county", "township", "village")
+# Alias notes that warn the alias is also an ordinary word or a place elsewhere: such a
+# mention counts only where the text supports it (see bot/extract/places.py).
+_RISKY_NOTE = re.compile(
+    r"two-character|common|nickname|generic|local usage|colloquial|literary|Hainan|Guangxi"
+    r"|Hongshan|台北|Karakorum|Ulaanbaatar|region|Beijing|Liaoning"
+)
+# Special areas whose note names the NBS unit they are (阿拉善高新区 → 152971).
+_NBS_CODE = re.compile(r"\(NBS (\d{6,9})\)|\(code (\d{6,9}), present")
+
+
+_COMMITTEE = re.compile(r"(.+?)(村|嘎查|社区)(?:村民委员会|居民委员会|委员会|村委会|居委会|委会)")
 
 
 @dataclass(frozen=True)
@@ -19,12 +35,22 @@ class Division:
     parent_code: str
 
 
+@dataclass(frozen=True)
+class PlaceName:
+    """One way text may name a division: its official name or an alias."""
+
+    name: str
+    code: str
+    official: bool
+    risky: bool  # also an ordinary word or a place elsewhere
+
+
 class Gazetteer:
     def __init__(self, places_dir: Path) -> None:
+        self.dir = places_dir
         self.divisions: dict[str, Division] = {}
-        with open(places_dir / "nmg_divisions.csv", encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                self.divisions[row["code"]] = Division(**row)
+        for row in _rows(places_dir / "nmg_divisions.csv"):
+            self.divisions[row["code"]] = Division(**row)
         codes_by_name: dict[str, set[str]] = defaultdict(set)
         for division in self.divisions.values():
             if division.level != "village":
@@ -32,12 +58,15 @@ class Gazetteer:
         # Aliases whose note warns of a common word or a place elsewhere are left out: a query
         # for 青山 must not silently become a query for 青山区.
         self._plain_aliases: dict[str, set[str]] = defaultdict(set)
-        with open(places_dir / "nmg_aliases.csv", encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                codes_by_name[row["alias"]].add(row["code"])
-                if not row["note"] and row["ambiguous"] == "0":
-                    self._plain_aliases[row["code"]].add(row["alias"])
+        for row in _rows(places_dir / "nmg_aliases.csv"):
+            codes_by_name[row["alias"]].add(row["code"])
+            if not row["note"] and row["ambiguous"] == "0":
+                self._plain_aliases[row["code"]].add(row["alias"])
         self._codes_by_name = dict(codes_by_name)
+
+    def codes_named(self, name: str) -> set[str]:
+        """Every division (above village level) that `name` may mean."""
+        return set(self._codes_by_name.get(name, set()))
 
     def unique_code(self, name: str) -> str | None:
         """The code of the one division (above village level) called `name`, if exactly one."""
@@ -58,6 +87,57 @@ class Gazetteer:
             return []
         others = [n for n in self.names_of(code) if word not in n]
         return [n for n in others if not any(o != n and o in n for o in others)]
+
+    def chain(self, code: str) -> list[str]:
+        """The division and its ancestors up to its 盟市, most specific first."""
+        out = []
+        while code in self.divisions:
+            out.append(code)
+            code = self.divisions[code].parent_code
+        return out
+
+    def prefecture_of(self, code: str) -> str:
+        return self.chain(code)[-1]
+
+    def place_names(self) -> Iterator[PlaceName]:
+        """Every name of every division: official names, aliases, village short forms and
+        the special areas the news uses (阿拉善高新区, 满洲里口岸)."""
+        for d in self.divisions.values():
+            yield PlaceName(d.name, d.code, official=True, risky=False)
+        for row in _rows(self.dir / "nmg_aliases.csv"):
+            risky = bool(_RISKY_NOTE.search(row["note"]))
+            yield PlaceName(row["alias"], row["code"], official=False, risky=risky)
+        short = set()
+        for row in _rows(self.dir / "nmg_village_aliases.csv"):
+            short.add((row["alias"], row["code"]))
+            yield PlaceName(row["alias"], row["code"], official=False, risky=False)
+        # The alias file leaves out two-character short forms (北村村委会 → 北村); they are
+        # ordinary words often enough to need their township or county close by.
+        for d in self.divisions.values():
+            if d.level == "village" and (found := _COMMITTEE.fullmatch(d.name)):
+                name = found.group(1) + found.group(2)
+                if (name, d.code) not in short:
+                    yield PlaceName(name, d.code, official=False, risky=len(name) <= 2)
+        # A street named after a district (丰镇市新城区街道) is often written without 街道, which
+        # makes 新城区 ambiguous with 呼和浩特's 新城区: context must decide.
+        names = {d.name for d in self.divisions.values()}
+        for d in self.divisions.values():
+            if d.level == "township" and d.name.endswith("街道") and d.name[:-2] in names:
+                yield PlaceName(d.name[:-2], d.code, official=False, risky=False)
+        for row in _rows(self.dir / "nmg_special_areas.csv"):
+            found = _NBS_CODE.search(row["note"])
+            code = next(g for g in found.groups() if g) if found else row["parent_code"]
+            if code in self.divisions:  # 呼包鄂, 河套 … name the region, not one division
+                yield PlaceName(row["name"], code, official=False, risky=False)
+
+    def outside_names(self) -> list[str]:
+        """Places outside Inner Mongolia that the news mentions (data/outside_places.txt)."""
+        return read_word_list(self.dir.parent / "outside_places.txt")
+
+
+def _rows(path: Path) -> Iterator[dict[str, str]]:
+    with open(path, encoding="utf-8") as fh:
+        yield from csv.DictReader(fh)
 
 
 @lru_cache(maxsize=1)

@@ -45,9 +45,9 @@ def domain_words(data_dir: Path) -> list[str]:
 
 
 def read_word_list(path: Path) -> list[str]:
-    """A one-word-per-line file; blank lines and `#` comments are skipped."""
+    """Words separated by spaces or lines; `#` starts a comment."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    return [s for line in lines if (s := line.split("#", 1)[0].strip())]
+    return [word for line in lines for word in line.split("#", 1)[0].split()]
 
 
 class Segmenter:
@@ -61,6 +61,18 @@ class Segmenter:
     def cut(self, text: str) -> list[str]:
         """Default-mode tokens (used to split a query into its terms)."""
         return [t.lower() for t in self._jieba.cut(text) if _TOKEN.search(t)]
+
+    def boundaries(self, text: str) -> set[int]:
+        """Offsets where a default-mode word starts or ends."""
+        return {i for _, start, end in self._jieba.tokenize(text) for i in (start, end)}
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        """Default-mode words with jieba's part-of-speech tags."""
+        return [(word, flag) for word, flag in self._jieba.tag(text)]
+
+    def knows(self, word: str) -> bool:
+        """Whether `word` is in the dictionary (unknown words are guessed, names often are)."""
+        return bool(self._jieba.has_word(word))
 
     def words(self, text: str) -> list[str]:
         """Search-mode tokens: each word plus the dictionary words inside it."""

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.ingest.pipeline import IngestReport, ingest_paths
+from bot.ingest.split import split_page
 from bot.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +20,12 @@ def seed_text(prefix: str) -> str:
     """The seed page whose file name starts with `prefix` (e.g. "004")."""
     (path,) = [p for p in SEEDS if p.name.startswith(prefix)]
     return path.read_text(encoding="utf-8")
+
+
+def seed_article(prefix: str, seq: int) -> tuple[str, str]:
+    """Title and normalised text of the `seq`-th article on a seed page."""
+    draft = split_page(seed_text(prefix))[seq]
+    return draft.title, draft.body
 
 
 def casebot(*args: str, db: Path) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,383 @@
+"""The places an article mentions, resolved to gazetteer codes, and the ones it is about.
+
+1. **Match.** One Aho–Corasick automaton holds every name of every division (official names,
+   aliases, village short forms, special areas), the region's own names and places outside
+   Inner Mongolia; the longest name wins where names overlap (鄂托克前旗 over 鄂托克).
+2. **Filter.** Short forms inside organisation names are brand names, not places (乌兰发展集团);
+   village names and two-character aliases must stand as words of their own (美丽村庄 does
+   not name 美丽村).
+3. **Resolve by context, never by guessing.** A name with several candidates (新城区, 杭锦,
+   和平村), a village name, or an alias that is also an ordinary word (青山, 乌兰) is kept only
+   where the text names one of its ancestors: the same sentence first, then the paragraph,
+   then the article; a tie left between 盟市 is broken by the article's dominant 盟市. What
+   stays open is stored as ambiguous and never counted.
+4. **Infer** divisions missing from the gazetteer (X嘎查, X社区, X产业园) by their suffix, under
+   the nearest place the sentence or paragraph names.
+5. **Primary places**: the 盟市, and below it the most specific place, that hold most of the
+   article's mentions, with the title and lead paragraph weighing more.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+
+import ahocorasick
+
+from bot.extract.model import ArticlePlace, PlaceMention
+from bot.ingest.normalize import HAN
+from bot.places import Gazetteer, get_gazetteer
+from bot.segment import get_segmenter
+
+DEPTH = {"prefecture": 1, "county": 2, "township": 3, "village": 4}
+# The region itself: not a place to count, but matched so nothing inside it is (内蒙古 ⊃ 蒙古).
+REGION_WORDS = ("内蒙古自治区", "内蒙古", "自治区", "全区", "我区", "全盟", "全市", "全旗")
+_ORGANISATION = re.compile(rf"[{HAN}]{{0,8}}?(?:集团|有限公司|有限责任公司|股份公司|公司)")
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+# Divisions the gazetteer may lack, recognised by their suffix (longest suffix first).
+_INFERRED_SUFFIX = re.compile(
+    r"经济技术开发区|工业园区|产业园区|产业园|高新区|开发区|嘎查|社区|苏木|街道|村|镇|乡"
+)
+_STOP_CHARS = set("的、，。；：！？“”‘’（）《》 \n")
+_GENERIC_STEMS = (
+    "贫困", "重点", "薄弱", "美丽", "示范", "试点", "先进", "红色", "周边", "城郊", "偏远", "边境",
+    "全国", "农村", "乡村", "城市", "城乡", "所在", "辖区", "相关", "周围", "少数民族", "民族",
+    "旅游", "生态", "文明", "和谐", "幸福", "智慧", "数字", "特色", "新型", "现代", "老旧", "农牧",
+    "基层", "嘎查村", "乡镇", "党委", "党支部", "党组织", "委员会",
+)  # fmt: skip
+# jieba tags of known words that make a stem a clause, not a name: verbs, adverbs,
+# prepositions, conjunctions, particles, pronouns, adjectives, idioms, numerals, measures.
+_CLAUSE_TAGS = set("vdpcuralmq")
+_INFERRED_LEVEL = {"嘎查": "village", "村": "village", "社区": "village"}
+
+
+@dataclass(frozen=True)
+class _Name:
+    text: str
+    kind: str  # place, outside, region
+    codes: tuple[str, ...] = ()
+    risky: bool = False  # every reading is an alias that is also an ordinary word
+
+
+@dataclass
+class _Match:
+    name: _Name
+    start: int  # offsets into title + "\n" + text
+    end: int
+    sentence: int
+    paragraph: int
+    code: str | None = None
+    ambiguous: bool = False
+
+
+class PlaceMatcher:
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+        codes: dict[str, set[str]] = defaultdict(set)
+        safe: dict[str, bool] = defaultdict(bool)
+        for place in gazetteer.place_names():
+            codes[place.name].add(place.code)
+            safe[place.name] |= not place.risky
+        self.automaton = ahocorasick.Automaton()
+        for word in gazetteer.outside_names():
+            self.automaton.add_word(word, _Name(word, "outside"))
+        for name, found in codes.items():
+            if len(name) >= 2:
+                entry = _Name(name, "place", tuple(sorted(found)), risky=not safe[name])
+                self.automaton.add_word(name, entry)
+        for word in REGION_WORDS:
+            self.automaton.add_word(word, _Name(word, "region"))
+        self.automaton.make_automaton()
+
+    def level(self, code: str) -> str:
+        return self.gazetteer.divisions[code].level
+
+    def find(self, title: str, text: str) -> tuple[list[PlaceMention], list[str]]:
+        """Mentions in the title (paragraph -1, offsets into the title) and the text, and
+        the codes of the article's primary places."""
+        full = f"{title}\n{text}"
+        matches, outside = self._matches(full)
+        self._resolve(matches)
+        inferred = self._infer(full, matches)
+        mentions = [self._mention(m, title) for m in matches if m.code or m.ambiguous]
+        mentions += [self._outside(m, title) for m in outside]
+        mentions += [_shift(m, title) for m in inferred]
+        mentions.sort(key=lambda m: (m.paragraph, m.start))
+        return [self._with_prefecture(m) for m in mentions], self._primary(matches)
+
+    def _with_prefecture(self, m: PlaceMention) -> PlaceMention:
+        code = m.code or m.parent
+        if code is None:
+            return m
+        return PlaceMention(**{**m.__dict__, "prefecture": self.gazetteer.prefecture_of(code)})
+
+    def article_places(
+        self, mentions: list[PlaceMention], primary: list[str]
+    ) -> list[ArticlePlace]:
+        """Distinct resolved divisions, primary ones first, then by number of mentions."""
+        counts = Counter(m.code for m in mentions if m.code)
+        codes = list(dict.fromkeys([*primary, *(c for c, _ in counts.most_common())]))
+        return [
+            ArticlePlace(
+                code=code,
+                name=self.gazetteer.divisions[code].name,
+                level=self.level(code),
+                prefecture=self.gazetteer.prefecture_of(code),
+                primary=code in primary,
+                mentions=counts[code],
+            )
+            for code in codes
+        ]
+
+    # --- 1, 2: match and filter -------------------------------------------------------
+
+    def _matches(self, full: str) -> tuple[list[_Match], list[_Match]]:
+        sentences = _index_of(full, _SENTENCE_END)
+        paragraphs = _index_of(full, re.compile("\n"))
+        boundaries: set[int] | None = None
+        places, outside = [], []
+        for end, name in self.automaton.iter_long(full):
+            start, end = end - len(name.text) + 1, end + 1
+            if name.kind == "region":
+                continue
+            match = _Match(name, start, end, sentences[start], paragraphs[start])
+            if name.kind == "outside":
+                outside.append(match)
+                continue
+            official = any(self.gazetteer.divisions[c].name == name.text for c in name.codes)
+            if not official and _ORGANISATION.match(full, end):
+                continue  # 乌兰发展集团, 乌斯太精细化工有限公司: a brand, not a place
+            if name.risky or self._is_village(name):
+                if boundaries is None:
+                    boundaries = get_segmenter().boundaries(full)
+                if start not in boundaries or end not in boundaries:
+                    continue
+            places.append(match)
+        return places, outside
+
+    def _is_village(self, name: _Name) -> bool:
+        return all(self.level(c) == "village" for c in name.codes)
+
+    # --- 3: resolve ---------------------------------------------------------------------
+
+    def _resolve(self, matches: list[_Match]) -> None:
+        # First pass: context from names that cannot be anything else; second pass: from
+        # everything the first pass resolved (白音汉嘎查 once 乌丹镇 is known).
+        seeds = [m for m in matches if self._certain(m)]
+        for m in seeds:
+            m.code = m.name.codes[0]
+        for _ in range(2):
+            context = self._context([m for m in matches if m.code])
+            dominant = self._dominant(matches)
+            for m in matches:
+                if m not in seeds:
+                    m.code, m.ambiguous = self._decide(m, context, dominant)
+        # A name read one way where the text located it is read the same way throughout
+        # the article (牛营子镇 after 喀喇沁旗牛营子镇).
+        read_as = {m.name.text: m.code for m in matches if m.code}
+        for m in matches:
+            if not m.code and m.name.text in read_as:
+                m.code, m.ambiguous = read_as[m.name.text], False
+
+    def _certain(self, m: _Match) -> bool:
+        return len(m.name.codes) == 1 and not m.name.risky and not self._is_village(m.name)
+
+    def _context(self, resolved: list[_Match]) -> dict[tuple[str, int], set[str]]:
+        context: dict[tuple[str, int], set[str]] = defaultdict(set)
+        for m in resolved:
+            assert m.code
+            chain = self.gazetteer.chain(m.code)
+            for scope in (("s", m.sentence), ("p", m.paragraph), ("a", 0)):
+                context[scope].update(chain)
+        return context
+
+    def _decide(
+        self, m: _Match, context: dict[tuple[str, int], set[str]], dominant: str | None
+    ) -> tuple[str | None, bool]:
+        """The code `m` names, or (None, True) if the text leaves several open, or
+        (None, False) if it is not a place mention at all."""
+        candidates = list(m.name.codes)
+        # An ordinary word (幸福, 青山) needs its place named close by, not just somewhere.
+        scopes = [("s", m.sentence), ("p", m.paragraph)]
+        if not m.name.risky:
+            scopes.append(("a", 0))
+        supported = False
+        for scope in scopes:
+            support = {c: self._support(c, m.name, context.get(scope, set())) for c in candidates}
+            best = max(support.values())
+            if best:
+                supported = True
+                candidates = [c for c in candidates if support[c] == best]
+                if len(candidates) == 1:
+                    return candidates[0], False
+        if len(candidates) > 1 and dominant:
+            in_dominant = [c for c in candidates if self.gazetteer.prefecture_of(c) == dominant]
+            if len(in_dominant) == 1:
+                return in_dominant[0], False
+        needs_support = m.name.risky or self._is_village(m.name)
+        if len(candidates) > 1:
+            return None, supported or not needs_support
+        if needs_support and not supported:
+            return None, False  # an ordinary word or a village name nothing here locates
+        return candidates[0], False
+
+    def _support(self, code: str, name: _Name, known: set[str]) -> int:
+        """How specific the named ancestor (or the place itself) is that supports reading
+        `name` as `code`; 0 if none, or none specific enough for a risky name or village."""
+        depth = DEPTH[self.level(code)]
+        needed = 2 if depth == 4 else max(1, depth - 1) if name.risky else 1
+        found = [DEPTH[self.level(a)] for a in self.gazetteer.chain(code) if a in known]
+        best = max(found, default=0)
+        return best if best >= needed else 0
+
+    def _dominant(self, matches: list[_Match]) -> str | None:
+        """The 盟市 holding more than half of the resolved mentions."""
+        counts = Counter(self.gazetteer.prefecture_of(m.code) for m in matches if m.code)
+        if not counts:
+            return None
+        top, n = counts.most_common(1)[0]
+        return top if n * 2 > sum(counts.values()) else None
+
+    # --- 4: infer -------------------------------------------------------------------------
+
+    def _infer(self, full: str, matches: list[_Match]) -> list[PlaceMention]:
+        """Divisions the gazetteer lacks, named right after the place that encloses them
+        (翁牛特旗乌丹镇白音汉嘎查, 呼和浩特市金桥电子商务产业园): elsewhere a suffix such as 村
+        or 社区 is far more often an ordinary word than a name."""
+        taken = {i for m in matches for i in range(m.start, m.end)}
+        boundaries: set[int] | None = None
+        found: list[PlaceMention] = []
+        for m in matches:
+            if not m.code or m.end in taken:
+                continue
+            if boundaries is None:
+                boundaries = get_segmenter().boundaries(full)
+            span = _named_after(full, m.end, boundaries)
+            if span is None or any(i in taken for i in range(*span)):
+                continue
+            start, end = span
+            suffix = _INFERRED_SUFFIX.search(full, start, end)
+            assert suffix
+            found.append(
+                PlaceMention(
+                    name=full[start:end],
+                    code=None,
+                    level=_INFERRED_LEVEL.get(suffix.group(), "township"),
+                    start=start,
+                    end=end,
+                    paragraph=m.paragraph,
+                    inferred=True,
+                    parent=m.code,
+                )
+            )
+            taken.update(range(start, end))
+        return found
+
+    # --- 5: primary ---------------------------------------------------------------------
+
+    def _primary(self, matches: list[_Match]) -> list[str]:
+        """Walk down from the dominant 盟市 while one child holds most of its weight."""
+        weight: Counter[str] = Counter()
+        for m, after in pairwise([*matches, None]):
+            if (
+                after
+                and after.start == m.end
+                and after.code
+                and m.code in self.gazetteer.chain(after.code)
+            ):
+                continue  # 呼和浩特市|赛罕区: the parent qualifies the child, it is not a topic
+            if m.code:
+                w = 3 if m.paragraph == 0 else 2 if m.paragraph == 1 else 1
+                for code in self.gazetteer.chain(m.code):
+                    weight[code] += w
+        prefectures = {c: w for c, w in weight.items() if self.level(c) == "prefecture"}
+        if not prefectures:
+            return []
+        top = max(prefectures, key=lambda c: prefectures[c])
+        if prefectures[top] * 2 <= sum(prefectures.values()):
+            return []  # the article ranges over the region
+        primary = [top]
+        while True:
+            children = {c: w for c, w in weight.items() if self._parent(c) == primary[-1]}
+            if not children:
+                return primary
+            child = max(children, key=lambda c: children[c])
+            if children[child] < 2 or children[child] * 10 < weight[primary[-1]] * 6:
+                return primary
+            primary.append(child)
+
+    def _parent(self, code: str) -> str:
+        return self.gazetteer.divisions[code].parent_code
+
+    # --- mentions out -------------------------------------------------------------------
+
+    def _mention(self, m: _Match, title: str) -> PlaceMention:
+        level = self.level(m.code) if m.code else self.level(m.name.codes[0])
+        return _shift(
+            PlaceMention(
+                name=m.name.text,
+                code=m.code,
+                level=level,
+                start=m.start,
+                end=m.end,
+                paragraph=m.paragraph,
+                ambiguous=m.ambiguous,
+                candidates=m.name.codes if m.ambiguous else (),
+            ),
+            title,
+        )
+
+    def _outside(self, m: _Match, title: str) -> PlaceMention:
+        return _shift(
+            PlaceMention(m.name.text, None, "outside", m.start, m.end, m.paragraph), title
+        )
+
+
+def _shift(m: PlaceMention, title: str) -> PlaceMention:
+    """From offsets into title + "\\n" + text to the title (paragraph -1) or the text."""
+    if m.start < len(title):
+        return PlaceMention(**{**m.__dict__, "paragraph": -1})
+    skip = len(title) + 1
+    return PlaceMention(
+        **{**m.__dict__, "start": m.start - skip, "end": m.end - skip, "paragraph": m.paragraph - 1}
+    )
+
+
+def _index_of(text: str, separator: re.Pattern[str]) -> list[int]:
+    """For each character, the number of separators before it."""
+    out, n = [0] * (len(text) + 1), 0
+    for i, ch in enumerate(text):
+        out[i] = n
+        if separator.match(ch):
+            n += 1
+    out[len(text)] = n
+    return out
+
+
+def _named_after(full: str, at: int, boundaries: set[int]) -> tuple[int, int] | None:
+    """The span of a name ending in a division suffix that starts at `at`, if the words
+    before the suffix look like a name rather than a clause (着力激活嘎查村 is not one)."""
+    for stem_end in range(at + 2, min(at + 10, len(full))):
+        if full[stem_end - 1] in _STOP_CHARS:
+            return None
+        suffix = _INFERRED_SUFFIX.match(full, stem_end)
+        if suffix and suffix.end() in boundaries:
+            stem = full[at:stem_end]
+            if _looks_like_name(stem):
+                return at, suffix.end()
+    return None
+
+
+def _looks_like_name(stem: str) -> bool:
+    if _INFERRED_SUFFIX.search(stem) or any(g in stem for g in _GENERIC_STEMS):
+        return False
+    seg = get_segmenter()
+    return not any(flag[:1] in _CLAUSE_TAGS and seg.knows(word) for word, flag in seg.tag(stem))
+
+
+@lru_cache(maxsize=1)
+def get_place_matcher() -> PlaceMatcher:
+    return PlaceMatcher(get_gazetteer())
