@@ -20,6 +20,9 @@ from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
 
+from bot.extract.article import EXTRACT_VERSION, extract_article
+from bot.extract.model import Extraction
+from bot.extract.places import get_place_matcher
 from bot.ingest.model import ArticleDraft, RejectedFile
 from bot.ingest.normalize import (
     compact_simplified,
@@ -58,6 +61,7 @@ class PreparedArticle:
     script: str
     sketch: list[int]
     index: tuple[str, str, str, str]
+    extraction: Extraction
 
 
 @dataclass
@@ -131,6 +135,7 @@ def prepare_article(draft: ArticleDraft) -> PreparedArticle:
             " ".join(grams(title_s)),
             " ".join(grams(text_s)),
         ),
+        extraction=extract_article(draft.title, text),
     )
 
 
@@ -160,8 +165,10 @@ def _pick_date(path: Path, meta: date | None, forced: str | None, today: str) ->
     return today, "ingest"
 
 
-def _init_worker() -> None:
-    get_segmenter()  # load the dictionary once per worker, before the first file
+def init_worker() -> None:
+    """Load the dictionary and the place automaton once per worker, before the first file."""
+    get_segmenter()
+    get_place_matcher()
 
 
 # --- parent side --------------------------------------------------------------------
@@ -297,6 +304,8 @@ def _stored(
         index=a.index if original is None else None,
         duplicate_of=original,
         similarity=ratio,
+        extraction=a.extraction if original is None else None,
+        extract_version=EXTRACT_VERSION if original is None else 0,
     )
 
 
@@ -320,7 +329,7 @@ async def ingest_paths(
     workers = workers or os.cpu_count() or 1
     executor: Executor | None = None
     if len(files) >= 4 and workers > 1:
-        executor = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
+        executor = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
     loop = asyncio.get_running_loop()
     # A bounded window of files in flight keeps memory flat on huge batches.
     window = 2 * workers

@@ -18,6 +18,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.extract.model import Extraction
+
 
 class StoreError(Exception):
     """The database cannot be opened or used; the message is for the user (Chinese)."""
@@ -55,6 +57,8 @@ class StoredArticle:
     index: tuple[str, str, str, str] | None  # FTS columns; None for a near-duplicate
     duplicate_of: int | None = None
     similarity: float | None = None
+    extraction: Extraction | None = None  # None for a near-duplicate
+    extract_version: int = 0
 
 
 class Store:
@@ -212,7 +216,38 @@ class Store:
             " VALUES (?, ?, ?, ?, ?)",
             [(i, *a.index) for i, a in originals if a.index],
         )
+        await self.write_extractions(
+            [(i, a.extraction, a.extract_version) for i, a in originals if a.extraction]
+        )
         return file_id
+
+    async def write_extractions(self, items: Sequence[tuple[int, Extraction, int]]) -> None:
+        """Replace what was extracted from these articles, in the caller's transaction."""
+        ids = [(i,) for i, _, _ in items]
+        for table in ("place_mentions", "article_places", "figures", "cases", "article_terms"):
+            await self.conn.executemany(f"DELETE FROM {table} WHERE article_id = ?", ids)
+        rows = _extraction_rows(items)
+        for sql, values in rows.items():
+            await self.conn.executemany(sql, values)
+        await self.conn.executemany(
+            "UPDATE articles SET extract_version = ? WHERE id = ?",
+            [(version, i) for i, _, version in items],
+        )
+
+    async def stale_extractions(self, version: int, *, everything: bool) -> list[int]:
+        """Original articles whose extraction is older than `version` (or all of them)."""
+        rows = await self.conn.execute_fetchall(
+            "SELECT id FROM articles WHERE duplicate_of IS NULL AND (? OR extract_version < ?)"
+            " ORDER BY id",
+            (everything, version),
+        )
+        return [r[0] for r in rows]
+
+    async def article_titles_texts(self, ids: Sequence[int]) -> list[tuple[int, str, str]]:
+        rows = await self.conn.execute_fetchall(
+            f"SELECT id, title, text FROM articles WHERE id IN ({_marks(ids)}) ORDER BY id", ids
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
 
     # --- reading --------------------------------------------------------------------
 
@@ -252,6 +287,44 @@ class Store:
             out.append(item)
         return out
 
+    async def article_extraction(self, article_id: int) -> dict[str, list[dict[str, Any]]]:
+        """The stored extraction of one article: places, mentions, figures, cases, terms."""
+        queries = {
+            "places": "SELECT code, level, prefecture, is_primary, mentions FROM article_places"
+            " WHERE article_id = ? ORDER BY is_primary DESC, mentions DESC, code",
+            "mentions": "SELECT name, code, level, prefecture, parent, paragraph, start, end,"
+            " inferred, ambiguous, candidates FROM place_mentions WHERE article_id = ?"
+            " ORDER BY paragraph, start",
+            "figures": "SELECT text, value, unit, counts, paragraph, start, end FROM figures"
+            " WHERE article_id = ? ORDER BY paragraph, start",
+            "cases": f"{_CASES} WHERE c.article_id = ? ORDER BY c.seq",
+            "terms": "SELECT kind, term FROM article_terms WHERE article_id = ?"
+            " ORDER BY kind, rank",
+        }
+        return {key: await self._dicts(sql, (article_id,)) for key, sql in queries.items()}
+
+    async def list_cases(
+        self, *, place_codes: Sequence[str] = (), topic: str | None = None, limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """Cases, newest article first; `place_codes` keeps those in any of these divisions
+        (a division's code prefixes its descendants'), `topic` those tagged with it."""
+        where, params = ["a.duplicate_of IS NULL"], []
+        if place_codes:
+            where.append("(" + " OR ".join("c.place LIKE ? || '%'" for _ in place_codes) + ")")
+            params += list(place_codes)
+        if topic:
+            where.append("EXISTS (SELECT 1 FROM json_each(c.topics) WHERE value = ?)")
+            params.append(topic)
+        sql = f"{_CASES} WHERE {' AND '.join(where)} ORDER BY a.date DESC, c.id LIMIT ?"
+        return await self._dicts(sql, (*params, limit))
+
+    async def _dicts(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        cursor = await self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        rows = await cursor.fetchall()
+        await cursor.close()
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
     async def count_articles(self) -> int:
         ((n,),) = await self.conn.execute_fetchall("SELECT count(*) FROM articles")
         return n
@@ -277,6 +350,59 @@ class Store:
     async def integrity_check(self) -> str:
         ((result,),) = await self.conn.execute_fetchall("PRAGMA integrity_check")
         return result
+
+
+_CASES = (
+    "SELECT c.id AS case_id, c.article_id, a.title, a.date, c.actor, c.place, c.place_name,"
+    " c.prefecture, c.practice, c.summary, c.speaker_name, c.speaker_title, c.first_paragraph,"
+    " c.last_paragraph, c.figures, c.topics FROM cases c JOIN articles a ON a.id = c.article_id"
+)
+
+
+def _extraction_rows(
+    items: Sequence[tuple[int, Extraction, int]],
+) -> dict[str, list[tuple[Any, ...]]]:
+    mentions, places, figures, cases, terms = [], [], [], [], []
+    for i, x, _ in items:
+        mentions += [
+            (i, m.name, m.code, m.level, m.prefecture, m.parent, m.paragraph, m.start, m.end,
+             m.inferred, m.ambiguous, json.dumps(m.candidates) if m.ambiguous else None)
+            for m in x.mentions
+        ]  # fmt: skip
+        places += [(i, p.code, p.level, p.prefecture, p.primary, p.mentions) for p in x.places]
+        figures += [
+            (i, f.paragraph, f.start, f.end, f.text, f.value, f.unit, f.counts) for f in x.figures
+        ]
+        cases += [
+            (i, seq, c.actor, c.place, c.place_name, c.prefecture, c.practice, c.summary,
+             c.speaker.name if c.speaker else None, c.speaker.title if c.speaker else None,
+             c.paragraphs[0], c.paragraphs[1], _json([_figure_json(f) for f in c.figures]),
+             _json(c.topics))
+            for seq, c in enumerate(x.cases)
+        ]  # fmt: skip
+        terms += [(i, "topic", r, t) for r, t in enumerate(x.topics)]
+        terms += [(i, "keyword", r, t) for r, t in enumerate(x.keywords)]
+    return {
+        "INSERT INTO place_mentions (article_id, name, code, level, prefecture, parent, paragraph,"
+        " start, end, inferred, ambiguous, candidates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)":
+        mentions,
+        "INSERT INTO article_places (article_id, code, level, prefecture, is_primary, mentions)"
+        " VALUES (?, ?, ?, ?, ?, ?)": places,
+        "INSERT INTO figures (article_id, paragraph, start, end, text, value, unit, counts)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)": figures,
+        "INSERT INTO cases (article_id, seq, actor, place, place_name, prefecture, practice,"
+        " summary, speaker_name, speaker_title, first_paragraph, last_paragraph, figures, topics)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)": cases,
+        "INSERT INTO article_terms (article_id, kind, rank, term) VALUES (?, ?, ?, ?)": terms,
+    }  # fmt: skip
+
+
+def _figure_json(f: Any) -> dict[str, Any]:
+    return {"text": f.text, "value": f.value, "unit": f.unit, "counts": f.counts}
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _marks(items: Sized) -> str:

@@ -1,0 +1,310 @@
+"""Typical cases (典型案例): who did what, where, with what result.
+
+A case is one concrete practice of a named actor in a named place. Sentences are read one by
+one for a *practice*: a quoted name with a mechanism word (“六统一”产业发展模式, “牧企军”党员
+综合服务队) or an action verb with a mechanism noun (组建了党建引领产业发展共同体, 搭建司法救助
+智慧平台). The sentence's subject is its *actor*: an organisation (查干沐沦苏木党委, 集宁区委组织部)
+or a place acting as one (玉泉区, 锡林郭勒盟); 该院/该社区 refer back. A practice whose actor
+has no place in Inner Mongolia (自治区党委) is region-wide policy, not a case.
+
+Practices of one actor in one paragraph form one case; the same practice named again later
+joins its case. Figures and speakers come from the case's paragraphs, and from the
+paragraph after when that one only goes on about it (no practice of its own).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.extract.model import Case, Figure, PlaceMention, Speaker
+from bot.ingest.normalize import HAN
+
+# Words that make a phrase the name of a practice rather than an ordinary noun phrase.
+_MECHANISM = (
+    "共同体|联合体|工作机制|机制|发展模式|模式|工程|平台|品牌|服务站|服务圈|服务中心|服务队|"
+    "突击队|制度|计划|行动|党课|课堂|清单|书记工程|主题党日活动|活动|竞赛|培训班|讲座|基地|"
+    "餐厅|展厅|指挥调度中心|项目|专业合作社|服务|产业|创建|驱动|宣讲|直播助农|直播带货|课程|"
+    "专班|领导小组|教学站"
+)
+# Things a place counts when it reports how many it built (132个党建引领产业发展共同体).
+_BUILT = "共同体|联合体|服务站|服务中心|餐厅|基地|示范点|平台"
+_VERBS = (
+    "牵头组建|组建|打造|搭建|建立|建成|成立|推行|创新实施|实施|探索|构建|启动|设立|创建|"
+    "举办|开展|组织开展|采取|推广|开设|引进|建设|开发|开通|创新|培育|兴办|"
+    # 发展 is a verb only at a clause's start or after an adverb (not in 产业发展共同体)
+    f"(?<![{HAN}])发展|(?<=积极|大力|着力|重点|共同|加快)发展"
+)
+_QUOTED = re.compile(rf"[“‘]([^”’“‘]{{2,24}})[”’]([{HAN}]{{0,12}}(?:{_MECHANISM}))?")
+_VERB_QUOTE = re.compile(rf"(?:{_VERBS})(?:了)?(?P<name>“[^”]{{2,20}}”)")
+_VERB_DOCUMENT = re.compile(r"(?:制定|出台|印发|制定印发)(?:了)?(?P<name>《[^》]{4,40}》)")
+_COUNTED = re.compile(rf"\d+(?:余|多)?[个家座所](?P<name>[{HAN}]{{2,16}}(?:{_BUILT}))")
+_VERB_PHRASE = re.compile(
+    rf"(?:{_VERBS})(?:了|起|出)?(?:[^，。；“”]{{0,40}}的|并投入运营|[0-9.]+[个家座所支名])?"
+    rf"(?P<name>(?:“[^”]{{2,20}}”)?(?:(?!的|了)[{HAN}+]){{1,20}}(?:{_MECHANISM}))"
+    rf"(?![{HAN}]{{0,2}}(?:体系|建设))"
+)
+# A cue inside the quote itself makes it a practice even with no mechanism word after it.
+_PRACTICE_IN_QUOTE = re.compile(rf"(?:{_MECHANISM})$|\+|＋|清单|党课|党建$|创建|党校")
+_ORG_SUFFIX = re.compile(
+    r"党委|党总支|党支部|党工委|党组(?!织)|组织部|检察院|法院|公安局|指挥中心|交警大队|大队|支队|"
+    r"检查站|民政局|局|旗委|区委|县委|市委|盟委|政府|公司|集团|合作社|社区|嘎查|村|苏木|镇|"
+    r"街道|党校|医院|旗|县|区|市|盟"
+)
+# Where a clause's subject ends: the first verb, adverb or preposition after it.
+_CLAUSE_WORDS = re.compile(
+    rf"(?:{_VERBS})|把|将|对|按照|围绕|结合|坚持|积极|始终|扎实|充分|着力|不断|大力|深入|找准|"
+    r"加强|牵头|作为|联合(?!党委|大党委|党支部)|以|通过|利用|依托|在|的|把|抓好|成立|持续|先后|进一步|全面|聚焦|已|还|也|"
+    r"注重|探索|践行|立足|紧紧|认真|是|推动|深化|确保|精心|组织(?!部)|与|为|应建|加快|完善|"
+    r"提高|强化|健全|落实|[0-9《]"
+)
+# Front matter before a clause's subject: time, purpose and reporting phrases.
+_LEAD = re.compile(
+    r"^[”」』’\s]*(?:据|如|在|由|经|近日|近年来|目前|如今|同时|此外|其中|去年|今年)?[，、]?"
+)
+_BACK_REFERENCE = re.compile(r"^该(高新区|示范区|院|社区|嘎查|村|镇|旗|区|县|市|公司|局)")
+_ORGANISATION = re.compile(
+    r"(?:党委|党总支|党支部|党工委|党组|组织部|检察院|法院|公安局|指挥中心|大队|支队|检查站|局|"
+    r"旗委|区委|县委|市委|盟委|政府|公司|集团|合作社)$"
+)
+_SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
+_GENERIC_PRACTICE = re.compile(
+    r"^(?:相关|各类|各项|一系列|多种|这一|该|此|新的)?(?:活动|服务|工作机制|机制|模式|平台|制度|工程|品牌|基地|行动)$"
+)
+
+
+@dataclass
+class _Practice:
+    name: str
+    sentence: str
+    paragraph: int
+    start: int  # offset of the sentence in the text
+
+
+@dataclass
+class _Draft:
+    actor: str
+    place: PlaceMention
+    paragraph: int
+    practices: list[_Practice] = field(default_factory=list)
+    last_paragraph: int = 0
+
+
+def find_cases(
+    text: str,
+    mentions: list[PlaceMention],
+    figures: list[Figure],
+    speakers: list[Speaker],
+    home: PlaceMention | None = None,
+) -> list[Case]:
+    """Cases in an article's text; `home` is the article's primary place, where an
+    organisation the text does not locate (企业党支部) is taken to be."""
+    drafts: list[_Draft] = []
+    located = [m for m in mentions if m.paragraph >= 0 and (m.code or m.inferred)]
+    offset = 0
+    for index, paragraph in enumerate(text.split("\n")):
+        current: tuple[str, PlaceMention] | None = None  # the paragraph's running subject
+        for sentence in _SENTENCE.finditer(paragraph):
+            start, words = offset + sentence.start(), sentence.group()
+            for at, name in practices_in(words):
+                actor = _actor_of(words, start, at, located, drafts, home)
+                if actor is None and (speaker := _quoted_by(start + at, text, speakers)):
+                    actor = _speaker_actor(speaker, located)
+                actor = actor or current
+                if actor is None:
+                    continue
+                practice = _Practice(name, words, index, start)
+                draft = _find_draft(drafts, actor, index, practice)
+                if draft is None:
+                    draft = _Draft(*actor, paragraph=index, last_paragraph=index)
+                    drafts.append(draft)
+                if name not in _names(draft):
+                    draft.practices.append(practice)
+                draft.last_paragraph = max(draft.last_paragraph, index)
+            current = _actor_of(words, start, len(words), located, drafts, home) or current
+        offset += len(paragraph) + 1
+    return [_case(d, drafts, figures, speakers) for d in drafts]
+
+
+def practices_in(sentence: str) -> list[tuple[int, str]]:
+    """Names of practices a sentence reports with their offsets, in order, without repeats."""
+    found: list[tuple[int, str]] = []
+    for m in _VERB_PHRASE.finditer(sentence):
+        name = m.group("name")
+        if not _GENERIC_PRACTICE.match(name.strip("“”")):
+            found.append((m.start("name"), name))
+    for pattern in (_VERB_QUOTE, _VERB_DOCUMENT, _COUNTED):
+        found += [(m.start("name"), m.group("name")) for m in pattern.finditer(sentence)]
+    for m in _QUOTED.finditer(sentence):
+        inner, tail = m.group(1), m.group(2)
+        if tail or _PRACTICE_IN_QUOTE.search(inner):
+            found.append((m.start(), m.group(0)))
+    names: list[tuple[int, str]] = []
+    for at, name in sorted(found):
+        if not any(name in n or n in name for _, n in names):
+            names.append((at, name))
+    return names
+
+
+def _actor_of(
+    sentence: str,
+    start: int,
+    at: int,
+    located: list[PlaceMention],
+    drafts: list[_Draft],
+    home: PlaceMention | None,
+) -> tuple[str, PlaceMention] | None:
+    """Who does what is said at offset `at` of the sentence: the subject of the nearest
+    clause before it (an organisation or a place acting as one), or what 该院/该社区 refers
+    back to."""
+    clauses = [0] + [m.end() for m in re.finditer("[，：]", sentence) if m.end() <= at]
+    for lead in reversed(clauses):
+        body = _LEAD.sub("", sentence[lead:])
+        lead += len(sentence) - lead - len(body)
+        if back := _BACK_REFERENCE.match(body):
+            return _refer_back(back.group(1), start + lead, located, drafts)
+        subject = _subject(body)
+        begin, end = start + lead, start + lead + len(subject)
+        inside = [m for m in located if begin <= m.start < max(end, begin + 2)]
+        if inside:
+            return subject or inside[0].name, _most_specific(inside)
+        if _ORGANISATION.search(subject):  # 产业园联合党委: located by what was said before
+            paragraph = _paragraph_of(located, begin)
+            before = [m for m in located if start <= m.start < begin] or [
+                m for m in located if m.paragraph == paragraph and m.start < begin
+            ]
+            if before or home:
+                return subject, before[-1] if before else home  # type: ignore[return-value]
+    return None
+
+
+def _refer_back(
+    kind: str, offset: int, located: list[PlaceMention], drafts: list[_Draft]
+) -> tuple[str, PlaceMention] | None:
+    """该社区 → the last 社区 named before; 该院 → the last actor that is a 院."""
+    named = [m for m in located if m.start < offset and m.name.endswith(kind)]
+    if named:
+        return named[-1].name, named[-1]
+    acting = [d for d in drafts if d.actor.endswith(kind)] or drafts
+    return (acting[-1].actor, acting[-1].place) if acting else None
+
+
+def _paragraph_of(located: list[PlaceMention], offset: int) -> int:
+    earlier = [m.paragraph for m in located if m.start <= offset]
+    return earlier[-1] if earlier else -1
+
+
+def _speaker_actor(
+    speaker: Speaker, located: list[PlaceMention]
+) -> tuple[str, PlaceMention] | None:
+    """A quoted person's organisation as the actor of what the quote reports (“我们…建立了
+    ‘市直机关+旗县区+项目单位’党建共建机制”呼和浩特市委常委、组织部长李炯说)."""
+    begin = speaker.start - len(speaker.title)
+    places = [m for m in located if begin <= m.start < speaker.start]
+    if not places:
+        return None
+    title = speaker.title[places[0].start - begin :]  # 曾长期担任…五股地村党支部书记 → 五股地村…
+    organisation = _subject(title)
+    if not _ORGANISATION.search(organisation):  # a villager speaks for no organisation
+        return None
+    return organisation, _most_specific(places)
+
+
+def _subject(clause: str) -> str:
+    """The longest organisation name at the front of a clause (鄂尔多斯市杭锦旗人民检察院),
+    stopping before the first verb or adverb."""
+    clause = re.split("[，。；：]", clause, maxsplit=1)[0]
+    stop = _CLAUSE_WORDS.search(clause)
+    front = clause[: stop.start()] if stop else clause[:24]
+    best = ""
+    for m in _ORG_SUFFIX.finditer(front):
+        best = front[: m.end()]
+    return best
+
+
+def _quoted_by(offset: int, text: str, speakers: list[Speaker]) -> Speaker | None:
+    """The speaker of the quotation `offset` lies in, if it lies in one."""
+    opened = text.rfind("“", 0, offset)
+    closed = text.find("”", offset)
+    if opened < 0 or closed < 0 or text.rfind("”", 0, offset) > opened:
+        return None
+    near = [s for s in speakers if opened - 40 <= s.start <= closed + 40]
+    return min(near, key=lambda s: min(abs(s.start - closed), abs(s.start - opened)), default=None)
+
+
+def _most_specific(places: list[PlaceMention]) -> PlaceMention:
+    order = {"village": 4, "township": 3, "county": 2, "prefecture": 1}
+    return max(places, key=lambda m: (order.get(m.level, 0), m.end))
+
+
+def _find_draft(
+    drafts: list[_Draft], actor: tuple[str, PlaceMention], paragraph: int, practice: _Practice
+) -> _Draft | None:
+    """The case this practice belongs to: the same practice of the same place named again, or
+    the same actor's case in this paragraph, unless both name a practice of their own in
+    different sentences (“党建+企业帮扶” and “党建+文化旅游” are two cases)."""
+    name, place = actor
+    for draft in drafts:
+        same_place = _key(draft.place) == _key(place)
+        if practice.name in _names(draft) and same_place:
+            return draft
+        if (draft.actor == name or same_place) and draft.last_paragraph == paragraph:
+            named = [p for p in draft.practices if _is_named(p.name)]
+            if (
+                _is_named(practice.name)
+                and named
+                and practice.start not in {p.start for p in named}
+            ):
+                continue
+            if _ORGANISATION.search(name) and not _ORGANISATION.search(draft.actor):
+                draft.actor = name  # 玛拉沁社区党支部 names the actor better than 玛拉沁社区
+            return draft
+    return None
+
+
+def _key(place: PlaceMention) -> str:
+    return place.code or place.name
+
+
+def _is_named(practice: str) -> bool:
+    return "“" in practice or "‘" in practice or "+" in practice
+
+
+def _names(draft: _Draft) -> set[str]:
+    return {p.name for p in draft.practices}
+
+
+def _case(d: _Draft, drafts: list[_Draft], figures: list[Figure], speakers: list[Speaker]) -> Case:
+    """The case with the figures and speaker of its paragraphs: those naming its practices,
+    and the one after each when no other case claims it (results often follow)."""
+    claimed = {p.paragraph for x in drafts if x is not d for p in x.practices}
+    own = {p.paragraph for p in d.practices}
+    paragraphs = own | {i + 1 for i in own if i + 1 not in claimed}
+    main = max(d.practices, key=_salience)
+    return Case(
+        actor=_full_actor(d.actor, d.place),
+        place=d.place.code or d.place.parent,
+        place_name=d.place.name,
+        prefecture=d.place.prefecture,
+        practice=" / ".join(p.name for p in sorted(d.practices, key=_salience, reverse=True)[:3]),
+        summary=main.sentence.strip()[:160],
+        figures=[f for f in figures if f.paragraph in paragraphs],
+        speaker=next((s for s in speakers if s.paragraph in paragraphs), None),
+        paragraphs=(min(paragraphs), max(paragraphs)),
+    )
+
+
+def _full_actor(actor: str, place: PlaceMention) -> str:
+    """村党支部 → 北村党支部, 旗委组织部 → 阿荣旗旗委组织部: name the place a bare actor
+    stands in."""
+    if re.match("^(?:村|嘎查|社区|镇|苏木|乡|旗|县|区|市|盟)", actor) and place.name not in actor:
+        return place.name + (actor[1:] if actor[0] == place.name[-1] else actor)
+    return actor
+
+
+def _salience(p: _Practice) -> tuple[int, int]:
+    """Quoted names and mechanism words first; earlier mentions break ties."""
+    return (
+        ("“" in p.name) + bool(re.search(r"共同体|联合体|机制|模式|平台|工程", p.name)),
+        -p.start,
+    )
