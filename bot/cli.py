@@ -17,7 +17,10 @@ from tqdm import tqdm
 
 from bot import render
 from bot.config import Settings, load_settings
+from bot.extract.topics import get_taxonomy
 from bot.ingest.pipeline import expand_paths, ingest_paths
+from bot.ingest.reindex import reindex
+from bot.library import UnknownPlace, article_detail, find_cases
 from bot.search import search
 from bot.store import Store, StoreError
 
@@ -42,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--db", type=Path, help="数据库文件（默认取配置或环境变量 CASEBOT_DB）")
     common.add_argument("--config", type=Path, help="TOML 配置文件")
 
-    parser = argparse.ArgumentParser(prog="casebot", description="党建典型案例库：导入、检索。")
+    parser = argparse.ArgumentParser(
+        prog="casebot", description="党建典型案例库：导入、检索、案例。"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("ingest", parents=[common], help="导入文件或文件夹（txt/md/docx/pdf/html）")
@@ -59,6 +64,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=_positive, default=10, help="返回条数（默认 10）")
     p.add_argument("--offset", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true", help="输出 JSON")
+
+    p = sub.add_parser("show", parents=[common], help="查看一篇文章及其地点、案例、数字、主题")
+    p.add_argument("article_id", type=_positive, metavar="ARTICLE_ID")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+
+    p = sub.add_parser("cases", parents=[common], help="列出典型案例")
+    p.add_argument("--place", help="地点（盟市、旗县区、苏木乡镇，含下级），如 赤峰")
+    p.add_argument("--topic", help="主题，如 乡村振兴与集体经济")
+    p.add_argument("--limit", type=_positive, default=50, help="返回条数（默认 50）")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+
+    p = sub.add_parser(
+        "reindex", parents=[common], help="重新抽取已入库文章的地点、案例、数字和主题"
+    )
+    p.add_argument("--all", action="store_true", help="全部重新抽取（默认只处理旧版本抽取的文章）")
 
     sub.add_parser("config", parents=[common], help="列出全部设置及说明")
     return parser
@@ -121,6 +141,47 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    detail = await _with_store(settings, lambda store: article_detail(store, args.article_id))
+    if detail is None:
+        print(
+            f"没有编号为 #{args.article_id} 的文章。用 casebot articles 查看全部编号。",
+            file=sys.stderr,
+        )
+        return 1
+    _print_json(detail) if args.json else print(render.article_detail_text(detail))
+    return 0
+
+
+async def cmd_cases(args: argparse.Namespace, settings: Settings) -> int:
+    if args.topic and args.topic not in get_taxonomy().names:
+        known = "、".join(get_taxonomy().names)
+        print(f"未知主题“{args.topic}”。可用主题：{known}", file=sys.stderr)
+        return 2
+    try:
+        cases = await _with_store(
+            settings,
+            lambda store: find_cases(store, place=args.place, topic=args.topic, limit=args.limit),
+        )
+    except UnknownPlace as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    _print_json(cases) if args.json else print(render.cases_text(cases))
+    return 0
+
+
+async def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
+    with tqdm(unit="篇", disable=None, file=sys.stderr) as bar:
+        done = await _with_store(
+            settings,
+            lambda store: reindex(
+                store, everything=args.all, workers=settings.ingest_workers, progress=bar.update
+            ),
+        )
+    print(f"已重新抽取 {done} 篇文章。" if done else "所有文章均已是最新抽取结果。")
+    return 0
+
+
 async def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     for line in Settings.help_lines():
         name = line.split(":", 1)[0]
@@ -132,6 +193,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = 
     "ingest": cmd_ingest,
     "articles": cmd_articles,
     "search": cmd_search,
+    "show": cmd_show,
+    "cases": cmd_cases,
+    "reindex": cmd_reindex,
     "config": cmd_config,
 }
 

@@ -73,3 +73,64 @@ def articles_text(rows: list[dict[str, Any]]) -> str:
         dup = f"（近似重复，见 #{r['duplicate_of']}）" if r["duplicate_of"] else ""
         out.append(f"#{r['article_id']} {r['date']} {r['title']}{dup}  {extra}".rstrip())
     return "\n".join(out)
+
+
+def figure_text(f: dict[str, Any]) -> str:
+    return (
+        f"{f['counts']} {f['text']}" if f["counts"] and f["counts"] not in f["text"] else f["text"]
+    )
+
+
+def case_card(case: dict[str, Any], *, with_article: bool = True) -> str:
+    """A case as staff read it: who, where, what, with what result, who said so."""
+    where = " › ".join(case["chain"]) or case["place"]
+    if case["place"] and case["chain"] and case["chain"][-1] != case["place"]:
+        where += f" › {case['place']}"
+    lines = [f"【{case['actor']}】{case['practice']}", f"  地点：{where}"]
+    lines.append(f"  做法：{case['summary']}")
+    if case["figures"]:
+        lines.append("  成效：" + "；".join(figure_text(f) for f in case["figures"][:5]))
+    if case["speaker"]:
+        lines.append(f"  讲述：{case['speaker']['title']}{case['speaker']['name']}")
+    if case["topics"]:
+        lines.append(f"  主题：{'、'.join(case['topics'])}")
+    if with_article:
+        lines.append(f"  出处：#{case['article_id']} {case['date']} {case['title']}")
+    return "\n".join(lines)
+
+
+def cases_text(cases: list[dict[str, Any]]) -> str:
+    if not cases:
+        return "没有找到符合条件的案例。"
+    return f"共 {len(cases)} 个案例：\n\n" + "\n\n".join(case_card(c) for c in cases)
+
+
+def article_detail_text(a: dict[str, Any]) -> str:
+    head = [f"#{a['article_id']} {a['title']}", f"{a['date']} · {a['source_file']}"]
+    if a["column"] or a["authors"]:
+        head.append(
+            " · ".join(
+                x for x in (a["column"] and f"栏目：{a['column']}", "、".join(a["authors"])) if x
+            )
+        )
+    places = [p for p in a["places"] if p["code"]]
+    others = [p for p in a["places"] if not p["code"]]
+    lines = [*head, "", a["text"], ""]
+    primary = [p["name"] for p in places if p["primary"]]
+    lines.append(f"主要地点：{' › '.join(primary) if primary else '（全区性或未能确定）'}")
+    if places:
+        lines.append("提及地点：" + "、".join(p["name"] for p in places if not p["primary"]))
+    for p in others:
+        kind = "推断" if p["inferred"] else "有歧义，未计入统计" if p["ambiguous"] else "区外"
+        parent = f"，属 {p['parent']}" if p.get("parent") else ""
+        lines.append(f"  · {p['name']}（{kind}{parent}）")
+    if a["topics"]:
+        lines.append(f"主题：{'、'.join(a['topics'])}")
+    if a["keywords"]:
+        lines.append(f"关键词：{'、'.join(a['keywords'])}")
+    if a["figures"]:
+        lines.append("关键数字：" + "；".join(figure_text(f) for f in a["figures"]))
+    lines.append("")
+    lines.append(f"案例 {len(a['cases'])} 个：" if a["cases"] else "未识别出案例。")
+    lines += [case_card(c, with_article=False) for c in a["cases"]]
+    return "\n".join(lines)

@@ -1,0 +1,131 @@
+"""Reading the case library: one article with what was extracted from it, and case cards.
+
+Stored codes become names here (the store knows codes, the gazetteer names), so the CLI,
+the bot and the JSON output all show the same objects.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.places import Gazetteer, get_gazetteer
+from bot.store import Store
+
+
+class UnknownPlace(ValueError):
+    """A --place filter that names no division; the message is for the user."""
+
+
+async def article_detail(store: Store, article_id: int) -> dict[str, Any] | None:
+    """The article object of `casebot articles --json` with its text, places, cases,
+    figures, topics and keywords; None if there is no such article."""
+    found = await store.articles_by_id([article_id])
+    if article_id not in found:
+        return None
+    article = found[article_id]
+    stored = await store.article_extraction(article_id)
+    gazetteer = get_gazetteer()
+    terms = stored["terms"]
+    return {
+        **article,
+        "places": _places(stored, gazetteer),
+        "cases": [case_object(row, gazetteer) for row in stored["cases"]],
+        "figures": [_figure(f) for f in stored["figures"]],
+        "topics": [t["term"] for t in terms if t["kind"] == "topic"],
+        "keywords": [t["term"] for t in terms if t["kind"] == "keyword"],
+    }
+
+
+async def find_cases(
+    store: Store, *, place: str | None = None, topic: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    gazetteer = get_gazetteer()
+    codes = place_codes(place, gazetteer) if place else []
+    rows = await store.list_cases(place_codes=codes, topic=topic, limit=limit)
+    return [case_object(row, gazetteer) for row in rows]
+
+
+def place_codes(name: str, gazetteer: Gazetteer) -> list[str]:
+    """Codes of the divisions a user's place filter names (赤峰, 锡盟, 150423); every reading of
+    an ambiguous name (杭锦 → 杭锦旗 and 杭锦后旗)."""
+    name = name.strip()
+    if name in gazetteer.divisions:
+        return [name]
+    codes = gazetteer.codes_named(name)
+    if not codes:
+        raise UnknownPlace(
+            f"未找到地名“{name}”，请使用盟市、旗县区或苏木乡镇名称，如“赤峰”“巴林右旗”。"
+        )
+    return sorted(codes)
+
+
+def case_object(row: dict[str, Any], gazetteer: Gazetteer) -> dict[str, Any]:
+    code = row["place"]
+    chain = [gazetteer.divisions[c].name for c in reversed(gazetteer.chain(code))] if code else []
+    return {
+        "case_id": row["case_id"],
+        "article_id": row["article_id"],
+        "title": row["title"],
+        "date": row["date"],
+        "actor": row["actor"],
+        "place": row["place_name"],
+        "place_code": code,
+        "chain": chain,
+        "prefecture": _name(row["prefecture"], gazetteer),
+        "practice": row["practice"],
+        "summary": row["summary"],
+        "figures": json.loads(row["figures"]),
+        "speaker": (
+            {"name": row["speaker_name"], "title": row["speaker_title"]}
+            if row["speaker_name"]
+            else None
+        ),
+        "topics": json.loads(row["topics"]),
+        "paragraphs": [row["first_paragraph"], row["last_paragraph"]],
+    }
+
+
+def _places(stored: dict[str, list[dict[str, Any]]], gazetteer: Gazetteer) -> list[dict[str, Any]]:
+    """Resolved divisions first (primary ones first), then inferred, ambiguous and outside
+    names, each once."""
+    out = [
+        {
+            "name": gazetteer.divisions[p["code"]].name,
+            "code": p["code"],
+            "level": p["level"],
+            "prefecture": _name(p["prefecture"], gazetteer),
+            "primary": bool(p["is_primary"]),
+            "inferred": False,
+            "ambiguous": False,
+            "mentions": p["mentions"],
+        }
+        for p in stored["places"]
+    ]
+    seen: set[str] = set()
+    for m in stored["mentions"]:
+        if m["code"] or m["name"] in seen:
+            continue
+        seen.add(m["name"])
+        out.append(
+            {
+                "name": m["name"],
+                "code": None,
+                "level": m["level"],
+                "prefecture": _name(m["prefecture"], gazetteer),
+                "primary": False,
+                "inferred": bool(m["inferred"]),
+                "ambiguous": bool(m["ambiguous"]),
+                "parent": _name(m["parent"], gazetteer),
+                "candidates": json.loads(m["candidates"]) if m["candidates"] else [],
+            }
+        )
+    return out
+
+
+def _figure(f: dict[str, Any]) -> dict[str, Any]:
+    return {k: f[k] for k in ("text", "value", "unit", "counts", "paragraph")}
+
+
+def _name(code: str | None, gazetteer: Gazetteer) -> str | None:
+    return gazetteer.divisions[code].name if code in gazetteer.divisions else None
