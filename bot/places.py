@@ -63,6 +63,15 @@ class Gazetteer:
             if not row["note"] and row["ambiguous"] == "0":
                 self._plain_aliases[row["code"]].add(row["alias"])
         self._codes_by_name = dict(codes_by_name)
+        # Extraction asks for chains hundreds of times per article: computed once.
+        self._chains = {code: self._walk_up(code) for code in self.divisions}
+
+    def _walk_up(self, code: str) -> tuple[str, ...]:
+        out = []
+        while code in self.divisions:
+            out.append(code)
+            code = self.divisions[code].parent_code
+        return tuple(out)
 
     def codes_named(self, name: str) -> set[str]:
         """Every division (above village level) that `name` may mean."""
@@ -88,13 +97,9 @@ class Gazetteer:
         others = [n for n in self.names_of(code) if word not in n]
         return [n for n in others if not any(o != n and o in n for o in others)]
 
-    def chain(self, code: str) -> list[str]:
+    def chain(self, code: str) -> tuple[str, ...]:
         """The division and its ancestors up to its 盟市, most specific first."""
-        out = []
-        while code in self.divisions:
-            out.append(code)
-            code = self.divisions[code].parent_code
-        return out
+        return self._chains.get(code, ())
 
     def prefecture_of(self, code: str) -> str:
         return self.chain(code)[-1]

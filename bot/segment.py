@@ -62,6 +62,10 @@ class Segmenter:
         """Default-mode tokens (used to split a query into its terms)."""
         return [t.lower() for t in self._jieba.cut(text) if _TOKEN.search(t)]
 
+    def plain_cut(self, text: str) -> list[str]:
+        """Default-mode words exactly as jieba gives them, punctuation included."""
+        return self._jieba.cut(text)
+
     def boundaries(self, text: str) -> set[int]:
         """Offsets where a default-mode word starts or ends."""
         return {i for _, start, end in self._jieba.tokenize(text) for i in (start, end)}

@@ -29,18 +29,22 @@ _MECHANISM = (
 )
 # Things a place counts when it reports how many it built (132个党建引领产业发展共同体).
 _BUILT = "共同体|联合体|服务站|服务中心|餐厅|基地|示范点|平台"
-_VERBS = (
-    "牵头组建|组建|打造|搭建|建立|建成|成立|推行|创新实施|实施|探索|构建|启动|设立|创建|"
-    "举办|开展|组织开展|采取|推广|开设|引进|建设|开发|开通|创新|培育|兴办|"
+_VERB_WORDS = (
+    "牵头组建 组建 打造 搭建 建立 建成 成立 推行 创新实施 实施 探索 构建 启动 设立 创建 "
+    "举办 开展 组织开展 采取 推广 开设 引进 建设 开发 开通 创新 培育 兴办"
+).split()
+_VERBS = "|".join(_VERB_WORDS) + (
     # 发展 is a verb only at a clause's start or after an adverb (not in 产业发展共同体)
-    f"(?<![{HAN}])发展|(?<=积极|大力|着力|重点|共同|加快)发展"
+    f"|(?<![{HAN}])发展|(?<=积极|大力|着力|重点|共同|加快)发展"
 )
+# Lets the regex engine skip, in one test, every position no verb can start at.
+_AT_VERB = f"(?=[{''.join(sorted({w[0] for w in _VERB_WORDS}))}发])"
 _QUOTED = re.compile(rf"[“‘]([^”’“‘]{{2,24}})[”’]([{HAN}]{{0,12}}(?:{_MECHANISM}))?")
-_VERB_QUOTE = re.compile(rf"(?:{_VERBS})(?:了)?(?P<name>“[^”]{{2,20}}”)")
+_VERB_QUOTE = re.compile(rf"{_AT_VERB}(?:{_VERBS})(?:了)?(?P<name>“[^”]{{2,20}}”)")
 _VERB_DOCUMENT = re.compile(r"(?:制定|出台|印发|制定印发)(?:了)?(?P<name>《[^》]{4,40}》)")
 _COUNTED = re.compile(rf"\d+(?:余|多)?[个家座所](?P<name>[{HAN}]{{2,16}}(?:{_BUILT}))")
 _VERB_PHRASE = re.compile(
-    rf"(?:{_VERBS})(?:了|起|出)?(?:[^，。；“”]{{0,40}}的|并投入运营|[0-9.]+[个家座所支名])?"
+    rf"{_AT_VERB}(?:{_VERBS})(?:了|起|出)?(?:[^，。；“”]{{0,40}}的|并投入运营|[0-9.]+[个家座所支名])?"
     rf"(?P<name>(?:“[^”]{{2,20}}”)?(?:(?!的|了)[{HAN}+]){{1,20}}(?:{_MECHANISM}))"
     rf"(?![{HAN}]{{0,2}}(?:体系|建设))"
 )
@@ -103,14 +107,14 @@ def find_cases(
     located = [m for m in mentions if m.paragraph >= 0 and (m.code or m.inferred)]
     offset = 0
     for index, paragraph in enumerate(text.split("\n")):
-        current: tuple[str, PlaceMention] | None = None  # the paragraph's running subject
+        earlier: list[tuple[str, int]] = []  # the paragraph's sentences so far
         for sentence in _SENTENCE.finditer(paragraph):
             start, words = offset + sentence.start(), sentence.group()
             for at, name in practices_in(words):
                 actor = _actor_of(words, start, at, located, drafts, home)
                 if actor is None and (speaker := _quoted_by(start + at, text, speakers)):
                     actor = _speaker_actor(speaker, located)
-                actor = actor or current
+                actor = actor or _running_subject(earlier, located, drafts, home)
                 if actor is None:
                     continue
                 practice = _Practice(name, words, index, start)
@@ -121,9 +125,23 @@ def find_cases(
                 if name not in _names(draft):
                     draft.practices.append(practice)
                 draft.last_paragraph = max(draft.last_paragraph, index)
-            current = _actor_of(words, start, len(words), located, drafts, home) or current
+            earlier.append((words, start))
         offset += len(paragraph) + 1
     return [_case(d, drafts, figures, speakers) for d in drafts]
+
+
+def _running_subject(
+    earlier: list[tuple[str, int]],
+    located: list[PlaceMention],
+    drafts: list[_Draft],
+    home: PlaceMention | None,
+) -> tuple[str, PlaceMention] | None:
+    """The subject of the paragraph's latest sentence that has one: who a sentence without
+    its own subject is about (most sentences never need it, so it is looked up on demand)."""
+    for words, start in reversed(earlier):
+        if actor := _actor_of(words, start, len(words), located, drafts, home):
+            return actor
+    return None
 
 
 def practices_in(sentence: str) -> list[tuple[int, str]]:

@@ -81,7 +81,7 @@ _MAX_COUNTED = 14
 def find_figures(text: str) -> list[Figure]:
     """Every key figure in `text` (paragraphs separated by "\n"), in reading order."""
     figures: list[Figure] = []
-    paragraph_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    paragraph_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     position = 0
     while match := _NUMBER.search(text, position):
         position = match.end() or match.start() + 1

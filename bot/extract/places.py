@@ -20,12 +20,13 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
-import ahocorasick
+from ahocorasick_rs import AhoCorasick, MatchKind
 
 from bot.extract.model import ArticlePlace, PlaceMention
 from bot.ingest.normalize import HAN
@@ -36,6 +37,7 @@ DEPTH = {"prefecture": 1, "county": 2, "township": 3, "village": 4}
 # The region itself: not a place to count, but matched so nothing inside it is (内蒙古 ⊃ 蒙古).
 REGION_WORDS = ("内蒙古自治区", "内蒙古", "自治区", "全区", "我区", "全盟", "全市", "全旗")
 _ORGANISATION = re.compile(rf"[{HAN}]{{0,8}}?(?:集团|有限公司|有限责任公司|股份公司|公司)")
+_JIEBA_RUN = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 # Divisions the gazetteer may lack, recognised by their suffix (longest suffix first).
 _INFERRED_SUFFIX = re.compile(
@@ -60,6 +62,8 @@ class _Name:
     kind: str  # place, outside, region
     codes: tuple[str, ...] = ()
     risky: bool = False  # every reading is an alias that is also an ordinary word
+    official: bool = False  # some reading's official name (not only an alias)
+    village: bool = False  # every reading is a 嘎查村/社区
 
 
 @dataclass
@@ -81,16 +85,26 @@ class PlaceMatcher:
         for place in gazetteer.place_names():
             codes[place.name].add(place.code)
             safe[place.name] |= not place.risky
-        self.automaton = ahocorasick.Automaton()
+        # A later kind overrides an earlier one for the same word: region over place over
+        # outside.
+        entries: dict[str, _Name] = {}
         for word in gazetteer.outside_names():
-            self.automaton.add_word(word, _Name(word, "outside"))
+            entries[word] = _Name(word, "outside")
         for name, found in codes.items():
             if len(name) >= 2:
-                entry = _Name(name, "place", tuple(sorted(found)), risky=not safe[name])
-                self.automaton.add_word(name, entry)
+                entry = _Name(
+                    name,
+                    "place",
+                    tuple(sorted(found)),
+                    risky=not safe[name],
+                    official=any(gazetteer.divisions[c].name == name for c in found),
+                    village=all(gazetteer.divisions[c].level == "village" for c in found),
+                )
+                entries[name] = entry
         for word in REGION_WORDS:
-            self.automaton.add_word(word, _Name(word, "region"))
-        self.automaton.make_automaton()
+            entries[word] = _Name(word, "region")
+        self.names = list(entries.values())
+        self.automaton = AhoCorasick(list(entries), matchkind=MatchKind.LeftmostLongest)
 
     def level(self, code: str) -> str:
         return self.gazetteer.divisions[code].level
@@ -99,9 +113,10 @@ class PlaceMatcher:
         """Mentions in the title (paragraph -1, offsets into the title) and the text, and
         the codes of the article's primary places."""
         full = f"{title}\n{text}"
-        matches, outside = self._matches(full)
+        words = _WordEdges(full)
+        matches, outside = self._matches(full, words)
         self._resolve(matches)
-        inferred = self._infer(full, matches)
+        inferred = self._infer(full, matches, words)
         mentions = [self._mention(m, title) for m in matches if m.code or m.ambiguous]
         mentions += [self._outside(m, title) for m in outside]
         mentions += [_shift(m, title) for m in inferred]
@@ -134,47 +149,40 @@ class PlaceMatcher:
 
     # --- 1, 2: match and filter -------------------------------------------------------
 
-    def _matches(self, full: str) -> tuple[list[_Match], list[_Match]]:
-        sentences = _index_of(full, _SENTENCE_END)
-        paragraphs = _index_of(full, re.compile("\n"))
-        boundaries: set[int] | None = None
+    def _matches(self, full: str, words: _WordEdges) -> tuple[list[_Match], list[_Match]]:
+        sentence_ends = [m.start() for m in _SENTENCE_END.finditer(full)]
+        line_breaks = [m.start() for m in re.finditer("\n", full)]
         places, outside = [], []
-        for end, name in self.automaton.iter_long(full):
-            start, end = end - len(name.text) + 1, end + 1
+        for index, start, end in self.automaton.find_matches_as_indexes(full):
+            name = self.names[index]
             if name.kind == "region":
                 continue
-            match = _Match(name, start, end, sentences[start], paragraphs[start])
+            sentence = bisect_left(sentence_ends, start)
+            match = _Match(name, start, end, sentence, bisect_left(line_breaks, start))
             if name.kind == "outside":
                 outside.append(match)
                 continue
-            official = any(self.gazetteer.divisions[c].name == name.text for c in name.codes)
-            if not official and _ORGANISATION.match(full, end):
+            if not name.official and _ORGANISATION.match(full, end):
                 continue  # 乌兰发展集团, 乌斯太精细化工有限公司: a brand, not a place
-            if name.risky or self._is_village(name):
-                if boundaries is None:
-                    boundaries = get_segmenter().boundaries(full)
-                if start not in boundaries or end not in boundaries:
-                    continue
+            if (name.risky or name.village) and (start not in words or end not in words):
+                continue
             places.append(match)
         return places, outside
-
-    def _is_village(self, name: _Name) -> bool:
-        return all(self.level(c) == "village" for c in name.codes)
 
     # --- 3: resolve ---------------------------------------------------------------------
 
     def _resolve(self, matches: list[_Match]) -> None:
         # First pass: context from names that cannot be anything else; second pass: from
         # everything the first pass resolved (白音汉嘎查 once 乌丹镇 is known).
-        seeds = [m for m in matches if self._certain(m)]
-        for m in seeds:
-            m.code = m.name.codes[0]
-        for _ in range(2):
+        open_ = [m for m in matches if not self._certain(m)]
+        for m in matches:
+            if self._certain(m):
+                m.code = m.name.codes[0]
+        for _ in range(2 if open_ else 0):
             context = self._context([m for m in matches if m.code])
             dominant = self._dominant(matches)
-            for m in matches:
-                if m not in seeds:
-                    m.code, m.ambiguous = self._decide(m, context, dominant)
+            for m in open_:
+                m.code, m.ambiguous = self._decide(m, context, dominant)
         # A name read one way where the text located it is read the same way throughout
         # the article (牛营子镇 after 喀喇沁旗牛营子镇).
         read_as = {m.name.text: m.code for m in matches if m.code}
@@ -183,7 +191,7 @@ class PlaceMatcher:
                 m.code, m.ambiguous = read_as[m.name.text], False
 
     def _certain(self, m: _Match) -> bool:
-        return len(m.name.codes) == 1 and not m.name.risky and not self._is_village(m.name)
+        return len(m.name.codes) == 1 and not m.name.risky and not m.name.village
 
     def _context(self, resolved: list[_Match]) -> dict[tuple[str, int], set[str]]:
         context: dict[tuple[str, int], set[str]] = defaultdict(set)
@@ -217,7 +225,7 @@ class PlaceMatcher:
             in_dominant = [c for c in candidates if self.gazetteer.prefecture_of(c) == dominant]
             if len(in_dominant) == 1:
                 return in_dominant[0], False
-        needs_support = m.name.risky or self._is_village(m.name)
+        needs_support = m.name.risky or m.name.village
         if len(candidates) > 1:
             return None, supported or not needs_support
         if needs_support and not supported:
@@ -243,19 +251,16 @@ class PlaceMatcher:
 
     # --- 4: infer -------------------------------------------------------------------------
 
-    def _infer(self, full: str, matches: list[_Match]) -> list[PlaceMention]:
+    def _infer(self, full: str, matches: list[_Match], words: _WordEdges) -> list[PlaceMention]:
         """Divisions the gazetteer lacks, named right after the place that encloses them
         (翁牛特旗乌丹镇白音汉嘎查, 呼和浩特市金桥电子商务产业园): elsewhere a suffix such as 村
         or 社区 is far more often an ordinary word than a name."""
         taken = {i for m in matches for i in range(m.start, m.end)}
-        boundaries: set[int] | None = None
         found: list[PlaceMention] = []
         for m in matches:
             if not m.code or m.end in taken:
                 continue
-            if boundaries is None:
-                boundaries = get_segmenter().boundaries(full)
-            span = _named_after(full, m.end, boundaries)
+            span = _named_after(full, m.end, words)
             if span is None or any(i in taken for i in range(*span)):
                 continue
             start, end = span
@@ -346,18 +351,31 @@ def _shift(m: PlaceMention, title: str) -> PlaceMention:
     )
 
 
-def _index_of(text: str, separator: re.Pattern[str]) -> list[int]:
-    """For each character, the number of separators before it."""
-    out, n = [0] * (len(text) + 1), 0
-    for i, ch in enumerate(text):
-        out[i] = n
-        if separator.match(ch):
-            n += 1
-    out[len(text)] = n
-    return out
+class _WordEdges:
+    """Offsets where a jieba word starts or ends. jieba cuts each run of Han characters,
+    letters and digits on its own (its `re_han_default`), so only the runs asked about are
+    segmented, and a run's own edges are word edges without segmenting anything."""
+
+    def __init__(self, text: str) -> None:
+        self.runs = [m.span() for m in _JIEBA_RUN.finditer(text)]
+        self.starts = [start for start, _ in self.runs]
+        self.text = text
+        self.edges: dict[int, set[int]] = {}
+
+    def __contains__(self, offset: int) -> bool:
+        index = bisect_right(self.starts, offset) - 1
+        if index < 0:
+            return True
+        start, end = self.runs[index]
+        if offset >= end or offset == start:
+            return True
+        if index not in self.edges:
+            words = get_segmenter().boundaries(self.text[start:end])
+            self.edges[index] = {start + i for i in words}
+        return offset in self.edges[index]
 
 
-def _named_after(full: str, at: int, boundaries: set[int]) -> tuple[int, int] | None:
+def _named_after(full: str, at: int, boundaries: _WordEdges) -> tuple[int, int] | None:
     """The span of a name ending in a division suffix that starts at `at`, if the words
     before the suffix look like a name rather than a clause (着力激活嘎查村 is not one)."""
     for stem_end in range(at + 2, min(at + 10, len(full))):

@@ -14,6 +14,7 @@ the title is up to and including it, the name is what follows. A phrase with no 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from bot.extract.model import Speaker
 from bot.segment import get_segmenter
@@ -24,6 +25,9 @@ _MANNER = r"(?:[\u4e00-\u9fff]{1,4}地|在[^，。；\n]{1,30}上|也|还|都|�
 _ATTRIBUTION = re.compile(
     rf"(?P<source>据)?(?P<phrase>(?![“”\"])[^，,。；;！!？?：:\n]{{2,60}}?){_MANNER}{_VERB}"
 )
+_VERB_AT = re.compile(_VERB)
+_CLAUSE_TAIL = re.compile(r"[^，,。；;！!？?：:\n]*$")
+_OPENING = '“”" 　'
 _ROLES = sorted(
     """书记 副书记 部长 副部长 主任 副主任 局长 副局长 处长 科长 股长 负责人 董事长 总经理 经理
     主席 院长 检察长 庭长 所长 站长 队长 组长 社长 会长 厂长 校长 镇长 乡长 旗长 县长 区长 市长
@@ -42,14 +46,17 @@ _NOT_NAMES = {"大家", "他们", "她们", "我们", "记者", "群众", "有�
 def find_speakers(text: str) -> list[Speaker]:
     """Every named speaker in `text` (paragraphs separated by "\n"), in reading order."""
     speakers: list[Speaker] = []
-    paragraph = 0
-    last = 0
-    for match in _ATTRIBUTION.finditer(text):
-        paragraph += text.count("\n", last, match.start())
-        last = match.start()
-        if not (match["source"] or _quotes_around(text, match)):
+    line_breaks = [m.start() for m in re.finditer("\n", text)]
+    for verb in _VERB_AT.finditer(text):
+        # The attribution is the clause the verb ends: read it from the clause's start.
+        clause = _CLAUSE_TAIL.search(text, max(0, verb.start() - 80), verb.start())
+        start = clause.start() if clause else verb.start()
+        while start < verb.start() and text[start] in _OPENING:
+            start += 1
+        match = _ATTRIBUTION.fullmatch(text, start, verb.end())
+        if match is None or not (match["source"] or _quotes_around(text, match)):
             continue
-        speaker = _speaker(match, paragraph)
+        speaker = _speaker(match, bisect_left(line_breaks, match.start()))
         if speaker is not None:
             speakers.append(speaker)
     return speakers
@@ -59,7 +66,7 @@ def _quotes_around(text: str, match: re.Match[str]) -> bool:
     """The verb reports a quotation: one closes right before the phrase, or one opens after
     the verb (说：“…), or the verb leads reported speech (介绍，…). Verbs inside a clause
     (表示感谢, 说明) report nothing."""
-    before = text[: match.start("phrase")].rstrip(" 　")
+    before = text[max(0, match.start("phrase") - 4) : match.start("phrase")].rstrip(" 　")
     after = text[match.end() : match.end() + 3].lstrip(" 　")
     return before.endswith(("”", '"')) or after.startswith(("：", ":", "，", ","))
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import ahocorasick
+from ahocorasick_rs import AhoCorasick, MatchKind
 
 from bot.config import default_data_dir
 from bot.segment import get_segmenter, read_word_list
@@ -26,7 +26,8 @@ class Taxonomy:
     names: list[str]  # in file order, which breaks ties
     min_score: int  # for an article
     case_min_score: int  # for a case's short practice and summary
-    cues: Any  # Aho-Corasick automaton: cue → (cue, [(topic index, weight)])
+    cues: list[tuple[str, list[tuple[int, int]]]]  # (cue, [(topic index, weight)])
+    automaton: AhoCorasick  # over the cues, in that order
 
 
 @lru_cache(maxsize=1)
@@ -39,15 +40,13 @@ def get_taxonomy(data_dir: Path | None = None) -> Taxonomy:
             weights[cue].append((index, _STRONG))
         for cue in topic.get("weak", []):
             weights[cue].append((index, _WEAK))
-    automaton = ahocorasick.Automaton()
-    for cue, hits in weights.items():
-        automaton.add_word(cue, (cue, hits))
-    automaton.make_automaton()
+
     return Taxonomy(
         names=[topic["name"] for topic in spec["topic"]],
         min_score=spec["min_score"],
         case_min_score=spec["case_min_score"],
-        cues=automaton,
+        cues=list(weights.items()),
+        automaton=AhoCorasick(list(weights), matchkind=MatchKind.LeftmostLongest),
     )
 
 
@@ -60,7 +59,8 @@ def topics_of(
     threshold = taxonomy.min_score if min_score is None else min_score
     repeats: dict[str, int] = defaultdict(int)
     scores = [0] * len(taxonomy.names)
-    for _, (cue, hits) in taxonomy.cues.iter_long(text):
+    for index, _, _ in taxonomy.automaton.find_matches_as_indexes(text):
+        cue, hits = taxonomy.cues[index]
         repeats[cue] += 1
         if repeats[cue] > _MAX_REPEATS:
             continue
@@ -82,7 +82,7 @@ class _DomainWords:
     own dictionary is never loaded)."""
 
     def cut(self, text: str) -> list[str]:
-        return get_segmenter().cut(text)
+        return get_segmenter().plain_cut(text)  # jieba.analyse drops punctuation itself
 
 
 @lru_cache(maxsize=1)
