@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.extract.topics import keywords
 from bot.places import Gazetteer, get_gazetteer
 from bot.store import Store
 
@@ -26,14 +27,13 @@ async def article_detail(store: Store, article_id: int) -> dict[str, Any] | None
     article = found[article_id]
     stored = await store.article_extraction(article_id)
     gazetteer = get_gazetteer()
-    terms = stored["terms"]
     return {
         **article,
         "places": _places(stored, gazetteer),
         "cases": [case_object(row, gazetteer) for row in stored["cases"]],
         "figures": [_figure(f) for f in stored["figures"]],
-        "topics": [t["term"] for t in terms if t["kind"] == "topic"],
-        "keywords": [t["term"] for t in terms if t["kind"] == "keyword"],
+        "topics": [t["topic"] for t in stored["topics"]],
+        "keywords": keywords(f"{article['title']}\n{article['text']}"),
     }
 
 
@@ -117,7 +117,7 @@ def _places(stored: dict[str, list[dict[str, Any]]], gazetteer: Gazetteer) -> li
                 "inferred": bool(m["inferred"]),
                 "ambiguous": bool(m["ambiguous"]),
                 "parent": _name(m["parent"], gazetteer),
-                "candidates": json.loads(m["candidates"]) if m["candidates"] else [],
+                "candidates": m["candidates"],
             }
         )
     return out

@@ -117,8 +117,8 @@ def test_reindex_redoes_stale_articles_and_restores_the_same_extraction(tmp_path
 def dump(db: Path) -> dict[str, list[tuple[Any, ...]]]:
     with sqlite3.connect(db) as conn:
         return {
-            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
-            for table in ("place_mentions", "article_places", "figures", "article_terms")
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+            for table in ("article_extracts", "article_places", "article_topics")
         } | {
             "cases": conn.execute(
                 "SELECT article_id, seq, actor, place, practice FROM cases ORDER BY 1, 2"

@@ -9,7 +9,7 @@ from bot.extract.figures import find_figures
 from bot.extract.model import Extraction
 from bot.extract.places import get_place_matcher
 from bot.extract.speakers import find_speakers
-from bot.extract.topics import get_taxonomy, keywords, topics_of
+from bot.extract.topics import get_taxonomy, topics_of
 from bot.ingest.normalize import to_simplified
 
 # Bump when extraction changes: `casebot reindex` redoes articles extracted by an older one.
@@ -17,7 +17,7 @@ EXTRACT_VERSION = 1
 
 
 def extract_article(title: str, text: str) -> Extraction:
-    """Places, figures, speakers, cases, topics and keywords of an article. Offsets are into
+    """Places, figures, speakers, cases and topics of an article. Offsets are into
     `text`; traditional-script articles are read through their simplified form, which keeps
     offsets where the conversion keeps the length (it does for nearly all text)."""
     title, text = _simplified(title), _simplified(text)
@@ -36,15 +36,13 @@ def extract_article(title: str, text: str) -> Extraction:
         )
         for case in find_cases(text, mentions, figures, speakers, home)
     ]
-    whole = f"{title}\n{text}"
     return Extraction(
         mentions=mentions,
         places=matcher.article_places(mentions, primary),
         cases=cases,
         figures=figures,
         speakers=speakers,
-        topics=topics_of(whole),
-        keywords=keywords(whole),
+        topics=topics_of(f"{title}\n{text}"),
     )
 
 

@@ -81,4 +81,3 @@ class Extraction:
     figures: list[Figure]
     speakers: list[Speaker]
     topics: list[str]
-    keywords: list[str]

@@ -217,14 +217,19 @@ class Store:
             [(i, *a.index) for i, a in originals if a.index],
         )
         await self.write_extractions(
-            [(i, a.extraction, a.extract_version) for i, a in originals if a.extraction]
+            [(i, a.extraction, a.extract_version) for i, a in originals if a.extraction],
+            fresh=True,
         )
         return file_id
 
-    async def write_extractions(self, items: Sequence[tuple[int, Extraction, int]]) -> None:
-        """Replace what was extracted from these articles, in the caller's transaction."""
+    async def write_extractions(
+        self, items: Sequence[tuple[int, Extraction, int]], *, fresh: bool = False
+    ) -> None:
+        """Replace what was extracted from these articles, in the caller's transaction
+        (`fresh`: the articles were just added, there is nothing to replace)."""
         ids = [(i,) for i, _, _ in items]
-        for table in ("place_mentions", "article_places", "figures", "cases", "article_terms"):
+        tables = ("article_extracts", "article_places", "cases", "article_topics")
+        for table in () if fresh else tables:
             await self.conn.executemany(f"DELETE FROM {table} WHERE article_id = ?", ids)
         rows = _extraction_rows(items)
         for sql, values in rows.items():
@@ -288,20 +293,23 @@ class Store:
         return out
 
     async def article_extraction(self, article_id: int) -> dict[str, list[dict[str, Any]]]:
-        """The stored extraction of one article: places, mentions, figures, cases, terms."""
+        """The stored extraction of one article: places, mentions, figures, cases, topics."""
         queries = {
             "places": "SELECT code, level, prefecture, is_primary, mentions FROM article_places"
             " WHERE article_id = ? ORDER BY is_primary DESC, mentions DESC, code",
-            "mentions": "SELECT name, code, level, prefecture, parent, paragraph, start, end,"
-            " inferred, ambiguous, candidates FROM place_mentions WHERE article_id = ?"
-            " ORDER BY paragraph, start",
-            "figures": "SELECT text, value, unit, counts, paragraph, start, end FROM figures"
-            " WHERE article_id = ? ORDER BY paragraph, start",
             "cases": f"{_CASES} WHERE c.article_id = ? ORDER BY c.seq",
-            "terms": "SELECT kind, term FROM article_terms WHERE article_id = ?"
-            " ORDER BY kind, rank",
+            "topics": "SELECT topic FROM article_topics WHERE article_id = ? ORDER BY rank",
         }
-        return {key: await self._dicts(sql, (article_id,)) for key, sql in queries.items()}
+        stored = {key: await self._dicts(sql, (article_id,)) for key, sql in queries.items()}
+        rows = await self.conn.execute_fetchall(
+            "SELECT mentions, figures FROM article_extracts WHERE article_id = ?", (article_id,)
+        )
+        mentions, figures = rows[0] if rows else ("[]", "[]")
+        return {
+            **stored,
+            "mentions": [dict(zip(_MENTION_FIELDS, m, strict=True)) for m in json.loads(mentions)],
+            "figures": [dict(zip(_FIGURE_FIELDS, f, strict=True)) for f in json.loads(figures)],
+        }
 
     async def list_cases(
         self, *, place_codes: Sequence[str] = (), topic: str | None = None, limit: int = 50
@@ -359,20 +367,23 @@ _CASES = (
 )
 
 
+# article_extracts holds mentions and figures as JSON arrays of these fields, in this order.
+_MENTION_FIELDS = (
+    "name", "code", "level", "prefecture", "parent", "paragraph", "start", "end", "inferred",
+    "ambiguous", "candidates",
+)  # fmt: skip
+_FIGURE_FIELDS = ("text", "value", "unit", "counts", "paragraph", "start", "end")
+
+
 def _extraction_rows(
     items: Sequence[tuple[int, Extraction, int]],
 ) -> dict[str, list[tuple[Any, ...]]]:
-    mentions, places, figures, cases, terms = [], [], [], [], []
+    extracts, places, cases, topics = [], [], [], []
     for i, x, _ in items:
-        mentions += [
-            (i, m.name, m.code, m.level, m.prefecture, m.parent, m.paragraph, m.start, m.end,
-             m.inferred, m.ambiguous, json.dumps(m.candidates) if m.ambiguous else None)
-            for m in x.mentions
-        ]  # fmt: skip
+        mentions = [[getattr(m, k) for k in _MENTION_FIELDS] for m in x.mentions]
+        figures = [[getattr(f, k) for k in _FIGURE_FIELDS] for f in x.figures]
+        extracts.append((i, _json(mentions), _json(figures)))
         places += [(i, p.code, p.level, p.prefecture, p.primary, p.mentions) for p in x.places]
-        figures += [
-            (i, f.paragraph, f.start, f.end, f.text, f.value, f.unit, f.counts) for f in x.figures
-        ]
         cases += [
             (i, seq, c.actor, c.place, c.place_name, c.prefecture, c.practice, c.summary,
              c.speaker.name if c.speaker else None, c.speaker.title if c.speaker else None,
@@ -380,20 +391,15 @@ def _extraction_rows(
              _json(c.topics))
             for seq, c in enumerate(x.cases)
         ]  # fmt: skip
-        terms += [(i, "topic", r, t) for r, t in enumerate(x.topics)]
-        terms += [(i, "keyword", r, t) for r, t in enumerate(x.keywords)]
+        topics += [(i, r, t) for r, t in enumerate(x.topics)]
     return {
-        "INSERT INTO place_mentions (article_id, name, code, level, prefecture, parent, paragraph,"
-        " start, end, inferred, ambiguous, candidates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)":
-        mentions,
+        "INSERT INTO article_extracts (article_id, mentions, figures) VALUES (?, ?, ?)": extracts,
         "INSERT INTO article_places (article_id, code, level, prefecture, is_primary, mentions)"
         " VALUES (?, ?, ?, ?, ?, ?)": places,
-        "INSERT INTO figures (article_id, paragraph, start, end, text, value, unit, counts)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)": figures,
         "INSERT INTO cases (article_id, seq, actor, place, place_name, prefecture, practice,"
         " summary, speaker_name, speaker_title, first_paragraph, last_paragraph, figures, topics)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)": cases,
-        "INSERT INTO article_terms (article_id, kind, rank, term) VALUES (?, ?, ?, ?)": terms,
+        "INSERT INTO article_topics (article_id, rank, topic) VALUES (?, ?, ?)": topics,
     }  # fmt: skip
 
 

@@ -1,25 +1,20 @@
 -- What each article is about (bot/extract/): place mentions, the distinct places with the
--- primary ones marked, key figures, cases, topics and keywords. All rows of an article are
+-- primary ones marked, key figures, cases and topics. All rows of an article are
 -- rewritten together by ingest or `casebot reindex`; articles.extract_version says which
 -- extractor wrote them.
 
 ALTER TABLE articles ADD COLUMN extract_version INTEGER NOT NULL DEFAULT 0;
 
-CREATE TABLE place_mentions (
-    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    name       TEXT NOT NULL,           -- as written
-    code       TEXT,                    -- gazetteer code; NULL if ambiguous, inferred or outside
-    level      TEXT NOT NULL,           -- prefecture, county, township, village, outside
-    prefecture TEXT,                    -- 盟市 code of code (or of parent, if inferred)
-    parent     TEXT,                    -- enclosing division of an inferred place
-    paragraph  INTEGER NOT NULL,        -- -1 = title
-    start      INTEGER NOT NULL,        -- offsets into the title or articles.text
-    end        INTEGER NOT NULL,
-    inferred   INTEGER NOT NULL DEFAULT 0,
-    ambiguous  INTEGER NOT NULL DEFAULT 0,
-    candidates TEXT                     -- JSON array of codes, if ambiguous
+-- What is only ever read for one article at a time, one row per article: its place
+-- mentions [[name, code, level, prefecture, parent, paragraph, start, end, inferred,
+-- ambiguous, candidates]] and key figures [[text, value, unit, counts, paragraph, start,
+-- end]] as JSON arrays (field order: bot/store/db.py). Nothing queries them across
+-- articles, so they need no rows and indexes of their own.
+CREATE TABLE article_extracts (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    mentions   TEXT NOT NULL,
+    figures    TEXT NOT NULL
 );
-CREATE INDEX place_mentions_article ON place_mentions(article_id);
 
 -- One row per distinct resolved division an article names or is about; what statistics count.
 CREATE TABLE article_places (
@@ -33,18 +28,6 @@ CREATE TABLE article_places (
 ) WITHOUT ROWID;
 CREATE INDEX article_places_code ON article_places(code);
 CREATE INDEX article_places_prefecture ON article_places(prefecture);
-
-CREATE TABLE figures (
-    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    paragraph  INTEGER NOT NULL,
-    start      INTEGER NOT NULL,
-    end        INTEGER NOT NULL,
-    text       TEXT NOT NULL,
-    value      REAL NOT NULL,
-    unit       TEXT NOT NULL,
-    counts     TEXT NOT NULL
-);
-CREATE INDEX figures_article ON figures(article_id);
 
 CREATE TABLE cases (
     id              INTEGER PRIMARY KEY,
@@ -60,19 +43,19 @@ CREATE TABLE cases (
     speaker_title   TEXT,
     first_paragraph INTEGER NOT NULL,
     last_paragraph  INTEGER NOT NULL,
-    figures         TEXT NOT NULL DEFAULT '[]',   -- JSON, as in the figures table
+    figures         TEXT NOT NULL DEFAULT '[]',   -- JSON, as in article_extracts
     topics          TEXT NOT NULL DEFAULT '[]',   -- JSON array
     UNIQUE (article_id, seq)
 );
 CREATE INDEX cases_place ON cases(place);
 CREATE INDEX cases_prefecture ON cases(prefecture);
 
--- Topics (from data/topics.toml) and keywords, best first.
-CREATE TABLE article_terms (
+-- Topics from data/topics.toml, best first. (Keywords are computed when shown: storing
+-- them would cost ingest more than computing them for the few articles a person reads.)
+CREATE TABLE article_topics (
     article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    kind       TEXT NOT NULL CHECK (kind IN ('topic', 'keyword')),
     rank       INTEGER NOT NULL,
-    term       TEXT NOT NULL,
-    PRIMARY KEY (article_id, kind, rank)
+    topic      TEXT NOT NULL,
+    PRIMARY KEY (article_id, rank)
 ) WITHOUT ROWID;
-CREATE INDEX article_terms_term ON article_terms(kind, term);
+CREATE INDEX article_topics_topic ON article_topics(topic);
