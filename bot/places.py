@@ -13,7 +13,6 @@ from pathlib import Path
 from bot.config import default_data_dir
 from bot.segment import read_word_list
 
-LEVELS = ("prefecture", "county", "township", "village")
 # Alias notes that warn the alias is also an ordinary word or a place elsewhere: such a
 # mention counts only where the text supports it (see bot/extract/places.py).
 _RISKY_NOTE = re.compile(
@@ -58,7 +57,8 @@ class Gazetteer:
         # Aliases whose note warns of a common word or a place elsewhere are left out: a query
         # for 青山 must not silently become a query for 青山区.
         self._plain_aliases: dict[str, set[str]] = defaultdict(set)
-        for row in _rows(places_dir / "nmg_aliases.csv"):
+        self._alias_rows = list(_rows(places_dir / "nmg_aliases.csv"))
+        for row in self._alias_rows:
             codes_by_name[row["alias"]].add(row["code"])
             if not row["note"] and row["ambiguous"] == "0":
                 self._plain_aliases[row["code"]].add(row["alias"])
@@ -109,7 +109,7 @@ class Gazetteer:
         the special areas the news uses (阿拉善高新区, 满洲里口岸)."""
         for d in self.divisions.values():
             yield PlaceName(d.name, d.code, official=True, risky=False)
-        for row in _rows(self.dir / "nmg_aliases.csv"):
+        for row in self._alias_rows:
             risky = bool(_RISKY_NOTE.search(row["note"]))
             yield PlaceName(row["alias"], row["code"], official=False, risky=risky)
         short = set()

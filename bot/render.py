@@ -67,12 +67,16 @@ def articles_text(rows: list[dict[str, Any]]) -> str:
         return "库中还没有文章。先运行 casebot ingest 导入。"
     out = []
     for r in rows:
-        extra = " · ".join(
-            x for x in (r["column"] and f"栏目：{r['column']}", "、".join(r["authors"])) if x
-        )
+        extra = _byline(r)
         dup = f"（近似重复，见 #{r['duplicate_of']}）" if r["duplicate_of"] else ""
         out.append(f"#{r['article_id']} {r['date']} {r['title']}{dup}  {extra}".rstrip())
     return "\n".join(out)
+
+
+def _byline(article: dict[str, Any]) -> str:
+    """栏目：看点 · 宋爽、任希悦 (empty if the article has neither)."""
+    column = article["column"] and f"栏目：{article['column']}"
+    return " · ".join(x for x in (column, "、".join(article["authors"])) if x)
 
 
 def figure_text(f: dict[str, Any]) -> str:
@@ -107,12 +111,8 @@ def cases_text(cases: list[dict[str, Any]]) -> str:
 
 def article_detail_text(a: dict[str, Any]) -> str:
     head = [f"#{a['article_id']} {a['title']}", f"{a['date']} · {a['source_file']}"]
-    if a["column"] or a["authors"]:
-        head.append(
-            " · ".join(
-                x for x in (a["column"] and f"栏目：{a['column']}", "、".join(a["authors"])) if x
-            )
-        )
+    if byline := _byline(a):
+        head.append(byline)
     places = [p for p in a["places"] if p["code"]]
     others = [p for p in a["places"] if not p["code"]]
     lines = [*head, "", a["text"], ""]

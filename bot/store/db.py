@@ -179,7 +179,7 @@ class Store:
                     a.seq,
                     a.title,
                     a.subtitle,
-                    json.dumps(a.authors, ensure_ascii=False),
+                    _json(a.authors),
                     a.column,
                     a.date,
                     a.date_origin,
