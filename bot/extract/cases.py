@@ -15,6 +15,7 @@ paragraph after when that one only goes on about it (no practice of its own).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from bot.extract.model import Case, Figure, PlaceMention, Speaker
@@ -72,9 +73,23 @@ _ORGANISATION = re.compile(
     r"旗委|区委|县委|市委|盟委|政府|公司|集团|合作社)$"
 )
 _SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
+# What every practice pattern needs at least one of: most sentences have none and are skipped.
+_PRACTICE_CUE = re.compile(rf"{_AT_VERB}(?:{_VERBS})|制定|出台|印发|\d|[“‘]")
 _GENERIC_PRACTICE = re.compile(
     r"^(?:相关|各类|各项|一系列|多种|这一|该|此|新的)?(?:活动|服务|工作机制|机制|模式|平台|制度|工程|品牌|基地|行动)$"
 )
+
+
+class _Located:
+    """The article's located mentions in text order, looked up by offset range."""
+
+    def __init__(self, mentions: list[PlaceMention]) -> None:
+        self.mentions = mentions
+        self.starts = [m.start for m in mentions]
+
+    def between(self, lo: int, hi: int) -> list[PlaceMention]:
+        """Mentions starting at an offset in [lo, hi)."""
+        return self.mentions[bisect_left(self.starts, lo) : bisect_left(self.starts, hi)]
 
 
 @dataclass
@@ -104,7 +119,12 @@ def find_cases(
     """Cases in an article's text; `home` is the article's primary place, where an
     organisation the text does not locate (企业党支部) is taken to be."""
     drafts: list[_Draft] = []
-    located = [m for m in mentions if m.paragraph >= 0 and (m.code or m.inferred)]
+    located = _Located(
+        sorted(
+            (m for m in mentions if m.paragraph >= 0 and (m.code or m.inferred)),
+            key=lambda m: m.start,
+        )
+    )
     offset = 0
     for index, paragraph in enumerate(text.split("\n")):
         earlier: list[tuple[str, int]] = []  # the paragraph's sentences so far
@@ -132,7 +152,7 @@ def find_cases(
 
 def _running_subject(
     earlier: list[tuple[str, int]],
-    located: list[PlaceMention],
+    located: _Located,
     drafts: list[_Draft],
     home: PlaceMention | None,
 ) -> tuple[str, PlaceMention] | None:
@@ -146,6 +166,8 @@ def _running_subject(
 
 def practices_in(sentence: str) -> list[tuple[int, str]]:
     """Names of practices a sentence reports with their offsets, in order, without repeats."""
+    if not _PRACTICE_CUE.search(sentence):
+        return []
     found: list[tuple[int, str]] = []
     for m in _VERB_PHRASE.finditer(sentence):
         name = m.group("name")
@@ -168,7 +190,7 @@ def _actor_of(
     sentence: str,
     start: int,
     at: int,
-    located: list[PlaceMention],
+    located: _Located,
     drafts: list[_Draft],
     home: PlaceMention | None,
 ) -> tuple[str, PlaceMention] | None:
@@ -183,13 +205,14 @@ def _actor_of(
             return _refer_back(back.group(1), start + lead, located, drafts)
         subject = _subject(body)
         begin, end = start + lead, start + lead + len(subject)
-        inside = [m for m in located if begin <= m.start < max(end, begin + 2)]
+        inside = located.between(begin, max(end, begin + 2))
         if inside:
             return subject or inside[0].name, _most_specific(inside)
         if _ORGANISATION.search(subject):  # 产业园联合党委: located by what was said before
-            paragraph = _paragraph_of(located, begin)
-            before = [m for m in located if start <= m.start < begin] or [
-                m for m in located if m.paragraph == paragraph and m.start < begin
+            earlier = located.between(0, begin + 1)
+            paragraph = earlier[-1].paragraph if earlier else -1
+            before = located.between(start, begin) or [
+                m for m in located.between(0, begin) if m.paragraph == paragraph
             ]
             if before or home:
                 return subject, before[-1] if before else home  # type: ignore[return-value]
@@ -197,28 +220,23 @@ def _actor_of(
 
 
 def _refer_back(
-    kind: str, offset: int, located: list[PlaceMention], drafts: list[_Draft]
+    kind: str, offset: int, located: _Located, drafts: list[_Draft]
 ) -> tuple[str, PlaceMention] | None:
     """该社区 → the last 社区 named before; 该院 → the last actor that is a 院."""
-    named = [m for m in located if m.start < offset and m.name.endswith(kind)]
+    named = [m for m in located.between(0, offset) if m.name.endswith(kind)]
     if named:
         return named[-1].name, named[-1]
     acting = [d for d in drafts if d.actor.endswith(kind)] or drafts
     return (acting[-1].actor, acting[-1].place) if acting else None
 
 
-def _paragraph_of(located: list[PlaceMention], offset: int) -> int:
-    earlier = [m.paragraph for m in located if m.start <= offset]
-    return earlier[-1] if earlier else -1
-
-
 def _speaker_actor(
-    speaker: Speaker, located: list[PlaceMention]
+    speaker: Speaker, located: _Located
 ) -> tuple[str, PlaceMention] | None:
     """A quoted person's organisation as the actor of what the quote reports (“我们…建立了
     ‘市直机关+旗县区+项目单位’党建共建机制”呼和浩特市委常委、组织部长李炯说)."""
     begin = speaker.start - len(speaker.title)
-    places = [m for m in located if begin <= m.start < speaker.start]
+    places = located.between(begin, speaker.start)
     if not places:
         return None
     title = speaker.title[places[0].start - begin :]  # 曾长期担任…五股地村党支部书记 → 五股地村…
