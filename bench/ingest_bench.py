@@ -5,7 +5,10 @@ into a fresh SQLite database there and prints the end-to-end throughput, the raw
 single-process segmentation throughput of python jieba and of rjieba (what casebot uses)
 on a sample of the same text, the database size and the peak memory. 1 MB = 2^20 bytes.
 
-    python bench/ingest_bench.py [--articles N] [--workers W] [--keep DIR]
+    python bench/ingest_bench.py [--articles N] [--workers W] [--keep DIR] [--no-extract]
+
+`--no-extract` ingests without extraction (into its own database), which is what the
+extraction's cost is measured against: run both, one after the other, on an idle machine.
 """
 
 # ruff: noqa: E402  (the repository root goes on sys.path before `bot` is imported)
@@ -61,8 +64,8 @@ def corpus(out: Path, n_articles: int) -> list[Path]:
     return sorted(folder.glob("*.md"))
 
 
-def db_path(out: Path, n_articles: int) -> Path:
-    return out / f"ingest_{n_articles}.db"
+def db_path(out: Path, n_articles: int, extract: bool = True) -> Path:
+    return out / f"ingest_{n_articles}{'' if extract else '_noextract'}.db"
 
 
 def remove_db(db: Path) -> None:
@@ -70,7 +73,9 @@ def remove_db(db: Path) -> None:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
 
 
-async def ingest(db: Path, paths: list[Path], workers: int) -> tuple[IngestReport, float]:
+async def ingest(
+    db: Path, paths: list[Path], workers: int, extract: bool
+) -> tuple[IngestReport, float]:
     """Ingest into a fresh database; seconds from opening the store to closing it."""
     remove_db(db)
     settings = Settings()
@@ -85,6 +90,7 @@ async def ingest(db: Path, paths: list[Path], workers: int) -> tuple[IngestRepor
                 near_ratio=settings.near_duplicate_ratio,
                 timezone=settings.timezone,
                 workers=workers,
+                extract=extract,
                 progress=bar.update,
             )
         finally:
@@ -93,11 +99,11 @@ async def ingest(db: Path, paths: list[Path], workers: int) -> tuple[IngestRepor
     return report, seconds
 
 
-def build(out: Path, n_articles: int, workers: int = 0) -> IngestRun:
+def build(out: Path, n_articles: int, workers: int = 0, extract: bool = True) -> IngestRun:
     """Generate (or reuse) the corpus and ingest it into a fresh database in `out`."""
     paths = corpus(out, n_articles)
-    db = db_path(out, n_articles)
-    report, seconds = asyncio.run(ingest(db, paths, workers))
+    db = db_path(out, n_articles, extract)
+    report, seconds = asyncio.run(ingest(db, paths, workers, extract))
     text_bytes = sum(p.stat().st_size for p in paths)
     return IngestRun(report, seconds, text_bytes, n_articles, db)
 
@@ -138,7 +144,7 @@ def peak_rss_mb() -> tuple[float, float]:
     return parent, child
 
 
-def print_ingest(run: IngestRun, workers: int) -> float:
+def print_ingest(run: IngestRun, workers: int, extract: bool = True) -> float:
     """Print the ingest figures; the end-to-end MB/s."""
     report = run.report
     mb = run.text_bytes / MB
@@ -150,7 +156,8 @@ def print_ingest(run: IngestRun, workers: int) -> float:
     )
     print(
         f"ingest: {run.seconds:.1f} s, {rate:.2f} MB/s, {run.articles / run.seconds:.0f} "
-        f"articles/s end to end (workers={workers or 'one per core'})"
+        f"articles/s end to end (workers={workers or 'one per core'}"
+        f"{'' if extract else ', without extraction'})"
     )
     return rate
 
@@ -163,11 +170,13 @@ def main() -> None:
         "--keep", type=Path, default=OUT, metavar="DIR",
         help="keep the corpus and the database in DIR (default: bench/out/)",
     )  # fmt: skip
+    parser.add_argument("--no-extract", action="store_true", help="ingest without extraction")
     args = parser.parse_args()
 
-    run = build(args.keep, args.articles, args.workers)
+    extract = not args.no_extract
+    run = build(args.keep, args.articles, args.workers, extract)
     parent_rss, worker_rss = peak_rss_mb()  # before jieba is loaded here
-    rate = print_ingest(run, args.workers)
+    rate = print_ingest(run, args.workers, extract)
 
     texts = sample_texts(corpus(args.keep, args.articles), SEGMENT_SAMPLE_BYTES)
     sample_mb = sum(len(t.encode()) for t in texts) / MB

@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument("--date", type=_day, help="文章日期 YYYY-MM-DD（默认取文件名或元数据中的日期）")
     p.add_argument("--source", help="来源名称，如报纸名")
+    p.add_argument(
+        "--no-extract", action="store_true",
+        help="暂不抽取地区、案例和数据（大批量导入更快），之后用 casebot reindex 补上",
+    )  # fmt: skip
     p.add_argument("--json", action="store_true", help="输出 JSON")
 
     p = sub.add_parser("articles", parents=[common], help="列出库中全部文章")
@@ -112,6 +116,7 @@ async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                 forced_date=args.date,
                 source=args.source,
                 workers=settings.ingest_workers,
+                extract=not args.no_extract,
                 progress=bar.update,
             ),
         )

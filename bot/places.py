@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from bot.config import default_data_dir
@@ -134,6 +134,29 @@ class Gazetteer:
             code = next(g for g in found.groups() if g) if found else row["parent_code"]
             if code in self.divisions:  # 呼包鄂, 河套 … name the region, not one division
                 yield PlaceName(row["name"], code, official=False, risky=False)
+
+    def codes_meant(self, name: str, *, risky: bool = False) -> set[str]:
+        """The divisions, at any level, that someone searching for `name` means: a code, an
+        official name or an alias; an alias that is also an ordinary word (青山, 幸福) only
+        with `risky` (an explicit 地区: filter)."""
+        if name in self.divisions:
+            return {name}
+        plain, any_ = self._query_names
+        return set((any_ if risky else plain).get(name, ()))
+
+    def query_names(self) -> list[str]:
+        """Every name `codes_meant` knows without `risky`: what typos are corrected towards."""
+        return list(self._query_names[0])
+
+    @cached_property
+    def _query_names(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        plain: dict[str, set[str]] = defaultdict(set)
+        any_: dict[str, set[str]] = defaultdict(set)
+        for p in self.place_names():
+            any_[p.name].add(p.code)
+            if not p.risky:
+                plain[p.name].add(p.code)
+        return dict(plain), dict(any_)
 
     def outside_names(self) -> list[str]:
         """Places outside Inner Mongolia that the news mentions (data/outside_places.txt)."""

@@ -114,6 +114,17 @@ def test_reindex_redoes_stale_articles_and_restores_the_same_extraction(tmp_path
     assert dump(db) == before
 
 
+def test_ingest_without_extraction_leaves_it_to_reindex(tmp_path: Path) -> None:
+    extracted, later = tmp_path / "a.db", tmp_path / "b.db"
+    casebot("ingest", str(ROOT / "data" / "sample"), "--date", "2024-07-01", db=extracted)
+    casebot(
+        "ingest", str(ROOT / "data" / "sample"), "--date", "2024-07-01", "--no-extract", db=later
+    )
+    assert not any(dump(later).values())
+    assert "已重新抽取 19 篇文章" in casebot("reindex", db=later).stdout
+    assert dump(later) == dump(extracted)
+
+
 def dump(db: Path) -> dict[str, list[tuple[Any, ...]]]:
     with sqlite3.connect(db) as conn:
         return {

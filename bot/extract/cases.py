@@ -230,9 +230,7 @@ def _refer_back(
     return (acting[-1].actor, acting[-1].place) if acting else None
 
 
-def _speaker_actor(
-    speaker: Speaker, located: _Located
-) -> tuple[str, PlaceMention] | None:
+def _speaker_actor(speaker: Speaker, located: _Located) -> tuple[str, PlaceMention] | None:
     """A quoted person's organisation as the actor of what the quote reports (“我们…建立了
     ‘市直机关+旗县区+项目单位’党建共建机制”呼和浩特市委常委、组织部长李炯说)."""
     begin = speaker.start - len(speaker.title)

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from rapidfuzz import fuzz
 
 from bot.extract.article import EXTRACT_VERSION, extract_article
-from bot.extract.model import Extraction
 from bot.extract.places import get_place_matcher
 from bot.ingest.model import ArticleDraft, RejectedFile
 from bot.ingest.normalize import (
@@ -35,7 +34,7 @@ from bot.ingest.readers import SUPPORTED_SUFFIXES, date_from_filename, read_docu
 from bot.ingest.split import split_page
 from bot.segment import get_segmenter, grams
 from bot.store import Store
-from bot.store.db import StoredArticle
+from bot.store.db import ExtractionRows, StoredArticle, extraction_rows
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ class PreparedArticle:
     script: str
     sketch: list[int]
     index: tuple[str, str, str, str]
-    extraction: Extraction
+    extraction: ExtractionRows | None  # None when ingest skips extraction
 
 
 @dataclass
@@ -97,7 +96,9 @@ class IngestReport:
 # --- worker side: pure --------------------------------------------------------------
 
 
-def prepare_file(path: Path, max_bytes: int, forced_date: str | None, today: str) -> PreparedFile:
+def prepare_file(
+    path: Path, max_bytes: int, forced_date: str | None, today: str, extract: bool
+) -> PreparedFile:
     """Read, split and segment one file. Raises RejectedFile."""
     raw = read_document(path, max_bytes)
     drafts = split_page(raw.text)
@@ -112,11 +113,11 @@ def prepare_file(path: Path, max_bytes: int, forced_date: str | None, today: str
         encoding=raw.encoding,
         date=day,
         date_origin=origin,
-        articles=[prepare_article(d) for d in drafts],
+        articles=[prepare_article(d, extract) for d in drafts],
     )
 
 
-def prepare_article(draft: ArticleDraft) -> PreparedArticle:
+def prepare_article(draft: ArticleDraft, extract: bool = True) -> PreparedArticle:
     text = draft.body
     title_s, text_s = to_simplified(draft.title), to_simplified(text)
     compact = compact_simplified(text_s or title_s)
@@ -135,7 +136,11 @@ def prepare_article(draft: ArticleDraft) -> PreparedArticle:
             " ".join(grams(title_s)),
             " ".join(grams(text_s)),
         ),
-        extraction=extract_article(draft.title, text),
+        extraction=(
+            extraction_rows(extract_article(draft.title, text), EXTRACT_VERSION)
+            if extract
+            else None
+        ),
     )
 
 
@@ -305,7 +310,6 @@ def _stored(
         duplicate_of=original,
         similarity=ratio,
         extraction=a.extraction if original is None else None,
-        extract_version=EXTRACT_VERSION if original is None else 0,
     )
 
 
@@ -319,9 +323,11 @@ async def ingest_paths(
     forced_date: str | None = None,
     source: str | None = None,
     workers: int = 0,
+    extract: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
-    """Ingest files and folders; bad files are reported and skipped, the rest go on."""
+    """Ingest files and folders; bad files are reported and skipped, the rest go on.
+    Without `extract`, articles are stored unextracted for `casebot reindex` to finish."""
     files = list(expand_paths(paths))
     today = datetime.now(ZoneInfo(timezone)).date().isoformat()
     ingestor = Ingestor(store, near_ratio, source)
@@ -336,7 +342,7 @@ async def ingest_paths(
     pending: deque[tuple[Path, asyncio.Future[PreparedFile]]] = deque()
     try:
         for path in files:
-            job = (prepare_file, path, max_bytes, forced_date, today)
+            job = (prepare_file, path, max_bytes, forced_date, today, extract)
             pending.append((path, loop.run_in_executor(executor, *job)))
             if len(pending) >= window:
                 await _finish(ingestor, *pending.popleft(), progress)

@@ -13,15 +13,18 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 
 from bot.extract.article import EXTRACT_VERSION, extract_article
-from bot.extract.model import Extraction
 from bot.ingest.pipeline import init_worker
 from bot.store import Store
+from bot.store.db import ExtractionRows, extraction_rows
 
 BATCH = 200  # articles per transaction and per worker task
 
 
-def extract_batch(items: list[tuple[int, str, str]]) -> list[tuple[int, Extraction]]:
-    return [(i, extract_article(title, text)) for i, title, text in items]
+def extract_batch(items: list[tuple[int, str, str]]) -> list[tuple[int, ExtractionRows]]:
+    return [
+        (i, extraction_rows(extract_article(title, text), EXTRACT_VERSION))
+        for i, title, text in items
+    ]
 
 
 async def reindex(
@@ -39,12 +42,12 @@ async def reindex(
     if len(batches) > 1 and workers > 1:
         executor = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
     loop = asyncio.get_running_loop()
-    pending: deque[asyncio.Future[list[tuple[int, Extraction]]]] = deque()
+    pending: deque[asyncio.Future[list[tuple[int, ExtractionRows]]]] = deque()
 
     async def write_oldest() -> None:
         done = await pending.popleft()
         async with store.transaction():
-            await store.write_extractions([(i, x, EXTRACT_VERSION) for i, x in done])
+            await store.write_extractions(done)
         if progress:
             progress(len(done))
 

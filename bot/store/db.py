@@ -18,7 +18,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.extract.model import Extraction
+from bot.extract.model import Case, Extraction
 
 
 class StoreError(Exception):
@@ -57,8 +57,7 @@ class StoredArticle:
     index: tuple[str, str, str, str] | None  # FTS columns; None for a near-duplicate
     duplicate_of: int | None = None
     similarity: float | None = None
-    extraction: Extraction | None = None  # None for a near-duplicate
-    extract_version: int = 0
+    extraction: ExtractionRows | None = None  # None for a near-duplicate, or not extracted
 
 
 class Store:
@@ -171,7 +170,8 @@ class Store:
         await self.conn.executemany(
             "INSERT INTO articles (id, file_id, seq, title, subtitle, authors, column_name, date,"
             " date_origin, original_text, text, script, fingerprint, duplicate_of, similarity,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_at, extract_version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     i,
@@ -190,6 +190,7 @@ class Store:
                     a.duplicate_of,
                     a.similarity,
                     now,
+                    a.extraction.version if a.extraction else 0,
                 )
                 for i, a in zip(ids, articles, strict=True)
             ],
@@ -217,27 +218,26 @@ class Store:
             [(i, *a.index) for i, a in originals if a.index],
         )
         await self.write_extractions(
-            [(i, a.extraction, a.extract_version) for i, a in originals if a.extraction],
-            fresh=True,
+            [(i, a.extraction) for i, a in originals if a.extraction], fresh=True
         )
         return file_id
 
     async def write_extractions(
-        self, items: Sequence[tuple[int, Extraction, int]], *, fresh: bool = False
+        self, items: Sequence[tuple[int, ExtractionRows]], *, fresh: bool = False
     ) -> None:
         """Replace what was extracted from these articles, in the caller's transaction
-        (`fresh`: the articles were just added, there is nothing to replace)."""
-        ids = [(i,) for i, _, _ in items]
-        tables = ("article_extracts", "article_places", "cases", "article_topics")
-        for table in () if fresh else tables:
-            await self.conn.executemany(f"DELETE FROM {table} WHERE article_id = ?", ids)
-        rows = _extraction_rows(items)
-        for sql, values in rows.items():
+        (`fresh`: the articles were just added with their extract_version, there is nothing
+        to replace)."""
+        if not fresh:
+            ids = [(i,) for i, _ in items]
+            for table in ("article_extracts", "article_places", "cases", "article_topics"):
+                await self.conn.executemany(f"DELETE FROM {table} WHERE article_id = ?", ids)
+            await self.conn.executemany(
+                "UPDATE articles SET extract_version = ? WHERE id = ?",
+                [(x.version, i) for i, x in items],
+            )
+        for sql, values in zip(_EXTRACTION_INSERTS, _extraction_values(items), strict=True):
             await self.conn.executemany(sql, values)
-        await self.conn.executemany(
-            "UPDATE articles SET extract_version = ? WHERE id = ?",
-            [(version, i) for i, _, version in items],
-        )
 
     async def stale_extractions(self, version: int, *, everything: bool) -> list[int]:
         """Original articles whose extraction is older than `version` (or all of them)."""
@@ -375,32 +375,60 @@ _MENTION_FIELDS = (
 _FIGURE_FIELDS = ("text", "value", "unit", "counts", "paragraph", "start", "end")
 
 
-def _extraction_rows(
-    items: Sequence[tuple[int, Extraction, int]],
-) -> dict[str, list[tuple[Any, ...]]]:
-    extracts, places, cases, topics = [], [], [], []
-    for i, x, _ in items:
-        mentions = [[getattr(m, k) for k in _MENTION_FIELDS] for m in x.mentions]
-        figures = [[getattr(f, k) for k in _FIGURE_FIELDS] for f in x.figures]
-        extracts.append((i, _json(mentions), _json(figures)))
-        places += [(i, p.code, p.level, p.prefecture, p.primary, p.mentions) for p in x.places]
-        cases += [
-            (i, seq, c.actor, c.place, c.place_name, c.prefecture, c.practice, c.summary,
-             c.speaker.name if c.speaker else None, c.speaker.title if c.speaker else None,
-             c.paragraphs[0], c.paragraphs[1], _json([_figure_json(f) for f in c.figures]),
-             _json(c.topics))
-            for seq, c in enumerate(x.cases)
-        ]  # fmt: skip
-        topics += [(i, r, t) for r, t in enumerate(x.topics)]
-    return {
-        "INSERT INTO article_extracts (article_id, mentions, figures) VALUES (?, ?, ?)": extracts,
-        "INSERT INTO article_places (article_id, code, level, prefecture, is_primary, mentions)"
-        " VALUES (?, ?, ?, ?, ?, ?)": places,
-        "INSERT INTO cases (article_id, seq, actor, place, place_name, prefecture, practice,"
-        " summary, speaker_name, speaker_title, first_paragraph, last_paragraph, figures, topics)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)": cases,
-        "INSERT INTO article_topics (article_id, rank, topic) VALUES (?, ?, ?)": topics,
-    }  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class ExtractionRows:
+    """An article's extraction as the values of its rows, without the article id. Built
+    in the ingest workers: plain tuples cross the process boundary far more cheaply than
+    the extraction's objects, and the single writer only binds them."""
+
+    mentions: str  # JSON, as in article_extracts
+    figures: str
+    places: list[tuple[Any, ...]]
+    cases: list[tuple[Any, ...]]
+    topics: list[str]
+    version: int
+
+
+def extraction_rows(x: Extraction, version: int) -> ExtractionRows:
+    return ExtractionRows(
+        mentions=_json([[getattr(m, k) for k in _MENTION_FIELDS] for m in x.mentions]),
+        figures=_json([[getattr(f, k) for k in _FIGURE_FIELDS] for f in x.figures]),
+        places=[(p.code, p.level, p.prefecture, p.primary, p.mentions) for p in x.places],
+        cases=[_case_row(seq, c) for seq, c in enumerate(x.cases)],
+        topics=list(x.topics),
+        version=version,
+    )
+
+
+def _case_row(seq: int, c: Case) -> tuple[Any, ...]:
+    speaker = c.speaker
+    return (
+        seq, c.actor, c.place, c.place_name, c.prefecture, c.practice, c.summary,
+        speaker.name if speaker else None, speaker.title if speaker else None,
+        c.paragraphs[0], c.paragraphs[1], _json([_figure_json(f) for f in c.figures]),
+        _json(c.topics),
+    )  # fmt: skip
+
+
+_EXTRACTION_INSERTS = (
+    "INSERT INTO article_extracts (article_id, mentions, figures) VALUES (?, ?, ?)",
+    "INSERT INTO article_places (article_id, code, level, prefecture, is_primary, mentions)"
+    " VALUES (?, ?, ?, ?, ?, ?)",
+    "INSERT INTO cases (article_id, seq, actor, place, place_name, prefecture, practice,"
+    " summary, speaker_name, speaker_title, first_paragraph, last_paragraph, figures, topics)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO article_topics (article_id, rank, topic) VALUES (?, ?, ?)",
+)
+
+
+def _extraction_values(items: Sequence[tuple[int, ExtractionRows]]) -> list[list[tuple[Any, ...]]]:
+    """The values for each of _EXTRACTION_INSERTS, in that order."""
+    return [
+        [(i, x.mentions, x.figures) for i, x in items],
+        [(i, *row) for i, x in items for row in x.places],
+        [(i, *row) for i, x in items for row in x.cases],
+        [(i, r, t) for i, x in items for r, t in enumerate(x.topics)],
+    ]
 
 
 def _figure_json(f: Any) -> dict[str, Any]:
