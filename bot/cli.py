@@ -21,7 +21,7 @@ from bot.extract.topics import get_taxonomy
 from bot.ingest.pipeline import expand_paths, ingest_paths
 from bot.ingest.reindex import reindex
 from bot.library import UnknownPlace, article_detail, find_cases
-from bot.search import search
+from bot.search import more_like_this, search
 from bot.store import Store, StoreError
 
 
@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="+", metavar="QUERY")
     p.add_argument("--limit", type=_positive, default=10, help="返回条数（默认 10）")
     p.add_argument("--offset", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+
+    p = sub.add_parser("similar", parents=[common], help="与某篇文章相近的文章和案例")
+    p.add_argument("article_id", type=_positive, metavar="ARTICLE_ID")
+    p.add_argument("--limit", type=_positive, default=5, help="返回条数（默认 5）")
     p.add_argument("--json", action="store_true", help="输出 JSON")
 
     p = sub.add_parser("show", parents=[common], help="查看一篇文章及其地点、案例、数字、主题")
@@ -158,6 +163,20 @@ async def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_similar(args: argparse.Namespace, settings: Settings) -> int:
+    found = await _with_store(
+        settings, lambda store: more_like_this(store, args.article_id, limit=args.limit)
+    )
+    if found is None:
+        print(
+            f"没有编号为 #{args.article_id} 的文章。用 casebot articles 查看全部编号。",
+            file=sys.stderr,
+        )
+        return 1
+    _print_json(render.similar_json(found)) if args.json else print(render.similar_text(found))
+    return 0
+
+
 async def cmd_cases(args: argparse.Namespace, settings: Settings) -> int:
     if args.topic and args.topic not in get_taxonomy().names:
         known = "、".join(get_taxonomy().names)
@@ -199,15 +218,27 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = 
     "articles": cmd_articles,
     "search": cmd_search,
     "show": cmd_show,
+    "similar": cmd_similar,
     "cases": cmd_cases,
     "reindex": cmd_reindex,
     "config": cmd_config,
 }
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """Like parse_args, but a search word may start with "-" (葡萄 -鸵鸟 excludes 鸵鸟)."""
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command == "search" and all(not x.startswith("--") for x in extra):
+        words = set(args.query) | set(extra)
+        args.query = [x for x in argv[argv.index("search") + 1 :] if x in words]
+    elif extra:
+        parser.error(f"无法识别的参数：{' '.join(extra)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
+    args = _parse(build_parser(), list(sys.argv[1:] if argv is None else argv))
     try:
         settings = load_settings(args.config, db_path=args.db)
     except (ValueError, OSError) as exc:

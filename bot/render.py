@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from bot.search import SearchPage
+from bot.search import Hit, SearchPage, Similar
 
 
 def snippet_html(runs: list[tuple[str, bool]]) -> str:
@@ -25,29 +25,80 @@ def search_json(page: SearchPage) -> dict[str, Any]:
     return {
         "query": page.query,
         "total": page.total,
-        "results": [
-            {
-                "article_id": h.article_id,
-                "title": h.title,
-                "date": h.date,
-                "source_file": h.source_file,
-                "snippet": snippet_html(h.snippet),
-                "score": h.score,
-            }
-            for h in page.hits
-        ],
+        "kind": page.kind,
+        "results": [hit_json(h) for h in page.hits],
+        "cases": page.cases,
+        "corrected": page.corrected,
+        "suggestions": page.suggestions,
+        "notices": page.notices,
     }
 
 
+def hit_json(h: Hit) -> dict[str, Any]:
+    return {
+        "article_id": h.article_id,
+        "title": h.title,
+        "date": h.date,
+        "source_file": h.source_file,
+        "snippet": snippet_html(h.snippet),
+        "score": h.score,
+        "places": h.places,
+        "column": h.column,
+        "duplicates": h.duplicates,
+    }
+
+
+def similar_json(s: Similar) -> dict[str, Any]:
+    return {
+        "article_id": s.article_id,
+        "title": s.title,
+        "keywords": s.keywords,
+        "results": [hit_json(h) for h in s.hits],
+        "cases": s.cases,
+    }
+
+
+def similar_text(s: Similar) -> str:
+    if not s.hits and not s.cases:
+        return f"没有找到与 #{s.article_id}《{s.title}》相近的文章。"
+    lines = [f"与 #{s.article_id}《{s.title}》相近（依据：{'、'.join(s.keywords[:6])}）："]
+    for n, h in enumerate(s.hits, start=1):
+        lines.append(f"{n}. {h.title}  [#{h.article_id}] {h.date}")
+    if s.cases:
+        lines.append("\n相近案例：")
+        lines += [f"\n{case_card(c)}" for c in s.cases]
+    return "\n".join(lines)
+
+
 def search_text(page: SearchPage, color: bool = False, offset: int = 0) -> str:
-    if not page.hits:
-        return f"未找到与“{page.query}”相关的文章。" if page.query.strip() else "请输入搜索词。"
-    lines = [f"共找到 {page.total} 篇文章（“{page.query}”）："]
+    lines = list(page.notices)
+    if page.corrected:
+        lines.append(f"未找到“{page.query}”，已按“{page.corrected}”搜索。")
+    if not page.total:
+        if page.query.strip():
+            lines.append(f"未找到与“{page.query}”相关的{_KIND[page.kind]}。")
+        else:
+            lines.append("请输入搜索词。")
+        if page.suggestions:
+            lines.append(f"您是不是要找：{'、'.join(page.suggestions)}？")
+        return "\n".join(lines)
+    lines.append(f"共找到 {page.total} {_UNIT[page.kind]}（“{page.query}”）：")
+    if page.kind == "cases":
+        for n, case in enumerate(page.cases, start=offset + 1):
+            lines.append(f"\n{n}. {case_card(case)}")
+        return "\n".join(lines)
     for n, h in enumerate(page.hits, start=offset + 1):
         lines.append(f"\n{n}. {h.title}  [#{h.article_id}]")
-        lines.append(f"   {h.date} · {h.source_file}")
+        where = " · ".join(x for x in (h.date, "、".join(h.places), h.column or "") if x)
+        lines.append(f"   {where} · {h.source_file}")
         lines.append(f"   {snippet_terminal(h.snippet, color)}")
+        if h.duplicates:
+            lines.append(f"   （另有 {h.duplicates} 篇相近报道）")
     return "\n".join(lines)
+
+
+_KIND = {"articles": "文章", "cases": "案例"}
+_UNIT = {"articles": "篇文章", "cases": "个案例"}
 
 
 def ingest_text(report: dict[str, Any]) -> str:

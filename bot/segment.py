@@ -46,8 +46,13 @@ def domain_words(data_dir: Path) -> list[str]:
 
 def read_word_list(path: Path) -> list[str]:
     """Words separated by spaces or lines; `#` starts a comment."""
+    return [word for group in read_word_groups(path) for word in group]
+
+
+def read_word_groups(path: Path) -> list[list[str]]:
+    """The words of each line that has any, separated by spaces; `#` starts a comment."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    return [word for line in lines for word in line.split("#", 1)[0].split()]
+    return [words for line in lines if (words := line.split("#", 1)[0].split())]
 
 
 class Segmenter:

@@ -337,27 +337,169 @@ class Store:
         ((n,),) = await self.conn.execute_fetchall("SELECT count(*) FROM articles")
         return n
 
-    async def search_fts(
-        self, match: str, limit: int, offset: int
+    # --- search ---------------------------------------------------------------------
+
+    async def search_articles(
+        self, match: str | None, where: SearchFilter, limit: int
     ) -> tuple[int, list[tuple[int, float]]]:
-        """Total matches and one page of (article_id, score), best first."""
-        rows = await self.conn.execute_fetchall(
-            "SELECT rowid, -rank, count(*) OVER () FROM article_fts WHERE article_fts MATCH ?"
-            " ORDER BY rank LIMIT ? OFFSET ?",
-            (match, limit, offset),
-        )
-        if rows:
-            return rows[0][2], [(r[0], r[1]) for r in rows]
-        if offset:
-            ((total,),) = await self.conn.execute_fetchall(
-                "SELECT count(*) FROM article_fts WHERE article_fts MATCH ?", (match,)
+        """Total matches and the best `limit` of (article_id, score): by BM25 when there is
+        an FTS5 expression to match, else the newest, those about the filter's place first."""
+        conditions, params = _filter_sql(where)
+        if match:
+            rows = await self.conn.execute_fetchall(
+                "SELECT article_fts.rowid, -article_fts.rank FROM article_fts"
+                " JOIN articles a ON a.id = article_fts.rowid"
+                f" WHERE article_fts MATCH ? AND {conditions} ORDER BY article_fts.rank LIMIT ?",
+                (match, *params, limit),
             )
-            return total, []
-        return 0, []
+            total_sql = (
+                "SELECT count(*) FROM article_fts JOIN articles a ON a.id = article_fts.rowid"
+                f" WHERE article_fts MATCH ? AND {conditions}"
+            )
+            total_params: tuple[Any, ...] = (match, *params)
+        else:
+            about, about_params = _about_places(where.places)
+            rows = await self.conn.execute_fetchall(
+                f"SELECT a.id, {about} FROM articles a WHERE {conditions}"
+                " ORDER BY 2 DESC, a.date DESC, a.id DESC LIMIT ?",
+                (*about_params, *params, limit),
+            )
+            total_sql = f"SELECT count(*) FROM articles a WHERE {conditions}"
+            total_params = tuple(params)
+        if len(rows) < limit:
+            return len(rows), [(r[0], float(r[1])) for r in rows]
+        ((total,),) = await self.conn.execute_fetchall(total_sql, total_params)
+        return total, [(r[0], float(r[1])) for r in rows]
+
+    async def matches_any(self, match: str) -> bool:
+        rows = await self.conn.execute_fetchall(
+            "SELECT 1 FROM article_fts WHERE article_fts MATCH ? LIMIT 1", (match,)
+        )
+        return bool(rows)
+
+    async def article_places_of(self, ids: Sequence[int]) -> dict[int, list[tuple[str, bool]]]:
+        """(code, is_primary) of the places each article names, primary ones first."""
+        rows = await self.conn.execute_fetchall(
+            f"SELECT article_id, code, is_primary FROM article_places WHERE article_id IN"
+            f" ({_marks(ids)}) ORDER BY article_id, is_primary DESC, mentions DESC",
+            ids,
+        )
+        out: dict[int, list[tuple[str, bool]]] = {i: [] for i in ids}
+        for article_id, code, primary in rows:
+            out[article_id].append((code, bool(primary)))
+        return out
+
+    async def topics_of(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        rows = await self.conn.execute_fetchall(
+            f"SELECT article_id, topic FROM article_topics WHERE article_id IN ({_marks(ids)})"
+            " ORDER BY article_id, rank",
+            ids,
+        )
+        out: dict[int, list[str]] = {}
+        for article_id, topic in rows:
+            out.setdefault(article_id, []).append(topic)
+        return out
+
+    async def cases_of(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        return await self._dicts(
+            f"{_CASES} WHERE c.article_id IN ({_marks(ids)}) ORDER BY c.article_id, c.seq", ids
+        )
+
+    async def duplicate_counts(self, ids: Sequence[int]) -> dict[int, int]:
+        """How many stored near-duplicates each of these articles has."""
+        rows = await self.conn.execute_fetchall(
+            f"SELECT duplicate_of, count(*) FROM articles WHERE duplicate_of IN ({_marks(ids)})"
+            " GROUP BY duplicate_of",
+            ids,
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def vocabulary(self, min_docs: int = 2) -> list[str]:
+        """Words of the index (jieba words of titles and bodies) in at least `min_docs`
+        articles, most frequent first."""
+        rows = await self.conn.execute_fetchall(
+            "SELECT term FROM article_vocab WHERE col IN ('title_words', 'body_words')"
+            " GROUP BY term HAVING sum(doc) >= ? ORDER BY sum(doc) DESC",
+            (min_docs,),
+        )
+        return [r[0] for r in rows]
+
+    async def data_version(self) -> int:
+        """Changes whenever the article table does: what cached search data is keyed on."""
+        ((n, top),) = await self.conn.execute_fetchall(
+            "SELECT count(*), coalesce(max(id), 0) FROM articles"
+        )
+        return n * 1_000_003 + top
 
     async def integrity_check(self) -> str:
         ((result,),) = await self.conn.execute_fetchall("PRAGMA integrity_check")
         return result
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """What search results must satisfy besides the FTS5 expression."""
+
+    # Each entry is required: the article names a division under one of the codes, or its
+    # text matches the FTS5 expression (the place's name, where extraction did not count it).
+    places: tuple[tuple[tuple[str, ...], str | None], ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+    column: str | None = None
+    topic: str | None = None
+    exclude: str | None = None  # FTS5 expression of what must not match (no positive match)
+
+
+def _filter_sql(f: SearchFilter) -> tuple[str, list[Any]]:
+    where, params = ["a.duplicate_of IS NULL"], []
+    if f.date_from:
+        where.append("a.date >= ?")
+        params.append(f.date_from)
+    if f.date_to:
+        where.append("a.date <= ?")
+        params.append(f.date_to)
+    if f.column:
+        where.append("a.column_name LIKE ?")
+        params.append(f"%{f.column}%")
+    if f.topic:
+        where.append("a.id IN (SELECT article_id FROM article_topics WHERE topic = ?)")
+        params.append(f.topic)
+    for codes, literal in f.places:
+        under, under_params = _under(codes, "p.code")
+        either = [f"a.id IN (SELECT p.article_id FROM article_places p WHERE {under})"]
+        params += under_params
+        if literal:
+            either.append("a.id IN (SELECT rowid FROM article_fts WHERE article_fts MATCH ?)")
+            params.append(literal)
+        where.append(f"({' OR '.join(either)})")
+    if f.exclude:
+        where.append("a.id NOT IN (SELECT rowid FROM article_fts WHERE article_fts MATCH ?)")
+        params.append(f.exclude)
+    return " AND ".join(where), params
+
+
+def _under(codes: Sequence[str], column: str) -> tuple[str, list[str]]:
+    """`column` is one of the codes or a descendant's (a code prefixes its descendants';
+    codes are digits, and ':' sorts right after '9'). Empty codes match nothing."""
+    if not codes:
+        return "0", []
+    sql = " OR ".join(f"({column} >= ? AND {column} < ?)" for _ in codes)
+    return f"({sql})", [v for c in codes for v in (c, c + ":")]
+
+
+def _about_places(places: Sequence[tuple[tuple[str, ...], str | None]]) -> tuple[str, list[str]]:
+    """An SQL score: how many of the filter's places the article is mainly about."""
+    if not places:
+        return "0", []
+    parts, params = [], []
+    for codes, _ in places:
+        under, under_params = _under(codes, "p.code")
+        parts.append(
+            "EXISTS (SELECT 1 FROM article_places p WHERE p.article_id = a.id AND p.is_primary"
+            f" AND {under})"
+        )
+        params += under_params
+    return " + ".join(parts), params
 
 
 _CASES = (

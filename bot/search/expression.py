@@ -1,0 +1,83 @@
+"""FTS5 expressions built from parsed terms. User text never reaches FTS5 syntax: every
+string is rebuilt from our own tokens and quoted.
+
+A word matches where jieba indexed it as a word (this carries the ranking) or where it occurs
+as a substring (character grams, for recall), so nothing a user types is missed because
+jieba cut the text another way. A word also matches under its synonyms (data/synonyms.txt)
+and a place under its other names (锡盟 also matches 锡林郭勒盟). A phrase matches only as
+a substring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from bot.config import default_data_dir
+from bot.places import get_gazetteer
+from bot.search.query import Alternative, Clause, Term
+from bot.segment import query_grams, read_word_groups
+
+WORDS = "{title_words body_words}"
+GRAMS = "{title_grams body_grams}"
+
+
+def match_expression(clauses: list[Clause], excluded: Sequence[Term] = ()) -> str | None:
+    """All clauses required, none of the excluded terms; None if nothing positive to match."""
+    positive = [c for c in (clause_expression(c.alternatives) for c in clauses) if c]
+    if not positive:
+        return None
+    expression = " AND ".join(positive)
+    negative = [_substring(t.text) for t in excluded if query_grams(t.text)[0]]
+    return f"({expression}) NOT ({' OR '.join(negative)})" if negative else expression
+
+
+def exclusion_expression(excluded: Sequence[Term]) -> str | None:
+    """What an article must not contain, for queries with nothing positive to match."""
+    negative = [_substring(t.text) for t in excluded if query_grams(t.text)[0]]
+    return " OR ".join(negative) or None
+
+
+def clause_expression(alternatives: tuple[Alternative, ...]) -> str | None:
+    """Any alternative, each with all of its terms."""
+    parts = []
+    for alternative in alternatives:
+        terms = [term_expression(t) for t in alternative]
+        if terms := [t for t in terms if t]:
+            parts.append(f"({' AND '.join(terms)})")
+    return f"({' OR '.join(parts)})" if parts else None
+
+
+def term_expression(term: Term) -> str | None:
+    if not query_grams(term.text)[0]:
+        return None
+    if term.phrase:
+        return _substring(term.text)
+    alternatives = [f"{WORDS} : {_quote(n)} OR {_substring(n)}" for n in variants(term.text)]
+    return f"({' OR '.join(alternatives)})"
+
+
+def variants(word: str) -> list[str]:
+    """The word, its synonyms and, for a place, its other names."""
+    found = [word, *synonyms().get(word, ()), *get_gazetteer().equivalent_names(word)]
+    return list(dict.fromkeys(found))
+
+
+@lru_cache(maxsize=1)
+def synonyms(path: Path | None = None) -> dict[str, tuple[str, ...]]:
+    """Each word of data/synonyms.txt with the others of its line."""
+    out: dict[str, tuple[str, ...]] = {}
+    for group in read_word_groups(path or default_data_dir() / "synonyms.txt"):
+        for word in group:
+            out[word] = tuple(w for w in group if w != word)
+    return out
+
+
+def _substring(text: str) -> str:
+    tokens, prefix = query_grams(text)
+    return f"{GRAMS} : {_quote(' '.join(tokens))}{'*' if prefix else ''}"
+
+
+def _quote(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'

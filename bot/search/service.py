@@ -1,0 +1,338 @@
+"""The search service behind `casebot search`, the bot's /search and inline mode.
+
+parse → correct typos (only when nothing matched) → filters → FTS5 (BM25, bounded) →
+rerank the best candidates (case practices, places) → collapse repeats → snippets.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bot.extract.topics import get_taxonomy
+from bot.library import article_detail, case_object
+from bot.places import get_gazetteer
+from bot.search.correct import SUGGEST_SCORE, closest, correction, display_name, vocabulary
+from bot.search.expression import (
+    clause_expression,
+    exclusion_expression,
+    match_expression,
+    term_expression,
+    variants,
+)
+from bot.search.query import Clause, Place, Query, Term, clause_for, parse_query
+from bot.search.snippet import snippet
+from bot.segment import get_segmenter
+from bot.store import Store
+from bot.store.db import SearchFilter
+
+RERANK = 60  # best BM25 candidates reranked with what the index does not see
+CASE_CANDIDATES = 300  # best matching articles whose cases a case search reads
+PRACTICE_BOOST = 0.5  # a case practice names a query word
+PLACE_BOOST = 0.5  # the article is mainly about the place the query names
+
+
+@dataclass(frozen=True)
+class Hit:
+    article_id: int
+    title: str
+    date: str
+    source_file: str
+    snippet: list[tuple[str, bool]]  # (piece, is_match) runs; bot.render marks them up
+    score: float
+    places: list[str] = field(default_factory=list)  # names, the article's main places first
+    column: str | None = None
+    duplicates: int = 0  # near-duplicate reprints folded into this hit
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: str
+    total: int
+    hits: list[Hit]
+    kind: str = "articles"  # or "cases"
+    cases: list[dict[str, Any]] = field(default_factory=list)  # case objects, for "cases"
+    corrected: str | None = None  # the query as searched, when words were corrected
+    suggestions: list[str] = field(default_factory=list)  # when nothing was found
+    notices: list[str] = field(default_factory=list)
+
+
+async def search(store: Store, text: str, limit: int = 10, offset: int = 0) -> SearchPage:
+    """One page of results for what the user typed, with the total number of matches."""
+    query = parse_query(text)
+    # A typo jieba breaks into pieces (鄂尔多思 → 鄂尔多 + 思) may still match piece by
+    # piece: such a word is corrected first when it occurs nowhere as written.
+    corrected, changed = await _corrected(store, query, suspects_only=True)
+    if changed:
+        page = await _run(store, corrected, limit, offset)
+        if page.total:
+            return replace(page, corrected=_describe(corrected))
+    page = await _run(store, query, limit, offset)
+    if page.total or not (query.clauses or query.places):
+        return page
+    corrected, changed = await _corrected(store, query)
+    if changed:
+        retry = await _run(store, corrected, limit, offset)
+        if retry.total:
+            return replace(retry, corrected=_describe(corrected))
+    return replace(page, suggestions=await _suggestions(store, query))
+
+
+async def _run(store: Store, query: Query, limit: int, offset: int) -> SearchPage:
+    notices = list(query.notices)
+    unknown = [p.name for p in query.places if not p.codes]
+    if unknown:
+        notices.append(f"未找到地区“{'、'.join(unknown)}”。")
+        return SearchPage(query.text, 0, [], query.kind, notices=notices)
+    words = [c for c in query.clauses if not c.place]
+    match = match_expression(words, query.excluded)
+    where = SearchFilter(
+        places=tuple(
+            [(p.codes, None) for p in query.places]
+            + [(c.place.codes, clause_expression(c.alternatives)) for c in _placed(query)]
+        ),
+        date_from=query.date_from,
+        date_to=query.date_to,
+        column=query.column,
+        topic=_topic(query.topic, notices),
+        exclude=None if match else exclusion_expression(query.excluded),
+    )
+    if match is None and not (where.places or query.has_filters or where.exclude):
+        return SearchPage(query.text, 0, [], query.kind, notices=notices)
+    if query.kind == "cases":
+        return await _case_page(store, query, match, where, limit, offset, notices)
+    total, ranked = await store.search_articles(match, where, max(RERANK, offset + limit))
+    ranked = await _reranked(store, query, ranked)
+    ranked = ranked[offset : offset + limit]
+    hits = await _hits(store, query, ranked)
+    return SearchPage(query.text, total, hits, notices=notices)
+
+
+def _topic(name: str | None, notices: list[str]) -> str | None:
+    """The taxonomy topic a 主题: filter names, allowing near misses."""
+    if name is None:
+        return None
+    names = get_taxonomy().names
+    if name in names:
+        return name
+    near = closest(name, names, score=SUGGEST_SCORE, limit=1)
+    if near:
+        notices.append(f"主题已按“{near[0]}”筛选。")
+        return near[0]
+    notices.append(f"没有主题“{name}”。可选主题：{'、'.join(names)}。")
+    return name
+
+
+async def _reranked(
+    store: Store, query: Query, ranked: list[tuple[int, float]]
+) -> list[tuple[int, float]]:
+    """BM25 order adjusted by what the index does not see: a case practice naming a query
+    word, and the article being mainly about a place the query names."""
+    if not ranked:
+        return ranked
+    ids = [i for i, _ in ranked]
+    words = [v for t in query.terms if not t.phrase for v in variants(t.text)]
+    words += [t.text for t in query.terms if t.phrase]
+    practiced = {
+        c["article_id"] for c in await store.cases_of(ids) if any(w in c["practice"] for w in words)
+    }
+    codes = [c for p in _query_places(query) for c in p.codes]
+    places = await store.article_places_of(ids) if codes else {}
+    scored = []
+    for rank, (article_id, score) in enumerate(ranked):
+        boost = 1.0
+        if article_id in practiced:
+            boost += PRACTICE_BOOST
+        about = [code for code, primary in places.get(article_id, ()) if primary]
+        if any(code.startswith(tuple(codes)) for code in about):
+            boost += PLACE_BOOST
+        scored.append((-(max(score, 0.01) * boost), rank, article_id, score))
+    scored.sort()
+    return [(article_id, round(-s, 4)) for s, _, article_id, _ in scored]
+
+
+def _placed(query: Query) -> list[Clause]:
+    return [c for c in query.clauses if c.place]
+
+
+def _query_places(query: Query) -> list[Place]:
+    return [*query.places, *(c.place for c in _placed(query) if c.place)]
+
+
+async def _hits(store: Store, query: Query, ranked: list[tuple[int, float]]) -> list[Hit]:
+    ids = [i for i, _ in ranked]
+    if not ids:
+        return []
+    rows = await store.articles_by_id(ids)
+    places = await store.article_places_of(ids)
+    duplicates = await store.duplicate_counts(ids)
+    needles = _needles(query)
+    gazetteer = get_gazetteer()
+    return [
+        Hit(
+            article_id=i,
+            title=rows[i]["title"],
+            date=rows[i]["date"],
+            source_file=rows[i]["source_file"],
+            snippet=snippet(rows[i]["text"], needles),
+            score=score,
+            places=[gazetteer.divisions[c].name for c, _ in places.get(i, [])[:3]],
+            column=rows[i]["column"],
+            duplicates=duplicates.get(i, 0),
+        )
+        for i, score in ranked
+    ]
+
+
+def _needles(query: Query) -> list[str]:
+    """What to mark in snippets: the words, their synonyms and the places' names."""
+    needles = [v for t in query.terms for v in ([t.text] if t.phrase else variants(t.text))]
+    return list(dict.fromkeys(needles))
+
+
+async def _case_page(
+    store: Store,
+    query: Query,
+    match: str | None,
+    where: SearchFilter,
+    limit: int,
+    offset: int,
+    notices: list[str],
+) -> SearchPage:
+    """Case cards: the cases of the best matching articles that name a query word in their
+    practice, actor or summary (practice counts most), in the query's places."""
+    _, ranked = await store.search_articles(match, where, CASE_CANDIDATES)
+    order = {article_id: n for n, (article_id, _) in enumerate(ranked)}
+    rows = await store.cases_of(list(order)) if order else []
+    codes = [p.codes for p in _query_places(query)]
+    needles = _needles(query)
+    gazetteer = get_gazetteer()
+    scored = []
+    for row in rows:
+        if not all(row["place"] and row["place"].startswith(c) for c in codes):
+            continue
+        score = sum(
+            3 * (n in row["practice"]) + 2 * (n in row["actor"]) + (n in row["summary"])
+            for n in needles
+        )
+        if needles and not score:
+            continue
+        scored.append((-score, order[row["article_id"]], row["case_id"], row))
+    scored.sort(key=lambda s: s[:3])
+    cases = [case_object(row, gazetteer) for *_, row in scored[offset : offset + limit]]
+    return SearchPage(query.text, len(scored), [], "cases", cases=cases, notices=notices)
+
+
+async def _corrected(
+    store: Store, query: Query, *, suspects_only: bool = False
+) -> tuple[Query, bool]:
+    """The query with each word that occurs nowhere replaced by the closest known word or
+    place, and each unknown 地区: by the closest place name (`suspects_only`: only words
+    jieba had to break into single characters)."""
+    changed = False
+    clauses: list[Clause] = []
+    words = None
+    for clause in query.clauses:
+        alternative = clause.alternatives[0] if len(clause.alternatives) == 1 else ()
+        if clause.place or not alternative or any(t.phrase for t in alternative):
+            clauses.append(clause)
+            continue
+        if suspects_only and not _suspect(alternative):
+            clauses.append(clause)
+            continue
+        expression = (
+            term_expression(Term(clause.text, phrase=True))
+            if suspects_only
+            else clause_expression(clause.alternatives)
+        )
+        if expression and await store.matches_any(expression):
+            clauses.append(clause)
+            continue
+        words = words or await vocabulary(store)
+        near = correction(clause.text, words)
+        fixed = clause_for(near) if near else None
+        clauses.append(fixed or clause)
+        changed = changed or fixed is not None
+    places = []
+    names = get_gazetteer().query_names()
+    for place in [] if suspects_only else query.places:
+        near = None if place.codes else correction(place.name, names)
+        if near:
+            place = Place(near, tuple(sorted(get_gazetteer().codes_meant(near))))
+            changed = True
+        places.append(place)
+    return replace(query, clauses=clauses, places=places or query.places), changed
+
+
+def _suspect(terms: tuple[Term, ...]) -> bool:
+    """Words jieba cut into pieces, one a lone character: how it cuts what it does not know."""
+    return len(terms) >= 2 and any(len(t.text) == 1 for t in terms)
+
+
+def _describe(query: Query) -> str:
+    """The corrected query as the user would have typed it (places by official name)."""
+    parts = [display_name(c.text) if c.place else c.text for c in query.clauses]
+    parts += [f"地区:{display_name(p.name)}" for p in query.places]
+    return " ".join(parts)
+
+
+async def _suggestions(store: Store, query: Query) -> list[str]:
+    """Known words and places closest to what the user typed, when nothing was found."""
+    words = await vocabulary(store)
+    typed = [c.text for c in query.clauses] + [p.name for p in query.places]
+    found = [w for t in typed for w in closest(t, words, score=SUGGEST_SCORE, limit=3)]
+    return [display_name(w) for w in dict.fromkeys(found)][:5]
+
+
+@dataclass(frozen=True)
+class Similar:
+    article_id: int
+    title: str
+    keywords: list[str]  # what "close" was judged on
+    hits: list[Hit]
+    cases: list[dict[str, Any]]
+
+
+async def more_like_this(store: Store, article_id: int, limit: int = 5) -> Similar | None:
+    """The articles and cases closest to an article in topic and practice: its keywords and
+    its cases' practices as a ranked OR query, its own topics and places as boosts; None if
+    there is no such article."""
+    detail = await article_detail(store, article_id)
+    if detail is None:
+        return None
+    words = list(dict.fromkeys([*detail["keywords"], *_practice_words(detail["cases"])]))[:12]
+    clauses = [Clause(tuple((Term(w),) for w in words), " | ".join(words))]
+    match = match_expression(clauses)
+    if match is None:
+        return Similar(article_id, detail["title"], words, [], [])
+    own = {article_id, detail["duplicate_of"]}
+    _, ranked = await store.search_articles(match, SearchFilter(), RERANK)
+    ranked = [(i, s) for i, s in ranked if i not in own]
+    topics = set(detail["topics"])
+    places = {p["code"] for p in detail["places"] if p["primary"]}
+    shared = await store.article_places_of([i for i, _ in ranked]) if ranked else {}
+    topical = await store.topics_of([i for i, _ in ranked]) if ranked else {}
+    scored = sorted(
+        (
+            -s * (1 + 0.3 * len(topics & set(topical.get(i, ()))) +
+                  0.3 * any(c in places for c, _ in shared.get(i, ()))),
+            n, i, s,
+        )
+        for n, (i, s) in enumerate(ranked)
+    )  # fmt: skip
+    best = [(i, round(-k, 4)) for k, _, i, _ in scored[:limit]]
+    query = Query(text=" ".join(words), clauses=clauses)
+    hits = await _hits(store, query, best)
+    cases = [
+        case_object(row, get_gazetteer())
+        for row in await store.cases_of([i for i, _ in best])
+        if topics & set(json.loads(row["topics"]))
+    ][:limit]
+    return Similar(article_id, detail["title"], words, hits, cases)
+
+
+def _practice_words(cases: list[dict[str, Any]]) -> list[str]:
+    """The content words of the article's case practices (党建引领产业发展共同体 → 共同体 …)."""
+    seg = get_segmenter()
+    return [w for c in cases for w in seg.cut(c["practice"]) if len(w) >= 2 and not w.isdigit()]
