@@ -30,7 +30,8 @@ sys.path.insert(0, str(BENCH.parent))
 
 from ingest_bench import OUT, build, db_path
 
-from bot.search import WORDS, match_expression, parse_query, search
+from bot.search import parse_query, search
+from bot.search.expression import WORDS, match_expression
 from bot.segment import get_segmenter
 from bot.store import Store
 
@@ -88,6 +89,7 @@ QUERIES = (
 )
 LIMIT = 10
 TARGET_RATIO = 1.5
+TARGET_P99_MS = 60.0
 # The page of ranked rowids and the total in one statement, as the store asks for them:
 # cheaper than a separate count(*), so the full/raw ratio is not flattered.
 RAW_QUERY = (
@@ -124,7 +126,7 @@ def run_fts(conn: sqlite3.Connection, expression: str | None) -> int:
 
 def substring_count(conn: sqlite3.Connection, query: str) -> int:
     """Indexed articles (near-duplicates are not) whose title or text holds every term."""
-    terms = [t.text for t in parse_query(query)]
+    terms = [t.text for t in parse_query(query).terms]
     if not terms:
         return 0
     holds = " AND ".join(["(instr(lower(title), ?) > 0 OR instr(lower(text), ?) > 0)"] * len(terms))
@@ -135,7 +137,8 @@ def substring_count(conn: sqlite3.Connection, query: str) -> int:
 
 async def measure(store: Store, conn: sqlite3.Connection, query: str, runs: int) -> QueryResult:
     result = QueryResult(query)
-    raw = match_expression(parse_query(query))
+    parsed = parse_query(query)
+    raw = match_expression(parsed.clauses, parsed.excluded)  # place words as plain words
     baseline = jieba_expression(query)
     for _ in range(runs):
         start = time.perf_counter()
@@ -186,10 +189,13 @@ def print_queries(results: list[QueryResult]) -> None:
             f"{r.hits:>7} {r.substring:>7} {r.jieba_hits:>7}  {full:>11.2f}  {raw:>10.2f}  "
             f"{r.query}{mark}"
         )
-    print("(MISSED: fewer hits than articles holding every term; more: place-name equivalents)")
+    print(
+        "(MISSED: fewer hits than articles holding every term; more: synonyms, other place"
+        " names, or articles about a place the query names)"
+    )
 
 
-def print_summary(results: list[QueryResult], runs: int) -> float:
+def print_summary(results: list[QueryResult], runs: int) -> tuple[float, float]:
     """Print latency percentiles and recall agreement; the full/raw ratio at p99."""
     print(f"latency over {len(results)} queries x {runs} runs (ms):")
     p99 = {}
@@ -204,7 +210,7 @@ def print_summary(results: list[QueryResult], runs: int) -> float:
         f"substring recall: {agree}/{len(results)} queries agree with the instr scan, "
         f"{missed} report fewer hits"
     )
-    return ratio
+    return ratio, p99["full"]
 
 
 def main() -> None:
@@ -225,9 +231,11 @@ def main() -> None:
     results = asyncio.run(bench(db, args.runs))
     print(f"database: {db}")
     print_queries(results)
-    ratio = print_summary(results, args.runs)
+    ratio, p99 = print_summary(results, args.runs)
     verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
     print(f"target: search p99 within {TARGET_RATIO}x raw FTS5: {verdict}")
+    verdict = "PASS" if p99 <= TARGET_P99_MS else "FAIL"
+    print(f"target: search p99 <= {TARGET_P99_MS:.0f} ms: {verdict}")
 
 
 if __name__ == "__main__":
