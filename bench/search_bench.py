@@ -31,7 +31,7 @@ sys.path.insert(0, str(BENCH.parent))
 from ingest_bench import OUT, build, db_path
 
 from bot.search import parse_query, search
-from bot.search.expression import WORDS, match_expression
+from bot.search.expression import WORDS, term_expression
 from bot.segment import get_segmenter
 from bot.store import Store
 
@@ -104,7 +104,16 @@ class QueryResult:
     hits: int = 0  # total our search reports
     jieba_hits: int = 0  # total of the plain-jieba baseline
     substring: int = 0  # articles holding every term as a plain substring
+    matched: int = 0  # articles the raw expression matches (uncounted by search past a cap)
     ms: dict[str, list[float]] = field(default_factory=lambda: {"full": [], "raw": [], "jieba": []})
+
+
+def raw_expression(query: str) -> str | None:
+    """Every query word as a jieba word or a substring (a one-character word as a prefix of
+    the bigrams), all required: the FTS5 query search() would run without its filters,
+    place rules, character index and bounded ranking."""
+    parts = [term_expression(t) for t in parse_query(query).terms]
+    return " AND ".join(p for p in parts if p) or None
 
 
 def jieba_expression(query: str) -> str | None:
@@ -124,6 +133,13 @@ def run_fts(conn: sqlite3.Connection, expression: str | None) -> int:
     return rows[0][2] if rows else 0
 
 
+def match_count(conn: sqlite3.Connection, expression: str | None) -> int:
+    if expression is None:
+        return 0
+    sql = "SELECT count(*) FROM article_fts WHERE article_fts MATCH ?"
+    return conn.execute(sql, (expression,)).fetchone()[0]
+
+
 def substring_count(conn: sqlite3.Connection, query: str) -> int:
     """Indexed articles (near-duplicates are not) whose title or text holds every term."""
     terms = [t.text for t in parse_query(query).terms]
@@ -137,8 +153,7 @@ def substring_count(conn: sqlite3.Connection, query: str) -> int:
 
 async def measure(store: Store, conn: sqlite3.Connection, query: str, runs: int) -> QueryResult:
     result = QueryResult(query)
-    parsed = parse_query(query)
-    raw = match_expression(parsed.clauses, parsed.excluded)  # place words as plain words
+    raw = raw_expression(query)
     baseline = jieba_expression(query)
     for _ in range(runs):
         start = time.perf_counter()
@@ -167,6 +182,7 @@ async def bench(db: Path, runs: int) -> list[QueryResult]:
         results = [await measure(store, conn, query, runs) for query in QUERIES]
         for result in results:
             result.substring = substring_count(conn, result.query)
+            result.matched = match_count(conn, raw_expression(result.query))
     finally:
         conn.close()
         await store.close()
@@ -180,18 +196,22 @@ def percentiles(samples: list[float]) -> tuple[float, float, float]:
 
 def print_queries(results: list[QueryResult]) -> None:
     """One line per query; the query goes last, as Han characters are double width."""
-    header = ("hits", "substr", "jieba", "full p50 ms", "raw p50 ms", "query")
-    print("{:>7} {:>7} {:>7}  {:>11}  {:>10}  {}".format(*header))
+    header = ("hits", "matched", "substr", "jieba", "full p50 ms", "raw p50 ms", "query")
+    print("{:>7} {:>7} {:>7} {:>7}  {:>11}  {:>10}  {}".format(*header))
     for r in results:
-        mark = "" if r.hits == r.substring else ("  MISSED" if r.hits < r.substring else "  more")
+        mark = (
+            "" if r.matched == r.substring else "  MISSED" if r.matched < r.substring else "  more"
+        )
         full, raw = statistics.median(r.ms["full"]), statistics.median(r.ms["raw"])
         print(
-            f"{r.hits:>7} {r.substring:>7} {r.jieba_hits:>7}  {full:>11.2f}  {raw:>10.2f}  "
+            f"{r.hits:>7} {r.matched:>7} {r.substring:>7} {r.jieba_hits:>7}  {full:>11.2f}  "
+            f"{raw:>10.2f}  "
             f"{r.query}{mark}"
         )
     print(
-        "(MISSED: fewer hits than articles holding every term; more: synonyms, other place"
-        " names, or articles about a place the query names)"
+        "(hits: what search() reports, counted up to 10,000 and filtered by its rules;"
+        " matched: what its words match; MISSED: fewer matched than articles holding every"
+        " term; more: synonyms and other place names)"
     )
 
 
@@ -204,11 +224,11 @@ def print_summary(results: list[QueryResult], runs: int) -> tuple[float, float]:
         print(f"  {label:<14} p50 {p50:8.2f}  p95 {p95:8.2f}  p99 {p99[kind]:8.2f}")
     ratio = p99["full"] / p99["raw"]
     print(f"full/raw at p99: {ratio:.2f}x")
-    agree = sum(r.hits == r.substring for r in results)
-    missed = sum(r.hits < r.substring for r in results)
+    agree = sum(r.matched >= r.substring for r in results)
+    missed = sum(r.matched < r.substring for r in results)
     print(
-        f"substring recall: {agree}/{len(results)} queries agree with the instr scan, "
-        f"{missed} report fewer hits"
+        f"substring recall: {agree}/{len(results)} queries match every article the instr scan"
+        f" finds, {missed} match fewer"
     )
     return ratio, p99["full"]
 

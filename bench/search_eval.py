@@ -3,7 +3,8 @@
 The corpus is the five seed pages plus N synthetic articles as distractors (default 0),
 ingested into bench/out/eval_N.db. Synthetic articles recombine seed sentences, so with
 distractors a short synthetic article holding the one seed sentence that matches often
-outranks the seed article (unjudged, it counts as a miss for every system). For every query of the relevance set, the top 10 of:
+outranks the seed article (unjudged, it counts as a miss for every system). For every
+query of the relevance set, the top 10 of:
 
 * casebot: `search()` (case queries count the articles their cases come from);
 * LIKE: articles holding every typed word as a substring (`instr`), in a fixed pseudo-random

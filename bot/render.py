@@ -6,6 +6,7 @@ import html
 from typing import Any
 
 from bot.search import Hit, SearchPage, Similar
+from bot.store.db import COUNT_CAP
 
 
 def snippet_html(runs: list[tuple[str, bool]]) -> str:
@@ -82,7 +83,7 @@ def search_text(page: SearchPage, color: bool = False, offset: int = 0) -> str:
         if page.suggestions:
             lines.append(f"您是不是要找：{'、'.join(page.suggestions)}？")
         return "\n".join(lines)
-    lines.append(f"共找到 {page.total} {_UNIT[page.kind]}（“{page.query}”）：")
+    lines.append(f"共找到 {_count(page.total)} {_UNIT[page.kind]}（“{page.query}”）：")
     if page.kind == "cases":
         for n, case in enumerate(page.cases, start=offset + 1):
             lines.append(f"\n{n}. {case_card(case)}")
@@ -95,6 +96,11 @@ def search_text(page: SearchPage, color: bool = False, offset: int = 0) -> str:
         if h.duplicates:
             lines.append(f"   （另有 {h.duplicates} 篇相近报道）")
     return "\n".join(lines)
+
+
+def _count(total: int) -> str:
+    """10,001 means "more than 10,000" (search counts no further)."""
+    return f"{COUNT_CAP} 余" if total > COUNT_CAP else str(total)
 
 
 _KIND = {"articles": "文章", "cases": "案例"}

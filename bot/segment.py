@@ -26,6 +26,7 @@ from bot.ingest.normalize import HAN
 
 _RUN = re.compile(rf"([{HAN}]+)|([^\W_{HAN}]+)")
 _TOKEN = re.compile(r"[^\W_]")
+_HAN_CHAR = re.compile(f"[{HAN}]")
 
 
 def domain_words(data_dir: Path) -> list[str]:
@@ -96,6 +97,12 @@ def get_segmenter(data_dir: Path | None = None) -> Segmenter:
 def grams(text: str) -> list[str]:
     """Index grams: bigrams of each Han run, the run's last character, Latin/digit runs."""
     return list(_grams(text, close_last_run=True))
+
+
+def han_set(text: str) -> str:
+    """The distinct Han characters of `text`, space separated: the single-character index,
+    where a one-character query is one lookup instead of a prefix scan over all bigrams."""
+    return " ".join(sorted(set(_HAN_CHAR.findall(text))))
 
 
 def query_grams(text: str) -> tuple[list[str], bool]:

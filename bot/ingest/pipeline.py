@@ -32,7 +32,7 @@ from bot.ingest.normalize import (
 )
 from bot.ingest.readers import SUPPORTED_SUFFIXES, date_from_filename, read_document
 from bot.ingest.split import split_page
-from bot.segment import get_segmenter, grams
+from bot.segment import get_segmenter, grams, han_set
 from bot.store import Store
 from bot.store.db import ExtractionRows, StoredArticle, extraction_rows
 
@@ -59,7 +59,7 @@ class PreparedArticle:
     fingerprint: str
     script: str
     sketch: list[int]
-    index: tuple[str, str, str, str]
+    index: tuple[str, str, str, str, str]
     extraction: ExtractionRows | None  # None when ingest skips extraction
 
 
@@ -135,6 +135,7 @@ def prepare_article(draft: ArticleDraft, extract: bool = True) -> PreparedArticl
             " ".join(seg.words(text_s)),
             " ".join(grams(title_s)),
             " ".join(grams(text_s)),
+            han_set(f"{title_s} {text_s}".lower()),
         ),
         extraction=(
             extraction_rows(extract_article(draft.title, text), EXTRACT_VERSION)

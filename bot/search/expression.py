@@ -10,27 +10,52 @@ a substring.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 from bot.config import default_data_dir
+from bot.ingest.normalize import HAN
 from bot.places import get_gazetteer
 from bot.search.query import Alternative, Clause, Term
 from bot.segment import query_grams, read_word_groups
 
 WORDS = "{title_words body_words}"
+_HAN = re.compile(f"[{HAN}]")
 GRAMS = "{title_grams body_grams}"
 
 
-def match_expression(clauses: list[Clause], excluded: Sequence[Term] = ()) -> str | None:
-    """All clauses required, none of the excluded terms; None if nothing positive to match."""
-    positive = [c for c in (clause_expression(c.alternatives) for c in clauses) if c]
+def match_expression(
+    clauses: list[Clause], excluded: Sequence[Term] = (), *, words_only: bool = False
+) -> str | None:
+    """All clauses required, none of the excluded terms; None if nothing positive to match.
+    `words_only`: words match only as jieba words, the cheap expression results are ranked
+    by first (its matches are a subset: a word of the text is also a substring of it)."""
+    parts = (clause_expression(c.alternatives, words_only=words_only) for c in clauses)
+    positive = [p for p in parts if p]
     if not positive:
         return None
     expression = " AND ".join(positive)
     negative = [_substring(t.text) for t in excluded if query_grams(t.text)[0]]
     return f"({expression}) NOT ({' OR '.join(negative)})" if negative else expression
+
+
+def single_characters(clauses: list[Clause]) -> list[str]:
+    """One-character words required on their own (党, 村): matched in the character index,
+    not by a prefix scan over the bigrams; `clause_expression` leaves them out."""
+    return [
+        t.text for c in clauses if len(c.alternatives) == 1 for t in c.alternatives[0] if _single(t)
+    ]
+
+
+def characters_expression(chars: Sequence[str]) -> str | None:
+    """The article_chars MATCH string requiring every one of `chars`."""
+    return " AND ".join(_quote(c) for c in chars) or None
+
+
+def _single(term: Term) -> bool:
+    return len(term.text) == 1 and bool(_HAN.match(term.text))
 
 
 def exclusion_expression(excluded: Sequence[Term]) -> str | None:
@@ -39,22 +64,30 @@ def exclusion_expression(excluded: Sequence[Term]) -> str | None:
     return " OR ".join(negative) or None
 
 
-def clause_expression(alternatives: tuple[Alternative, ...]) -> str | None:
-    """Any alternative, each with all of its terms."""
+def clause_expression(
+    alternatives: tuple[Alternative, ...], *, words_only: bool = False
+) -> str | None:
+    """Any alternative, each with all of its terms (a lone one-character word is left to
+    the character index, see `single_characters`)."""
     parts = []
     for alternative in alternatives:
-        terms = [term_expression(t) for t in alternative]
+        if len(alternatives) == 1:
+            alternative = tuple(t for t in alternative if not _single(t))
+        terms = [term_expression(t, words_only=words_only) for t in alternative]
         if terms := [t for t in terms if t]:
             parts.append(f"({' AND '.join(terms)})")
     return f"({' OR '.join(parts)})" if parts else None
 
 
-def term_expression(term: Term) -> str | None:
+def term_expression(term: Term, *, words_only: bool = False) -> str | None:
     if not query_grams(term.text)[0]:
         return None
     if term.phrase:
         return _substring(term.text)
-    alternatives = [f"{WORDS} : {_quote(n)} OR {_substring(n)}" for n in variants(term.text)]
+    names = variants(term.text)
+    if words_only:
+        return f"({WORDS} : ({' OR '.join(_quote(n) for n in names)}))"
+    alternatives = [f"{WORDS} : {_quote(n)} OR {_substring(n)}" for n in names]
     return f"({' OR '.join(alternatives)})"
 
 

@@ -15,9 +15,11 @@ from bot.library import article_detail, case_object
 from bot.places import get_gazetteer
 from bot.search.correct import SUGGEST_SCORE, closest, correction, display_name, vocabulary
 from bot.search.expression import (
+    characters_expression,
     clause_expression,
     exclusion_expression,
     match_expression,
+    single_characters,
     term_expression,
     variants,
 )
@@ -88,6 +90,7 @@ async def _run(store: Store, query: Query, limit: int, offset: int) -> SearchPag
     words = [c for c in query.clauses if not c.place]
     match = match_expression(words, query.excluded)
     where = SearchFilter(
+        chars=characters_expression(single_characters(words)),
         places=tuple(
             [(p.codes, None) for p in query.places]
             + [(c.place.codes, clause_expression(c.alternatives)) for c in _placed(query)]
@@ -98,11 +101,13 @@ async def _run(store: Store, query: Query, limit: int, offset: int) -> SearchPag
         topic=_topic(query.topic, notices),
         exclude=None if match else exclusion_expression(query.excluded),
     )
-    if match is None and not (where.places or query.has_filters or where.exclude):
+    if match is None and not (where.places or query.has_filters or where.exclude or where.chars):
         return SearchPage(query.text, 0, [], query.kind, notices=notices)
+    rank_match = match_expression(words, query.excluded, words_only=True)
     if query.kind == "cases":
-        return await _case_page(store, query, match, where, limit, offset, notices)
-    total, ranked = await store.search_articles(match, where, max(RERANK, offset + limit))
+        return await _case_page(store, query, (match, rank_match), where, limit, offset, notices)
+    wanted = max(RERANK, offset + limit)
+    total, ranked = await store.search_articles(match, rank_match, where, wanted)
     ranked = await _reranked(store, query, ranked)
     ranked = ranked[offset : offset + limit]
     hits = await _hits(store, query, ranked)
@@ -194,7 +199,7 @@ def _needles(query: Query) -> list[str]:
 async def _case_page(
     store: Store,
     query: Query,
-    match: str | None,
+    match: tuple[str | None, str | None],
     where: SearchFilter,
     limit: int,
     offset: int,
@@ -202,7 +207,7 @@ async def _case_page(
 ) -> SearchPage:
     """Case cards: the cases of the best matching articles that name a query word in their
     practice, actor or summary (practice counts most), in the query's places."""
-    _, ranked = await store.search_articles(match, where, CASE_CANDIDATES)
+    _, ranked = await store.search_articles(*match, where, CASE_CANDIDATES)
     order = {article_id: n for n, (article_id, _) in enumerate(ranked)}
     rows = await store.cases_of(list(order)) if order else []
     codes = [p.codes for p in _query_places(query)]
@@ -307,7 +312,7 @@ async def more_like_this(store: Store, article_id: int, limit: int = 5) -> Simil
     if match is None:
         return Similar(article_id, detail["title"], words, [], [])
     own = {article_id, detail["duplicate_of"]}
-    _, ranked = await store.search_articles(match, SearchFilter(), RERANK)
+    _, ranked = await store.search_articles(match, None, SearchFilter(), RERANK)
     ranked = [(i, s) for i, s in ranked if i not in own]
     topics = set(detail["topics"])
     places = {p["code"] for p in detail["places"] if p["primary"]}

@@ -19,6 +19,8 @@ from typing import Any
 import aiosqlite
 
 from bot.extract.model import Case, Extraction
+from bot.ingest.normalize import to_simplified
+from bot.segment import han_set
 
 
 class StoreError(Exception):
@@ -54,7 +56,8 @@ class StoredArticle:
     paragraphs: list[tuple[int, int, str]]  # (start, end, kind) offsets into text
     captions: list[tuple[str, str | None]]
     sketch: list[int]
-    index: tuple[str, str, str, str] | None  # FTS columns; None for a near-duplicate
+    # FTS columns (words, grams) and the Han character set; None for a near-duplicate
+    index: tuple[str, str, str, str, str] | None
     duplicate_of: int | None = None
     similarity: float | None = None
     extraction: ExtractionRows | None = None  # None for a near-duplicate, or not extracted
@@ -86,6 +89,10 @@ class Store:
         await self.conn.close()
 
     async def _configure(self) -> None:
+        # Used by migration 0004 to index the characters of articles stored before it.
+        await self.conn.create_function(
+            "han_set", 1, lambda text: han_set(to_simplified(text).lower()), deterministic=True
+        )
         for pragma in (
             "PRAGMA journal_mode = WAL",
             "PRAGMA foreign_keys = ON",
@@ -215,7 +222,11 @@ class Store:
         await self.conn.executemany(
             "INSERT INTO article_fts (rowid, title_words, body_words, title_grams, body_grams)"
             " VALUES (?, ?, ?, ?, ?)",
-            [(i, *a.index) for i, a in originals if a.index],
+            [(i, *a.index[:4]) for i, a in originals if a.index],
+        )
+        await self.conn.executemany(
+            "INSERT INTO article_chars (rowid, chars) VALUES (?, ?)",
+            [(i, a.index[4]) for i, a in originals if a.index],
         )
         await self.write_extractions(
             [(i, a.extraction) for i, a in originals if a.extraction], fresh=True
@@ -340,35 +351,66 @@ class Store:
     # --- search ---------------------------------------------------------------------
 
     async def search_articles(
-        self, match: str | None, where: SearchFilter, limit: int
+        self, match: str | None, rank_match: str | None, where: SearchFilter, limit: int
     ) -> tuple[int, list[tuple[int, float]]]:
-        """Total matches and the best `limit` of (article_id, score): by BM25 when there is
-        an FTS5 expression to match, else the newest, those about the filter's place first."""
+        """The number of matches (counted up to COUNT_CAP + 1) and the best `limit` of
+        (article_id, score).
+
+        With an FTS5 expression, only the newest CANDIDATES matches are ranked, so a query
+        matching most of the library costs what one matching CANDIDATES articles does.
+        Matches of `rank_match` (the words-only expression, cheap to rank) come first by
+        BM25, then the other matches by BM25 over `match`. Without one, the newest matches,
+        those mainly about the filter's places first among them.
+        """
         conditions, params = _filter_sql(where)
-        if match:
+        if not match:
+            return await self._filtered(conditions, params, where, limit)
+        source = (
+            "FROM article_fts JOIN articles a ON a.id = article_fts.rowid"
+            f" WHERE article_fts MATCH ? AND {conditions}"
+        )
+        floor_rows = await self.conn.execute_fetchall(
+            f"SELECT article_fts.rowid {source} ORDER BY article_fts.rowid DESC"
+            f" LIMIT 1 OFFSET {CANDIDATES - 1}",
+            (match, *params),
+        )
+        floor = floor_rows[0][0] if floor_rows else 0
+        ranked: list[tuple[int, float]] = []
+        for expression in (rank_match, match):
+            if expression is None or len(ranked) >= limit:
+                continue
             rows = await self.conn.execute_fetchall(
-                "SELECT article_fts.rowid, -article_fts.rank FROM article_fts"
-                " JOIN articles a ON a.id = article_fts.rowid"
-                f" WHERE article_fts MATCH ? AND {conditions} ORDER BY article_fts.rank LIMIT ?",
-                (match, *params, limit),
+                f"SELECT article_fts.rowid, -article_fts.rank {source} AND article_fts.rowid >= ?"
+                " ORDER BY article_fts.rank LIMIT ?",
+                (expression, *params, floor, limit),
             )
-            total_sql = (
-                "SELECT count(*) FROM article_fts JOIN articles a ON a.id = article_fts.rowid"
-                f" WHERE article_fts MATCH ? AND {conditions}"
+            seen = {i for i, _ in ranked}
+            ranked += [(r[0], float(r[1])) for r in rows if r[0] not in seen]
+        total = len(ranked) if len(ranked) < limit and not floor else None
+        if total is None:
+            ((total,),) = await self.conn.execute_fetchall(
+                f"SELECT count(*) FROM (SELECT 1 {source} LIMIT {COUNT_CAP + 1})",
+                (match, *params),
             )
-            total_params: tuple[Any, ...] = (match, *params)
-        else:
-            about, about_params = _about_places(where.places)
-            rows = await self.conn.execute_fetchall(
-                f"SELECT a.id, {about} FROM articles a WHERE {conditions}"
-                " ORDER BY 2 DESC, a.date DESC, a.id DESC LIMIT ?",
-                (*about_params, *params, limit),
-            )
-            total_sql = f"SELECT count(*) FROM articles a WHERE {conditions}"
-            total_params = tuple(params)
-        if len(rows) < limit:
-            return len(rows), [(r[0], float(r[1])) for r in rows]
-        ((total,),) = await self.conn.execute_fetchall(total_sql, total_params)
+        return total, ranked[:limit]
+
+    async def _filtered(
+        self, conditions: str, params: list[Any], where: SearchFilter, limit: int
+    ) -> tuple[int, list[tuple[int, float]]]:
+        """Articles meeting the filters alone: the newest CANDIDATES, those mainly about the
+        filter's places first."""
+        about, about_params = _about_places(where.places)
+        rows = await self.conn.execute_fetchall(
+            f"SELECT a.id, {about} FROM (SELECT a.id, a.date FROM articles a WHERE {conditions}"
+            f" ORDER BY a.date DESC, a.id DESC LIMIT {CANDIDATES}) AS a"
+            " ORDER BY 2 DESC, a.date DESC, a.id DESC LIMIT ?",
+            (*about_params, *params, limit),
+        )
+        ((total,),) = await self.conn.execute_fetchall(
+            f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE {conditions}"
+            f" LIMIT {COUNT_CAP + 1})",
+            params,
+        )
         return total, [(r[0], float(r[1])) for r in rows]
 
     async def matches_any(self, match: str) -> bool:
@@ -436,6 +478,10 @@ class Store:
         return result
 
 
+CANDIDATES = 2000  # newest matches a search ranks
+COUNT_CAP = 10_000  # matches counted exactly; more are reported as COUNT_CAP + 1
+
+
 @dataclass(frozen=True)
 class SearchFilter:
     """What search results must satisfy besides the FTS5 expression."""
@@ -448,6 +494,7 @@ class SearchFilter:
     column: str | None = None
     topic: str | None = None
     exclude: str | None = None  # FTS5 expression of what must not match (no positive match)
+    chars: str | None = None  # article_chars expression: one-character words required
 
 
 def _filter_sql(f: SearchFilter) -> tuple[str, list[Any]]:
@@ -464,18 +511,27 @@ def _filter_sql(f: SearchFilter) -> tuple[str, list[Any]]:
     if f.topic:
         where.append("a.id IN (SELECT article_id FROM article_topics WHERE topic = ?)")
         params.append(f.topic)
+    # Correlated lookups, evaluated only for the rows a query reaches (it stops early).
     for codes, literal in f.places:
         under, under_params = _under(codes, "p.code")
-        either = [f"a.id IN (SELECT p.article_id FROM article_places p WHERE {under})"]
+        either = [f"EXISTS (SELECT 1 FROM article_places p WHERE p.article_id = a.id AND {under})"]
         params += under_params
         if literal:
-            either.append("a.id IN (SELECT rowid FROM article_fts WHERE article_fts MATCH ?)")
+            either.append(_fts_has("article_fts"))
             params.append(literal)
         where.append(f"({' OR '.join(either)})")
     if f.exclude:
-        where.append("a.id NOT IN (SELECT rowid FROM article_fts WHERE article_fts MATCH ?)")
+        where.append(f"NOT {_fts_has('article_fts')}")
         params.append(f.exclude)
+    if f.chars:
+        where.append(_fts_has("article_chars"))
+        params.append(f.chars)
     return " AND ".join(where), params
+
+
+def _fts_has(table: str) -> str:
+    """The article's row of an FTS5 table matches the expression bound next."""
+    return f"EXISTS (SELECT 1 FROM {table} t WHERE t.rowid = a.id AND {table} MATCH ?)"
 
 
 def _under(codes: Sequence[str], column: str) -> tuple[str, list[str]]:
