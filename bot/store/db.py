@@ -329,8 +329,9 @@ class Store:
         (a division's code prefixes its descendants'), `topic` those tagged with it."""
         where, params = ["a.duplicate_of IS NULL"], []
         if place_codes:
-            where.append("(" + " OR ".join("c.place LIKE ? || '%'" for _ in place_codes) + ")")
-            params += list(place_codes)
+            under, under_params = _under(place_codes, "c.place")
+            where.append(under)
+            params += under_params
         if topic:
             where.append("EXISTS (SELECT 1 FROM json_each(c.topics) WHERE value = ?)")
             params.append(topic)
