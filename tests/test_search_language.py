@@ -70,6 +70,22 @@ async def test_place_filter_covers_the_hierarchy(seeded: Store) -> None:
     assert article.article_id in chifeng
 
 
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [("赤峰", "1504"), ("赤峰 党建", "1504"), ("地区:锡盟 嘎查", "1525"), ("玉泉区", "150104")],
+)
+async def test_a_common_place_is_checked_per_article_with_the_same_result(
+    seeded: Store, query: str, code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A place the library names often is checked article by article instead of read as a
+    set (bot/store/db.py COMMON_PLACE): same hits wherever extraction resolved the place."""
+    as_set = await _ids(seeded, query)
+    monkeypatch.setattr("bot.store.db.COMMON_PLACE", 1)
+    per_article = await _ids(seeded, query)
+    assert per_article
+    assert per_article == await _under(seeded, as_set, code)
+
+
 async def test_a_place_word_matches_its_divisions_or_its_name(seeded: Store) -> None:
     texts = await _texts(seeded)
     expected = {i for i, t in texts.items() if "赤峰" in t} | await _under(seeded, texts, "1504")
@@ -136,6 +152,26 @@ async def test_typos_are_corrected_and_said(seeded: Store, typed: str, meant: st
 async def test_a_real_word_is_never_corrected(seeded: Store) -> None:
     page = await search(seeded, "鸵鸟")
     assert page.total and page.corrected is None
+
+
+@pytest.mark.parametrize("typed", ["氢能", "碳中和", "电商直播"])
+async def test_short_words_are_not_guessed_into_others(seeded: Store, typed: str) -> None:
+    """Absent from the seeds: a one-character change (氢能 → 智能, 碳中和 → 中和) would be a
+    different word, so nothing is found rather than something unrelated."""
+    page = await search(seeded, typed)
+    assert page.total == 0 and page.corrected is None
+
+
+async def test_a_name_jieba_breaks_apart_is_matched_whole(seeded: Store, tmp_path: Path) -> None:
+    """乌云毕力格 (a person in seed 003) is cut 乌云 / 毕力 / 格: the pieces apart occur in
+    articles that never name her."""
+    other = tmp_path / "2024-07-03_晚报.txt"
+    other.write_text(
+        "# 草原上的乌云散了\n\n毕力格图嘎查的牧民说，今年草场格外好，乌云散去羊群回圈。", "utf-8"
+    )
+    assert (await ingest(seeded, other)).added == 1
+    texts = await _texts(seeded)
+    assert await _ids(seeded, "乌云毕力格") == {i for i, t in texts.items() if "乌云毕力格" in t}
 
 
 async def test_nothing_found_suggests_close_terms(seeded: Store) -> None:

@@ -45,14 +45,19 @@ async def vocabulary(store: Store) -> list[str]:
 def correction(word: str, candidates: list[str]) -> str | None:
     """The candidate `word` was most likely a typo of: fewest edits, then the same length
     (a wrong character is likelier than a lost one), then the earliest (most frequent);
-    None if none is close enough."""
+    None if none is close enough. One character of two or three is too much of the word to
+    guess from (光伏 is not 光明, 碳中和 is not 中和): a two-character word is corrected only
+    to a place name, a three-character one only by a changed character."""
     if len(word) < 2:
         return None
+    if len(word) == 2:
+        gazetteer = get_gazetteer()
+        candidates = [c for c in candidates if gazetteer.codes_meant(c)]
     edits = 1 if len(word) < 7 else 2
     found = process.extract(
         word, candidates, scorer=Levenshtein.distance, score_cutoff=edits, limit=20
     )
-    found = [f for f in found if f[0] != word]
+    found = [f for f in found if f[0] != word and (len(word) > 3 or len(f[0]) == len(word))]
     return min(found, key=lambda f: (f[1], abs(len(f[0]) - len(word)), f[2]))[0] if found else None
 
 

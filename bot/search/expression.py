@@ -19,7 +19,7 @@ from bot.config import default_data_dir
 from bot.ingest.normalize import HAN
 from bot.places import get_gazetteer
 from bot.search.query import Alternative, Clause, Term
-from bot.segment import query_grams, read_word_groups
+from bot.segment import get_segmenter, query_grams, read_word_groups
 
 WORDS = "{title_words body_words}"
 _HAN = re.compile(f"[{HAN}]")
@@ -85,10 +85,21 @@ def term_expression(term: Term, *, words_only: bool = False) -> str | None:
     if term.phrase:
         return _substring(term.text)
     names = variants(term.text)
-    if words_only:
-        return f"({WORDS} : ({' OR '.join(_quote(n) for n in names)}))"
-    alternatives = [f"{WORDS} : {_quote(n)} OR {_substring(n)}" for n in names]
+    if words_only:  # a name jieba breaks apart (乌云毕力格) as all of its pieces
+        pieces = (" AND ".join(_quote(w) for w in _words(n)) for n in names)
+        return f"({WORDS} : ({' OR '.join(f'({p})' for p in pieces)}))"
+    # A one-character synonym (嘎查 → 村) as a substring would be a prefix scan over every
+    # bigram it starts; as a word it is one doclist, and recall is owed to what was typed.
+    alternatives = [
+        f"{WORDS} : {_quote(n)}"
+        + ("" if len(n) == 1 and n != term.text else f" OR {_substring(n)}")
+        for n in names
+    ]
     return f"({' OR '.join(alternatives)})"
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in get_segmenter().cut(name) if query_grams(w)[0]] or [name]
 
 
 def variants(word: str) -> list[str]:

@@ -147,11 +147,15 @@ def _function_words(clause: Clause) -> bool:
 
 
 def _terms(chunk: str, *, phrase: bool) -> list[Term]:
-    """A phrase as one term; other text as its jieba words, function words dropped."""
+    """A phrase as one term; other text as its jieba words, function words dropped. A chunk
+    jieba can only break into pieces, one a lone character (乌云毕力格 → 乌云 毕力 格, a
+    typo like 鄂尔多思), is one term: its pieces apart would match unrelated articles."""
     chunk = chunk.strip()
     if phrase:
         return [Term(chunk, phrase=True)] if query_grams(chunk)[0] else []
     words = [w for w in get_segmenter().cut(chunk) if query_grams(w)[0]]
+    if len(words) >= 2 and any(len(w) == 1 and not w.isascii() for w in words):
+        return [Term("".join(words))]
     kept = [w for w in words if w not in QUERY_STOPWORDS] or words
     return [Term(w) for w in dict.fromkeys(kept)]
 

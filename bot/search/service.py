@@ -20,7 +20,6 @@ from bot.search.expression import (
     exclusion_expression,
     match_expression,
     single_characters,
-    term_expression,
     variants,
 )
 from bot.search.query import Clause, Place, Query, Term, clause_for, parse_query
@@ -63,13 +62,6 @@ class SearchPage:
 async def search(store: Store, text: str, limit: int = 10, offset: int = 0) -> SearchPage:
     """One page of results for what the user typed, with the total number of matches."""
     query = parse_query(text)
-    # A typo jieba breaks into pieces (鄂尔多思 → 鄂尔多 + 思) may still match piece by
-    # piece: such a word is corrected first when it occurs nowhere as written.
-    corrected, changed = await _corrected(store, query, suspects_only=True)
-    if changed:
-        page = await _run(store, corrected, limit, offset)
-        if page.total:
-            return replace(page, corrected=_describe(corrected))
     page = await _run(store, query, limit, offset)
     if page.total or not (query.clauses or query.places):
         return page
@@ -229,12 +221,9 @@ async def _case_page(
     return SearchPage(query.text, len(scored), [], "cases", cases=cases, notices=notices)
 
 
-async def _corrected(
-    store: Store, query: Query, *, suspects_only: bool = False
-) -> tuple[Query, bool]:
+async def _corrected(store: Store, query: Query) -> tuple[Query, bool]:
     """The query with each word that occurs nowhere replaced by the closest known word or
-    place, and each unknown 地区: by the closest place name (`suspects_only`: only words
-    jieba had to break into single characters)."""
+    place, and each unknown 地区: by the closest place name."""
     changed = False
     clauses: list[Clause] = []
     words = None
@@ -243,14 +232,7 @@ async def _corrected(
         if clause.place or not alternative or any(t.phrase for t in alternative):
             clauses.append(clause)
             continue
-        if suspects_only and not _suspect(alternative):
-            clauses.append(clause)
-            continue
-        expression = (
-            term_expression(Term(clause.text, phrase=True))
-            if suspects_only
-            else clause_expression(clause.alternatives)
-        )
+        expression = clause_expression(clause.alternatives)
         if expression and await store.matches_any(expression):
             clauses.append(clause)
             continue
@@ -261,18 +243,13 @@ async def _corrected(
         changed = changed or fixed is not None
     places = []
     names = get_gazetteer().query_names()
-    for place in [] if suspects_only else query.places:
+    for place in query.places:
         near = None if place.codes else correction(place.name, names)
         if near:
             place = Place(near, tuple(sorted(get_gazetteer().codes_meant(near))))
             changed = True
         places.append(place)
     return replace(query, clauses=clauses, places=places or query.places), changed
-
-
-def _suspect(terms: tuple[Term, ...]) -> bool:
-    """Words jieba cut into pieces, one a lone character: how it cuts what it does not know."""
-    return len(terms) >= 2 and any(len(t.text) == 1 for t in terms)
 
 
 def _describe(query: Query) -> str:

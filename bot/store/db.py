@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence, Sized
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence, Sized
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -363,56 +363,73 @@ class Store:
         BM25, then the other matches by BM25 over `match`. Without one, the newest matches,
         those mainly about the filter's places first among them.
         """
-        conditions, params = _filter_sql(where)
         if not match:
-            return await self._filtered(conditions, params, where, limit)
-        source = (
-            "FROM article_fts JOIN articles a ON a.id = article_fts.rowid"
-            f" WHERE article_fts MATCH ? AND {conditions}"
-        )
-        floor_rows = await self.conn.execute_fetchall(
-            f"SELECT article_fts.rowid {source} ORDER BY article_fts.rowid DESC"
-            f" LIMIT 1 OFFSET {CANDIDATES - 1}",
+            return await self._filtered(where, limit)
+        common = await self._common_places(where)
+        conditions, params = _filter_sql(where, "article_fts.rowid", common)
+        rows = await self.conn.execute_fetchall(
+            f"SELECT rowid FROM article_fts WHERE article_fts MATCH ? AND {conditions}"
+            f" ORDER BY rowid DESC LIMIT {COUNT_CAP + 1}",
             (match, *params),
         )
-        floor = floor_rows[0][0] if floor_rows else 0
+        # Every filter is applied once, above; ranking reads only these candidates.
+        candidates = [r[0] for r in rows[:CANDIDATES]]
+        if not candidates:
+            return 0, []
         ranked: list[tuple[int, float]] = []
         for expression in (rank_match, match):
             if expression is None or len(ranked) >= limit:
                 continue
-            rows = await self.conn.execute_fetchall(
-                f"SELECT article_fts.rowid, -article_fts.rank {source} AND article_fts.rowid >= ?"
-                " ORDER BY article_fts.rank LIMIT ?",
-                (expression, *params, floor, limit),
+            found = await self.conn.execute_fetchall(
+                "SELECT rowid, -rank FROM article_fts WHERE article_fts MATCH ?"
+                " AND rowid >= ? AND +rowid IN (SELECT value FROM json_each(?))"
+                " ORDER BY rank LIMIT ?",
+                (expression, candidates[-1], json.dumps(candidates), limit),
             )
             seen = {i for i, _ in ranked}
-            ranked += [(r[0], float(r[1])) for r in rows if r[0] not in seen]
-        total = len(ranked) if len(ranked) < limit and not floor else None
-        if total is None:
-            ((total,),) = await self.conn.execute_fetchall(
-                f"SELECT count(*) FROM (SELECT 1 {source} LIMIT {COUNT_CAP + 1})",
-                (match, *params),
-            )
-        return total, ranked[:limit]
+            ranked += [(r[0], float(r[1])) for r in found if r[0] not in seen]
+        return len(rows), ranked[:limit]
 
     async def _filtered(
-        self, conditions: str, params: list[Any], where: SearchFilter, limit: int
+        self, where: SearchFilter, limit: int
     ) -> tuple[int, list[tuple[int, float]]]:
         """Articles meeting the filters alone: the newest CANDIDATES, those mainly about the
         filter's places first."""
-        about, about_params = _about_places(where.places)
+        common = await self._common_places(where)
+        conditions, params = _filter_sql(where, "a.id", common)
         rows = await self.conn.execute_fetchall(
-            f"SELECT a.id, {about} FROM (SELECT a.id, a.date FROM articles a WHERE {conditions}"
-            f" ORDER BY a.date DESC, a.id DESC LIMIT {CANDIDATES}) AS a"
-            " ORDER BY 2 DESC, a.date DESC, a.id DESC LIMIT ?",
-            (*about_params, *params, limit),
-        )
-        ((total,),) = await self.conn.execute_fetchall(
-            f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE {conditions}"
-            f" LIMIT {COUNT_CAP + 1})",
+            f"SELECT a.id FROM articles a WHERE {conditions}"
+            f" ORDER BY a.date DESC, a.id DESC LIMIT {COUNT_CAP + 1}",
             params,
         )
-        return total, [(r[0], float(r[1])) for r in rows]
+        newest = [r[0] for r in rows[:CANDIDATES]]
+        about: dict[int, int] = {}
+        for codes, _ in where.places:
+            under, under_params = _under(codes, "code")
+            found = await self.conn.execute_fetchall(
+                "SELECT DISTINCT article_id FROM article_places WHERE is_primary AND"
+                f" {under} AND article_id IN (SELECT value FROM json_each(?))",
+                (*under_params, json.dumps(newest)),
+            )
+            for (article_id,) in found:
+                about[article_id] = about.get(article_id, 0) + 1
+        best = sorted(newest, key=lambda i: -about.get(i, 0))[:limit]
+        return len(rows), [(i, float(about.get(i, 0))) for i in best]
+
+    async def _common_places(self, where: SearchFilter) -> set[int]:
+        """Which of the filter's places the library names often (COMMON_PLACE rows or more):
+        cheaper checked article by article than read whole (see `_filter_sql`)."""
+        common = set()
+        for n, (codes, _) in enumerate(where.places):
+            under, under_params = _under(codes, "code")
+            ((rows,),) = await self.conn.execute_fetchall(
+                f"SELECT count(*) FROM (SELECT 1 FROM article_places WHERE {under}"
+                f" LIMIT {COMMON_PLACE})",
+                under_params,
+            )
+            if rows >= COMMON_PLACE:
+                common.add(n)
+        return common
 
     async def matches_any(self, match: str) -> bool:
         rows = await self.conn.execute_fetchall(
@@ -480,7 +497,10 @@ class Store:
 
 
 CANDIDATES = 2000  # newest matches a search ranks
-COUNT_CAP = 10_000  # matches counted exactly; more are reported as COUNT_CAP + 1
+# Matches are counted as far as they are ranked; more are reported as COUNT_CAP + 1 (shown
+# as "2000 余"): counting further would cost every query what the broadest one costs.
+COUNT_CAP = CANDIDATES
+COMMON_PLACE = 4000  # article_places rows under a place that make it common (see _filter_sql)
 
 
 @dataclass(frozen=True)
@@ -498,41 +518,51 @@ class SearchFilter:
     chars: str | None = None  # article_chars expression: one-character words required
 
 
-def _filter_sql(f: SearchFilter) -> tuple[str, list[Any]]:
-    where, params = ["a.duplicate_of IS NULL"], []
-    if f.date_from:
-        where.append("a.date >= ?")
-        params.append(f.date_from)
-    if f.date_to:
-        where.append("a.date <= ?")
-        params.append(f.date_to)
+def _filter_sql(
+    f: SearchFilter,
+    id_column: str,
+    common: Collection[int] = (),
+) -> tuple[str, list[Any]]:
+    """The filters as conditions on an article id. Each is a set of ids read once from its
+    index (the `+` keeps SQLite from probing an FTS5 table once per id), so a filter costs
+    what its set does, however many articles the query's words match. Places in `common`
+    are the exception: read whole, their sets would cost more than checking, article by
+    article, the few newest matches a search needs; for them only what extraction resolved
+    counts, not the bare name (a widely named place is rarely missed by extraction)."""
+    where = [f"+{id_column} NOT IN (SELECT id FROM articles WHERE duplicate_of IS NOT NULL)"]
+    params: list[Any] = []
+
+    def within(subquery: str, *values: Any, negate: bool = False) -> None:
+        where.append(f"+{id_column} {'NOT ' if negate else ''}IN ({subquery})")
+        params.extend(values)
+
+    if f.date_from or f.date_to:
+        within(
+            "SELECT id FROM articles WHERE date >= ? AND date <= ?",
+            f.date_from or "",
+            f.date_to or "9999",
+        )
     if f.column:
-        where.append("a.column_name LIKE ?")
-        params.append(f"%{f.column}%")
+        within("SELECT id FROM articles WHERE column_name LIKE ?", f"%{f.column}%")
     if f.topic:
-        where.append("a.id IN (SELECT article_id FROM article_topics WHERE topic = ?)")
-        params.append(f.topic)
-    # Correlated lookups, evaluated only for the rows a query reaches (it stops early).
-    for codes, literal in f.places:
-        under, under_params = _under(codes, "p.code")
-        either = [f"EXISTS (SELECT 1 FROM article_places p WHERE p.article_id = a.id AND {under})"]
-        params += under_params
+        within("SELECT article_id FROM article_topics WHERE topic = ?", f.topic)
+    for n, (codes, literal) in enumerate(f.places):
+        under, under_params = _under(codes, "code")
+        if n in common:
+            where.append(
+                f"EXISTS (SELECT 1 FROM article_places WHERE article_id = {id_column} AND {under})"
+            )
+            params.extend(under_params)
+            continue
+        subquery = f"SELECT article_id FROM article_places WHERE {under}"
         if literal:
-            either.append(_fts_has("article_fts"))
-            params.append(literal)
-        where.append(f"({' OR '.join(either)})")
+            subquery += " UNION ALL SELECT rowid FROM article_fts WHERE article_fts MATCH ?"
+        within(subquery, *under_params, *([literal] if literal else []))
     if f.exclude:
-        where.append(f"NOT {_fts_has('article_fts')}")
-        params.append(f.exclude)
+        within("SELECT rowid FROM article_fts WHERE article_fts MATCH ?", f.exclude, negate=True)
     if f.chars:
-        where.append(_fts_has("article_chars"))
-        params.append(f.chars)
+        within("SELECT rowid FROM article_chars WHERE article_chars MATCH ?", f.chars)
     return " AND ".join(where), params
-
-
-def _fts_has(table: str) -> str:
-    """The article's row of an FTS5 table matches the expression bound next."""
-    return f"EXISTS (SELECT 1 FROM {table} t WHERE t.rowid = a.id AND {table} MATCH ?)"
 
 
 def _under(codes: Sequence[str], column: str) -> tuple[str, list[str]]:
@@ -542,21 +572,6 @@ def _under(codes: Sequence[str], column: str) -> tuple[str, list[str]]:
         return "0", []
     sql = " OR ".join(f"({column} >= ? AND {column} < ?)" for _ in codes)
     return f"({sql})", [v for c in codes for v in (c, c + ":")]
-
-
-def _about_places(places: Sequence[tuple[tuple[str, ...], str | None]]) -> tuple[str, list[str]]:
-    """An SQL score: how many of the filter's places the article is mainly about."""
-    if not places:
-        return "0", []
-    parts, params = [], []
-    for codes, _ in places:
-        under, under_params = _under(codes, "p.code")
-        parts.append(
-            "EXISTS (SELECT 1 FROM article_places p WHERE p.article_id = a.id AND p.is_primary"
-            f" AND {under})"
-        )
-        params += under_params
-    return " + ".join(parts), params
 
 
 _CASES = (
