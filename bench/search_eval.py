@@ -40,6 +40,7 @@ from bot.config import Settings
 from bot.ingest.pipeline import ingest_paths
 from bot.search import parse_query, search
 from bot.store import Store
+from bot.store.db import COUNT_CAP
 
 K = 10
 TARGET_MRR, TARGET_NDCG = 0.85, 0.8
@@ -161,7 +162,7 @@ async def evaluate(db: Path, judged: list[Judged], verbose: bool) -> dict[str, l
             for name, ranked in runs.items():
                 scores[name].append(reciprocal_rank(ranked, grades))
                 ndcgs[name].append(ndcg(ranked, grades))
-            full = await search(store, j.query, limit=1000)
+            full = await search(store, j.query, limit=COUNT_CAP)
             recall += substring_found(conn, j.query, {h.article_id for h in full.hits})
             if verbose and scores["casebot"][-1] < 1:
                 print(f"  {j.query}: casebot RR {scores['casebot'][-1]:.2f} top {ours[:5]}")
