@@ -88,14 +88,15 @@ def typed_words(query: str) -> list[str]:
     return [w.lstrip("-") for w in words.split() if w.lstrip("-")]
 
 
-def like_top(conn: sqlite3.Connection, words: list[str]) -> list[int]:
+def like_top(conn: sqlite3.Connection, words: list[str], limit: int | None = K) -> list[int]:
+    """Articles holding every word (the LIKE baseline): `limit` of them in a fixed
+    pseudo-random order (LIKE cannot rank), or all of them."""
     if not words:
         return []
-    holds = " AND ".join(["instr(title || text, ?) > 0"] * len(words))
-    sql = (
-        f"SELECT id FROM articles WHERE duplicate_of IS NULL AND {holds}"
-        f" ORDER BY (id * 2654435761) % 4294967296 LIMIT {K}"
-    )
+    holds = " AND ".join(["instr(lower(title || text), ?) > 0"] * len(words))
+    sql = f"SELECT id FROM articles WHERE duplicate_of IS NULL AND {holds}"
+    if limit is not None:
+        sql += f" ORDER BY (id * 2654435761) % 4294967296 LIMIT {limit}"
     return [r[0] for r in conn.execute(sql, words)]
 
 
@@ -131,15 +132,7 @@ def substring_found(conn: sqlite3.Connection, query: str, hits: set[int]) -> boo
     if parsed.kind == "cases" or parsed.places or parsed.excluded:
         return True  # filters and exclusions remove articles by rule
     terms = [t.text for t in parsed.terms]
-    return set(like_top_all(conn, terms)) <= hits
-
-
-def like_top_all(conn: sqlite3.Connection, words: list[str]) -> list[int]:
-    if not words:
-        return []
-    holds = " AND ".join(["instr(lower(title || text), ?) > 0"] * len(words))
-    sql = f"SELECT id FROM articles WHERE duplicate_of IS NULL AND {holds}"
-    return [r[0] for r in conn.execute(sql, words)]
+    return set(like_top(conn, terms, limit=None)) <= hits
 
 
 async def evaluate(db: Path, judged: list[Judged], verbose: bool) -> dict[str, list[float]]:

@@ -33,6 +33,8 @@ CASE_CANDIDATES = 300  # best matching articles whose cases a case search reads
 PRACTICE_BOOST = 0.5  # a case practice names a query word
 PLACE_BOOST = 0.5  # the article is mainly about the place the query names
 
+ArticlePlaces = dict[int, list[tuple[str, bool]]]  # Store.article_places_of
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -100,9 +102,9 @@ async def _run(store: Store, query: Query, limit: int, offset: int) -> SearchPag
         return await _case_page(store, query, (match, rank_match), where, limit, offset, notices)
     wanted = max(RERANK, offset + limit)
     total, ranked = await store.search_articles(match, rank_match, where, wanted)
-    ranked = await _reranked(store, query, ranked)
-    ranked = ranked[offset : offset + limit]
-    hits = await _hits(store, query, ranked)
+    places = await store.article_places_of([i for i, _ in ranked]) if ranked else {}
+    ranked = await _reranked(store, query, ranked, places)
+    hits = await _hits(store, query, ranked[offset : offset + limit], places)
     return SearchPage(query.text, total, hits, notices=notices)
 
 
@@ -122,7 +124,7 @@ def _topic(name: str | None, notices: list[str]) -> str | None:
 
 
 async def _reranked(
-    store: Store, query: Query, ranked: list[tuple[int, float]]
+    store: Store, query: Query, ranked: list[tuple[int, float]], places: ArticlePlaces
 ) -> list[tuple[int, float]]:
     """BM25 order adjusted by what the index does not see: a case practice naming a query
     word, and the article being mainly about a place the query names."""
@@ -135,7 +137,6 @@ async def _reranked(
         c["article_id"] for c in await store.cases_of(ids) if any(w in c["practice"] for w in words)
     }
     codes = [c for p in _query_places(query) for c in p.codes]
-    places = await store.article_places_of(ids) if codes else {}
     scored = []
     for rank, (article_id, score) in enumerate(ranked):
         boost = 1.0
@@ -157,12 +158,14 @@ def _query_places(query: Query) -> list[Place]:
     return [*query.places, *(c.place for c in _placed(query) if c.place)]
 
 
-async def _hits(store: Store, query: Query, ranked: list[tuple[int, float]]) -> list[Hit]:
+async def _hits(
+    store: Store, query: Query, ranked: list[tuple[int, float]], places: ArticlePlaces
+) -> list[Hit]:
+    """The page's hits; `places` holds (at least) their articles' places."""
     ids = [i for i, _ in ranked]
     if not ids:
         return []
     rows = await store.articles_by_id(ids)
-    places = await store.article_places_of(ids)
     duplicates = await store.duplicate_counts(ids)
     needles = _needles(query)
     gazetteer = get_gazetteer()
@@ -305,7 +308,7 @@ async def more_like_this(store: Store, article_id: int, limit: int = 5) -> Simil
     )  # fmt: skip
     best = [(i, round(-k, 4)) for k, _, i, _ in scored[:limit]]
     query = Query(text=" ".join(words), clauses=clauses)
-    hits = await _hits(store, query, best)
+    hits = await _hits(store, query, best, shared)
     cases = [
         case_object(row, get_gazetteer())
         for row in await store.cases_of([i for i, _ in best])
