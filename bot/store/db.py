@@ -377,7 +377,10 @@ class Store:
         if not candidates:
             return 0, []
         ranked: list[tuple[int, float]] = []
-        for expression in (rank_match, match):
+        # Few candidates: BM25 over the whole expression, words and substrings alike (a text
+        # jieba cut another way is not ranked below every word match). Many: words first.
+        passes = (match,) if len(candidates) <= FULL_RANK else (rank_match, match)
+        for expression in passes:
             if expression is None or len(ranked) >= limit:
                 continue
             found = await self.conn.execute_fetchall(
@@ -500,6 +503,7 @@ CANDIDATES = 2000  # newest matches a search ranks
 # Matches are counted as far as they are ranked; more are reported as COUNT_CAP + 1 (shown
 # as "2000 余"): counting further would cost every query what the broadest one costs.
 COUNT_CAP = CANDIDATES
+FULL_RANK = 500  # candidates few enough to rank by BM25 over the whole expression
 COMMON_PLACE = 4000  # article_places rows under a place that make it common (see _filter_sql)
 
 
