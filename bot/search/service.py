@@ -97,7 +97,8 @@ async def _run(store: Store, query: Query, limit: int, offset: int) -> SearchPag
     )
     if match is None and not (where.places or query.has_filters or where.exclude or where.chars):
         return SearchPage(query.text, 0, [], query.kind, notices=notices)
-    rank_match = match_expression(words, query.excluded, words_only=True)
+    # Without words, the places' names rank what the filters keep.
+    rank_match = match_expression(words or _placed(query), query.excluded, words_only=True)
     if query.kind == "cases":
         return await _case_page(store, query, (match, rank_match), where, limit, offset, notices)
     wanted = max(RERANK, offset + limit)

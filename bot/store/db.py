@@ -364,7 +364,7 @@ class Store:
         those mainly about the filter's places first among them.
         """
         if not match:
-            return await self._filtered(where, limit)
+            return await self._filtered(where, limit, rank_match)
         common = await self._common_places(where)
         conditions, params = _filter_sql(where, "article_fts.rowid", common)
         rows = await self.conn.execute_fetchall(
@@ -394,10 +394,11 @@ class Store:
         return len(rows), ranked[:limit]
 
     async def _filtered(
-        self, where: SearchFilter, limit: int
+        self, where: SearchFilter, limit: int, rank_match: str | None
     ) -> tuple[int, list[tuple[int, float]]]:
-        """Articles meeting the filters alone: the newest CANDIDATES, those mainly about the
-        filter's places first."""
+        """Articles meeting the filters alone: of the newest CANDIDATES, those mainly about
+        the filter's places first, then by BM25 over `rank_match` (the places' names), then
+        the newest."""
         common = await self._common_places(where)
         conditions, params = _filter_sql(where, "a.id", common)
         rows = await self.conn.execute_fetchall(
@@ -416,8 +417,16 @@ class Store:
             )
             for (article_id,) in found:
                 about[article_id] = about.get(article_id, 0) + 1
-        best = sorted(newest, key=lambda i: -about.get(i, 0))[:limit]
-        return len(rows), [(i, float(about.get(i, 0))) for i in best]
+        named: dict[int, float] = {}
+        if rank_match and newest:
+            found = await self.conn.execute_fetchall(
+                "SELECT rowid, -rank FROM article_fts WHERE article_fts MATCH ?"
+                " AND rowid >= ? AND +rowid IN (SELECT value FROM json_each(?))",
+                (rank_match, min(newest), json.dumps(newest)),
+            )
+            named = {r[0]: float(r[1]) for r in found}
+        best = sorted(newest, key=lambda i: (-about.get(i, 0), -named.get(i, 0.0)))[:limit]
+        return len(rows), [(i, about.get(i, 0) + named.get(i, 0.0)) for i in best]
 
     async def _common_places(self, where: SearchFilter) -> set[int]:
         """Which of the filter's places the library names often (COMMON_PLACE rows or more):
