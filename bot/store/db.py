@@ -359,9 +359,9 @@ class Store:
 
         With an FTS5 expression, only the newest CANDIDATES matches are ranked, so a query
         matching most of the library costs what one matching CANDIDATES articles does.
-        Matches of `rank_match` (the words-only expression, cheap to rank) come first by
-        BM25, then the other matches by BM25 over `match`. Without one, the newest matches,
-        those mainly about the filter's places first among them.
+        Up to FULL_RANK of them are ranked by BM25 over `match`; more, and matches of
+        `rank_match` (the words-only expression, cheap to rank) come first by BM25, then
+        the others by BM25 over `match`. Without an expression, see `_filtered`.
         """
         if not match:
             return await self._filtered(where, limit, rank_match)
@@ -383,14 +383,9 @@ class Store:
         for expression in passes:
             if expression is None or len(ranked) >= limit:
                 continue
-            found = await self.conn.execute_fetchall(
-                "SELECT rowid, -rank FROM article_fts WHERE article_fts MATCH ?"
-                " AND rowid >= ? AND +rowid IN (SELECT value FROM json_each(?))"
-                " ORDER BY rank LIMIT ?",
-                (expression, candidates[-1], json.dumps(candidates), limit),
-            )
+            found = await self._bm25_among(expression, candidates, limit)
             seen = {i for i, _ in ranked}
-            ranked += [(r[0], float(r[1])) for r in found if r[0] not in seen]
+            ranked += [(i, score) for i, score in found if i not in seen]
         return len(rows), ranked[:limit]
 
     async def _filtered(
@@ -417,16 +412,22 @@ class Store:
             )
             for (article_id,) in found:
                 about[article_id] = about.get(article_id, 0) + 1
-        named: dict[int, float] = {}
-        if rank_match and newest:
-            found = await self.conn.execute_fetchall(
-                "SELECT rowid, -rank FROM article_fts WHERE article_fts MATCH ?"
-                " AND rowid >= ? AND +rowid IN (SELECT value FROM json_each(?))",
-                (rank_match, min(newest), json.dumps(newest)),
-            )
-            named = {r[0]: float(r[1]) for r in found}
+        named = dict(await self._bm25_among(rank_match, newest)) if rank_match and newest else {}
         best = sorted(newest, key=lambda i: (-about.get(i, 0), -named.get(i, 0.0)))[:limit]
         return len(rows), [(i, about.get(i, 0) + named.get(i, 0.0)) for i in best]
+
+    async def _bm25_among(
+        self, expression: str, ids: list[int], limit: int = -1
+    ) -> list[tuple[int, float]]:
+        """(id, BM25 score) of those of `ids` matching `expression`, best first, at most
+        `limit` (-1: all). The rowid bound lets FTS5 skip the doclists below the ids."""
+        rows = await self.conn.execute_fetchall(
+            "SELECT rowid, -rank FROM article_fts WHERE article_fts MATCH ?"
+            " AND rowid >= ? AND +rowid IN (SELECT value FROM json_each(?))"
+            " ORDER BY rank LIMIT ?",
+            (expression, min(ids), json.dumps(ids), limit),
+        )
+        return [(r[0], float(r[1])) for r in rows]
 
     async def _common_places(self, where: SearchFilter) -> set[int]:
         """Which of the filter's places the library names often (COMMON_PLACE rows or more):
