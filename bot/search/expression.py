@@ -18,8 +18,8 @@ from pathlib import Path
 from bot.config import default_data_dir
 from bot.ingest.normalize import HAN
 from bot.places import get_gazetteer
-from bot.search.query import Alternative, Clause, Term
-from bot.segment import get_segmenter, query_grams, read_word_groups
+from bot.search.query import Alternative, Clause, Term, query_words
+from bot.segment import query_grams, read_word_groups
 
 WORDS = "{title_words body_words}"
 _HAN = re.compile(f"[{HAN}]")
@@ -86,7 +86,7 @@ def term_expression(term: Term, *, words_only: bool = False) -> str | None:
         return _substring(term.text)
     names = variants(term.text)
     if words_only:  # a name jieba breaks apart (乌云毕力格) as all of its pieces
-        pieces = (" AND ".join(_quote(w) for w in _words(n)) for n in names)
+        pieces = (" AND ".join(_quote(w) for w in query_words(n) or [n]) for n in names)
         return f"({WORDS} : ({' OR '.join(f'({p})' for p in pieces)}))"
     # A one-character synonym (嘎查 → 村) as a substring would be a prefix scan over every
     # bigram it starts; as a word it is one doclist, and recall is owed to what was typed.
@@ -96,10 +96,6 @@ def term_expression(term: Term, *, words_only: bool = False) -> str | None:
         for n in names
     ]
     return f"({' OR '.join(alternatives)})"
-
-
-def _words(name: str) -> list[str]:
-    return [w for w in get_segmenter().cut(name) if query_grams(w)[0]] or [name]
 
 
 def variants(word: str) -> list[str]:

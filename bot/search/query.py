@@ -153,11 +153,16 @@ def _terms(chunk: str, *, phrase: bool) -> list[Term]:
     chunk = chunk.strip()
     if phrase:
         return [Term(chunk, phrase=True)] if query_grams(chunk)[0] else []
-    words = [w for w in get_segmenter().cut(chunk) if query_grams(w)[0]]
+    words = query_words(chunk)
     if len(words) >= 2 and any(len(w) == 1 and not w.isascii() for w in words):
         return [Term("".join(words))]
     kept = [w for w in words if w not in QUERY_STOPWORDS] or words
     return [Term(w) for w in dict.fromkeys(kept)]
+
+
+def query_words(text: str) -> list[str]:
+    """The jieba words of typed text that can match anything (punctuation dropped)."""
+    return [w for w in get_segmenter().cut(text) if query_grams(w)[0]]
 
 
 def clause_for(chunk: str) -> Clause | None:
