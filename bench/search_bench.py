@@ -142,16 +142,16 @@ def match_count(conn: sqlite3.Connection, expression: str | None) -> int:
     return conn.execute(sql, (expression,)).fetchone()[0]
 
 
-def substring_count(conn: sqlite3.Connection, query: str) -> int:
-    """Indexed articles (near-duplicates are not) whose title or text holds every term."""
+def substring_ids(conn: sqlite3.Connection, query: str) -> list[int]:
+    """Indexed articles (near-duplicates are not) whose title or text holds every term:
+    what search must find (bench/search_eval.py checks the same)."""
     terms = [t.text for t in parse_query(query).terms]
     if not terms:
-        return 0
+        return []
     conn.create_function("holds", 2, holds, deterministic=True)
     condition = " AND ".join(["holds(lower(title || ' ' || text), ?)"] * len(terms))
-    sql = f"SELECT count(*) FROM articles WHERE duplicate_of IS NULL AND {condition}"
-    (count,) = conn.execute(sql, terms).fetchone()
-    return count
+    sql = f"SELECT id FROM articles WHERE duplicate_of IS NULL AND {condition}"
+    return [r[0] for r in conn.execute(sql, terms)]
 
 
 def holds(text: str, term: str) -> bool:
@@ -192,7 +192,7 @@ async def bench(db: Path, runs: int) -> list[QueryResult]:
             await measure(store, conn, query, 1)
         results = [await measure(store, conn, query, runs) for query in QUERIES]
         for result in results:
-            result.substring = substring_count(conn, result.query)
+            result.substring = len(substring_ids(conn, result.query))
             result.matched = match_count(conn, raw_expression(result.query))
     finally:
         conn.close()

@@ -35,6 +35,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
 from ingest_bench import OUT, corpus, remove_db
+from search_bench import substring_ids
 
 from bot.config import Settings
 from bot.ingest.pipeline import ingest_paths
@@ -88,15 +89,16 @@ def typed_words(query: str) -> list[str]:
     return [w.lstrip("-") for w in words.split() if w.lstrip("-")]
 
 
-def like_top(conn: sqlite3.Connection, words: list[str], limit: int | None = K) -> list[int]:
-    """Articles holding every word (the LIKE baseline): `limit` of them in a fixed
-    pseudo-random order (LIKE cannot rank), or all of them."""
+def like_top(conn: sqlite3.Connection, words: list[str]) -> list[int]:
+    """The LIKE baseline: K articles holding every word, in a fixed pseudo-random order
+    (LIKE cannot rank)."""
     if not words:
         return []
-    holds = " AND ".join(["instr(lower(title || text), ?) > 0"] * len(words))
-    sql = f"SELECT id FROM articles WHERE duplicate_of IS NULL AND {holds}"
-    if limit is not None:
-        sql += f" ORDER BY (id * 2654435761) % 4294967296 LIMIT {limit}"
+    holds = " AND ".join(["instr(title || text, ?) > 0"] * len(words))
+    sql = (
+        f"SELECT id FROM articles WHERE duplicate_of IS NULL AND {holds}"
+        f" ORDER BY (id * 2654435761) % 4294967296 LIMIT {K}"
+    )
     return [r[0] for r in conn.execute(sql, words)]
 
 
@@ -131,8 +133,7 @@ def substring_found(conn: sqlite3.Connection, query: str, hits: set[int]) -> boo
     parsed = parse_query(query)
     if parsed.kind == "cases" or parsed.places or parsed.excluded:
         return True  # filters and exclusions remove articles by rule
-    terms = [t.text for t in parsed.terms]
-    return set(like_top(conn, terms, limit=None)) <= hits
+    return set(substring_ids(conn, query)) <= hits
 
 
 async def evaluate(db: Path, judged: list[Judged], verbose: bool) -> dict[str, list[float]]:
