@@ -89,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--all", action="store_true", help="全部重新抽取（默认只处理旧版本抽取的文章）")
 
+    p = sub.add_parser(
+        "run",
+        parents=[common],
+        help="运行 Telegram 机器人（设置 TELEGRAM_BOT_TOKEN）；未设置时打开本地控制台聊天",
+    )
+    p.add_argument("--console", action="store_true", help="即使设置了令牌，也打开本地控制台聊天")
+
     sub.add_parser("config", parents=[common], help="列出全部设置及说明")
     return parser
 
@@ -236,6 +243,19 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
     return args
 
 
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """The bot; the Telegram layer is imported only here, the rest of the CLI never needs it."""
+    from handlers.app import run_bot
+    from handlers.console import run_console
+
+    if settings.telegram_bot_token and not args.console:
+        logging.getLogger().setLevel(logging.INFO)
+        run_bot(settings)
+    else:
+        asyncio.run(run_console(settings))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = _parse(build_parser(), list(sys.argv[1:] if argv is None else argv))
@@ -245,6 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"配置错误：{exc}", file=sys.stderr)
         return 2
     try:
+        if args.command == "run":
+            return cmd_run(args, settings)
         return asyncio.run(COMMANDS[args.command](args, settings))
     except (StoreError, OSError) as exc:
         print(f"错误：{exc}", file=sys.stderr)

@@ -45,6 +45,24 @@ class Settings:
     )
     telegram_bot_token: str = _setting("", "Bot API token; without it `casebot run` is a console")
     admin_ids: tuple[int, ...] = _setting((), "Telegram user ids of admins (comma-separated)")
+    staff_ids: tuple[int, ...] = _setting(
+        (), "Telegram user ids allowed to use the bot (comma-separated; admins add more in /admin)"
+    )
+    allowed_chat_ids: tuple[int, ...] = _setting(
+        (), "group and channel chat ids the bot serves (comma-separated; admins add more)"
+    )
+    admin_chat_id: int = _setting(0, "chat that receives error reports (0 = none)")
+    bot_api_url: str = _setting(
+        "https://api.telegram.org/bot", "Bot API base URL (a self-hosted Bot API server's)"
+    )
+    bot_api_file_url: str = _setting(
+        "https://api.telegram.org/file/bot", "Bot API file download base URL"
+    )
+    webhook_url: str = _setting("", "public HTTPS URL of the webhook; empty = long polling")
+    webhook_listen: str = _setting("127.0.0.1", "address the webhook server listens on")
+    webhook_port: int = _setting(8443, "port the webhook server listens on")
+    webhook_path: str = _setting("telegram", "URL path of the webhook")
+    webhook_secret: str = _setting("", "secret token Telegram sends with every webhook call")
 
     @classmethod
     def help_lines(cls) -> list[str]:

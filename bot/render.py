@@ -83,7 +83,7 @@ def search_text(page: SearchPage, color: bool = False, offset: int = 0) -> str:
         if page.suggestions:
             lines.append(f"您是不是要找：{'、'.join(page.suggestions)}？")
         return "\n".join(lines)
-    lines.append(f"共找到 {_count(page.total)} {_UNIT[page.kind]}（“{page.query}”）：")
+    lines.append(f"共找到 {count_text(page.total)} {_UNIT[page.kind]}（“{page.query}”）：")
     if page.kind == "cases":
         for n, case in enumerate(page.cases, start=offset + 1):
             lines.append(f"\n{n}. {case_card(case)}")
@@ -98,7 +98,7 @@ def search_text(page: SearchPage, color: bool = False, offset: int = 0) -> str:
     return "\n".join(lines)
 
 
-def _count(total: int) -> str:
+def count_text(total: int) -> str:
     """10,001 means "more than 10,000" (search counts no further)."""
     return f"{COUNT_CAP} 余" if total > COUNT_CAP else str(total)
 

@@ -7,6 +7,7 @@ aiosqlite costs a thread hop per call, so batches use `executemany`/`execute_fet
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence, Sized
@@ -67,6 +68,7 @@ class Store:
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        self._writer = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -122,14 +124,31 @@ class Store:
             raise
         await self.commit()
 
+    # One connection serves every coroutine of the process (the bot handles an upload while
+    # it answers searches), and SQLite has one transaction per connection: a second BEGIN
+    # waits here until the first transaction ends.
     async def begin(self) -> None:
-        await self.conn.execute("BEGIN IMMEDIATE")
+        await self._writer.acquire()
+        try:
+            await self.conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._writer.release()
+            raise
 
     async def commit(self) -> None:
-        await self.conn.execute("COMMIT")
+        try:
+            await self.conn.execute("COMMIT")
+        except BaseException:
+            await self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._writer.release()
 
     async def rollback(self) -> None:
-        await self.conn.execute("ROLLBACK")
+        try:
+            await self.conn.execute("ROLLBACK")
+        finally:
+            self._writer.release()
 
     # --- ingest ---------------------------------------------------------------------
 
@@ -507,6 +526,106 @@ class Store:
     async def integrity_check(self) -> str:
         ((result,),) = await self.conn.execute_fetchall("PRAGMA integrity_check")
         return result
+
+    # --- bot: members, audit log, saved queries, chats ------------------------------
+
+    async def members(self) -> list[dict[str, Any]]:
+        return await self._dicts(
+            "SELECT kind, id, role, label, added_by, added_at FROM members ORDER BY kind, id", ()
+        )
+
+    async def member_role(self, kind: str, member_id: int) -> str | None:
+        rows = await self.conn.execute_fetchall(
+            "SELECT role FROM members WHERE kind = ? AND id = ?", (kind, member_id)
+        )
+        return rows[0][0] if rows else None
+
+    async def put_member(
+        self, kind: str, member_id: int, role: str, label: str | None, added_by: int | None, at: str
+    ) -> None:
+        async with self.transaction():
+            await self.conn.execute(
+                "INSERT INTO members (kind, id, role, label, added_by, added_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET"
+                " role = excluded.role, label = coalesce(excluded.label, label)",
+                (kind, member_id, role, label, added_by, at),
+            )
+
+    async def remove_member(self, kind: str, member_id: int) -> bool:
+        async with self.transaction():
+            cursor = await self.conn.execute(
+                "DELETE FROM members WHERE kind = ? AND id = ?", (kind, member_id)
+            )
+        return cursor.rowcount > 0
+
+    async def audit(
+        self, at: str, actor: int | None, chat: int | None, action: str, detail: str
+    ) -> None:
+        async with self.transaction():
+            await self.conn.execute(
+                "INSERT INTO audit_log (at, actor, chat, action, detail) VALUES (?, ?, ?, ?, ?)",
+                (at, actor, chat, action, detail),
+            )
+
+    async def audit_entries(self, limit: int) -> list[dict[str, Any]]:
+        return await self._dicts(
+            "SELECT at, actor, chat, action, detail FROM audit_log ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+
+    async def save_query(self, key: str, query: str, at: str) -> None:
+        async with self.transaction():
+            await self.conn.execute(
+                "INSERT INTO saved_queries (key, query, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (key) DO NOTHING",
+                (key, query, at),
+            )
+
+    async def saved_query(self, key: str) -> str | None:
+        rows = await self.conn.execute_fetchall(
+            "SELECT query FROM saved_queries WHERE key = ?", (key,)
+        )
+        return rows[0][0] if rows else None
+
+    async def forget_queries_before(self, at: str) -> int:
+        async with self.transaction():
+            cursor = await self.conn.execute(
+                "DELETE FROM saved_queries WHERE created_at < ?", (at,)
+            )
+        return cursor.rowcount
+
+    async def put_chat(
+        self, chat_id: int, type_: str, title: str, bot_status: str, at: str
+    ) -> None:
+        async with self.transaction():
+            await self.conn.execute(
+                "INSERT INTO chats (id, type, title, bot_status, updated_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET type = excluded.type, title = excluded.title,"
+                " bot_status = excluded.bot_status, updated_at = excluded.updated_at",
+                (chat_id, type_, title, bot_status, at),
+            )
+
+    async def chats(self, type_: str | None = None) -> list[dict[str, Any]]:
+        rows = await self._dicts(
+            "SELECT id, type, title, bot_status, settings, updated_at FROM chats"
+            " WHERE ? IS NULL OR type = ? ORDER BY title, id",
+            (type_, type_),
+        )
+        return [{**r, "settings": json.loads(r["settings"])} for r in rows]
+
+    async def chat(self, chat_id: int) -> dict[str, Any] | None:
+        rows = await self._dicts(
+            "SELECT id, type, title, bot_status, settings, updated_at FROM chats WHERE id = ?",
+            (chat_id,),
+        )
+        return {**rows[0], "settings": json.loads(rows[0]["settings"])} if rows else None
+
+    async def set_chat_settings(self, chat_id: int, settings: dict[str, Any], at: str) -> None:
+        async with self.transaction():
+            await self.conn.execute(
+                "UPDATE chats SET settings = ?, updated_at = ? WHERE id = ?",
+                (_json(settings), at, chat_id),
+            )
 
 
 CANDIDATES = 2000  # newest matches a search ranks

@@ -1,0 +1,210 @@
+"""What the bot shows in a chat, as Telegram HTML: search pages, case cards, articles,
+citations, help. Pure functions; bot.conversation decides what to show, handlers send it."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from bot.render import count_text, figure_text
+from bot.search import Hit, SearchPage
+from bot.textsplit import MESSAGE_LIMIT, pack_html, split_plain
+
+e = html.escape
+
+
+def snippet_bold(runs: list[tuple[str, bool]]) -> str:
+    """Telegram has no <mark>: matched words are bold."""
+    return "".join(f"<b>{e(piece)}</b>" if hit else e(piece) for piece, hit in runs)
+
+
+def _where(case: dict[str, Any]) -> str:
+    where = " › ".join(case["chain"]) or case["place"] or "（地点未定）"
+    if case["place"] and case["chain"] and case["chain"][-1] != case["place"]:
+        where += f" › {case['place']}"
+    return where
+
+
+def case_card_html(case: dict[str, Any], *, with_article: bool = True) -> str:
+    lines = [f"<b>【{e(case['actor'])}】{e(case['practice'])}</b>", f"📍 {e(_where(case))}"]
+    if case["summary"]:
+        lines.append(f"做法：{e(case['summary'])}")
+    if case["figures"]:
+        lines.append("成效：" + e("；".join(figure_text(f) for f in case["figures"][:3])))
+    if case["speaker"]:
+        lines.append(f"讲述：{e(case['speaker']['title'] + case['speaker']['name'])}")
+    if with_article:
+        lines.append(f"出处：{e(case['date'])}《{e(case['title'])}》")
+    return "\n".join(lines)
+
+
+def _hit_html(n: int, h: Hit) -> str:
+    meta = " · ".join(x for x in (h.date, "、".join(h.places[:3]), h.column or "") if x)
+    lines = [f"<b>{n}. {e(h.title)}</b>", e(meta), snippet_bold(h.snippet)]
+    if h.duplicates:
+        lines.append(f"（另有 {h.duplicates} 篇相近报道）")
+    return "\n".join(lines)
+
+
+def search_page_html(page: SearchPage, *, number: int, pages: str, offset: int) -> str:
+    """One page of results; `pages` is the page count as shown (e.g. "400+")."""
+    lines = [e(n) for n in page.notices]
+    if page.corrected:
+        lines.append(f"未找到“{e(page.query)}”，已按“{e(page.corrected)}”搜索。")
+    if not page.total:
+        lines.append(
+            f"未找到与“{e(page.query)}”相关的{'案例' if page.kind == 'cases' else '文章'}。"
+            if page.query.strip()
+            else "请输入搜索词，例如：<code>/search 党建引领 集体经济</code>"
+        )
+        if page.suggestions:
+            lines.append(f"您是不是要找：{e('、'.join(page.suggestions))}？")
+        lines.append("发送 /help 查看搜索语法。")
+        return "\n".join(lines)
+    unit = "个案例" if page.kind == "cases" else "篇文章"
+    lines.append(
+        f"🔎 “{e(page.query)}”：共 <b>{count_text(page.total)}</b> {unit}，第 {number}/{pages} 页"
+    )
+    if page.kind == "cases":
+        items = [
+            f"<b>{n}.</b> {case_card_html(c)}" for n, c in enumerate(page.cases, start=offset + 1)
+        ]
+    else:
+        items = [_hit_html(n, h) for n, h in enumerate(page.hits, start=offset + 1)]
+    return "\n\n".join(["\n".join(lines), *items])
+
+
+def article_messages(a: dict[str, Any], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """An opened article: its card (places, cases, figures) then the full text, cut at
+    sentence ends into as few messages as fit."""
+    head = [f"<b>{e(a['title'])}</b>"]
+    if a.get("subtitle"):
+        head.append(f"<i>{e(a['subtitle'])}</i>")
+    byline = [a["date"], a["source_file"], a["column"] and f"栏目：{a['column']}"]
+    head.append(e(" · ".join([x for x in byline if x] + ["、".join(a["authors"])]).strip(" ·")))
+    resolved = [p for p in a["places"] if p["code"]]
+    primary = [p["name"] for p in resolved if p["primary"]]
+    mentioned = [p["name"] for p in resolved if not p["primary"]]
+    head.append(f"📍 主要地点：{e(' › '.join(primary)) if primary else '全区性或未能确定'}")
+    if mentioned:
+        head.append(f"提及：{e('、'.join(mentioned[:12]))}")
+    if a["topics"]:
+        head.append(f"🏷 {e('、'.join(a['topics']))}")
+    blocks = ["\n".join(head)]
+    if a["cases"]:
+        blocks.append(f"📌 <b>案例 {len(a['cases'])} 个</b>")
+        blocks += [case_card_html(c, with_article=False) + "\n" for c in a["cases"]]
+    if a["figures"]:
+        blocks.append("📊 关键数字：" + e("；".join(figure_text(f) for f in a["figures"][:8])))
+    blocks.append("\n<b>—— 全文 ——</b>")
+    for paragraph in a["text"].split("\n"):
+        blocks += [e(piece, quote=False) for piece in split_plain(paragraph, limit)]
+    return pack_html(blocks, limit)
+
+
+def citation_html(title: str, where: str, day: str, case: dict[str, Any] | None, gist: str) -> str:
+    """What inline mode inserts into a chat: enough to quote in a briefing."""
+    lines = [f"<b>《{e(title)}》</b>", e(" · ".join(x for x in (where, day) if x))]
+    if case:
+        lines.append(f"做法：{e(case['practice'])}（{e(case['actor'])}）")
+        if case["figures"]:
+            lines.append(f"成效：{e(figure_text(case['figures'][0]))}")
+    elif gist:
+        lines.append(e(gist))
+    return "\n".join(lines)
+
+
+def members_html(listing: dict[str, list[dict[str, Any]]]) -> str:
+    def rows(members: list[dict[str, Any]]) -> str:
+        if not members:
+            return "  （无）"
+        return "\n".join(
+            f"  <code>{m['id']}</code> {e(m.get('label') or '')}".rstrip() for m in members
+        )
+
+    return (
+        f"<b>管理员</b>\n{rows(listing['admins'])}\n"
+        f"<b>工作人员</b>\n{rows(listing['staff'])}\n"
+        f"<b>群组/频道</b>\n{rows(listing['chats'])}\n\n"
+        "用法：\n"
+        "<code>/admin add 用户编号 [备注]</code> 添加工作人员\n"
+        "<code>/admin add -群组编号 [备注]</code> 允许群组/频道\n"
+        "<code>/admin admin 用户编号</code> 设为管理员\n"
+        "<code>/admin remove 编号</code> 移除\n"
+        "<code>/admin log</code> 最近的操作记录"
+    )
+
+
+def audit_html(entries: list[dict[str, Any]]) -> str:
+    if not entries:
+        return "还没有操作记录。"
+    return "<b>最近的操作记录</b>\n" + "\n".join(
+        f"{e(x['at'][:16].replace('T', ' '))} <code>{x['actor']}</code> "
+        f"{e(x['action'])} {e(x['detail'][:200])}"
+        for x in entries
+    )
+
+
+def channels_html(channels: list[dict[str, Any]]) -> str:
+    if not channels:
+        return "机器人还不是任何频道的管理员。把机器人添加为频道管理员后，频道会出现在这里。"
+    lines = ["<b>频道</b>（机器人为管理员、可以发布的频道）"]
+    for c in channels:
+        digest = "开启" if c["settings"].get("digest") else "关闭"
+        lines.append(f"• {e(c['title'])} <code>{c['id']}</code> · 每日摘要：{digest}")
+    return "\n".join(lines)
+
+
+def start_html(bot_username: str) -> str:
+    return START_HTML.replace("@机器人用户名", f"@{bot_username}")
+
+
+def help_html(bot_username: str) -> str:
+    return HELP_HTML.replace("@机器人用户名", f"@{bot_username}")
+
+
+START_HTML = (
+    "您好！我是<b>党建典型案例库</b>助手。\n\n"
+    "直接发送关键词即可搜索，例如：\n"
+    "<code>党建引领 集体经济</code>\n"
+    "<code>地区:赤峰 时间:2024 养老</code>\n"
+    "<code>类型:案例 基层治理</code>\n\n"
+    "在任意聊天中输入 <code>@机器人用户名 关键词</code> 可插入案例引文。发送 /help 查看完整语法。"
+)
+
+HELP_HTML = """<b>搜索语法</b>
+• <code>党建 产业</code> 多个词：同时包含（按相关度排序，标题、案例做法中的命中排前）
+• <code>"党建联合体"</code> 引号：整个短语
+• <code>养老 -医院</code> 减号：排除
+• <code>养老 | 托育</code> 竖线：任选其一
+• <code>地区:赤峰</code> 地区（盟市、旗县、苏木、嘎查，含下级；可用简称，如 锡盟、鄂前旗）
+• <code>时间:2024</code>、<code>时间:2024-07</code>、<code>时间:2024-01..2024-06</code>
+• <code>栏目:看点</code>、<code>主题:基层治理</code>
+• <code>类型:案例</code> 只看典型案例卡片
+直接输入地名（如 <code>赤峰 集体经济</code>）也按地区筛选；错别字会自动纠正。
+
+<b>命令</b>
+/search 关键词 — 搜索文章（私聊中直接发关键词也可以）
+/case 关键词 — 搜索典型案例
+/help — 本说明
+在任意聊天输入 <code>@机器人用户名 关键词</code>：插入一条案例引文
+
+<b>管理员</b>
+发送 txt/md/docx/pdf/html 文件即可导入
+/reindex — 重新抽取地区、案例和数字
+/admin — 管理可使用的人员、群组和频道
+/channels — 频道设置"""
+
+
+def upload_summary_html(file_name: str, report: dict[str, Any]) -> str:
+    if report["rejected"]:
+        reasons = "；".join(r["reason"] for r in report["rejected"])
+        return f"❌ 未能导入“{e(file_name)}”：{e(reasons)}"
+    lines = [
+        f"✅ 已导入“{e(file_name)}”",
+        f"新增文章 {report['added']} 篇，重复跳过 {report['duplicates']} 篇，"
+        f"近似重复 {report['near_duplicates']} 篇（已关联原文）。",
+    ]
+    if not report["added"] and not report["near_duplicates"]:
+        lines.append("文件中的文章都已在库中。")
+    return "\n".join(lines)

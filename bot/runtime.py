@@ -1,0 +1,24 @@
+"""The services one bot process shares: settings, the store and access decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.access import Access
+from bot.config import Settings
+from bot.store import Store
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    store: Store
+    access: Access
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Runtime:
+        store = await Store.open(settings.db_path)
+        return cls(settings, store, Access(store, settings))
+
+    async def close(self) -> None:
+        await self.store.close()

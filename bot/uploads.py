@@ -1,0 +1,61 @@
+"""Files admins send to the bot: what is refused before downloading, and ingesting what
+was downloaded, with an audit entry either way."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePath
+from typing import Any
+
+from bot.access import Access
+from bot.config import Settings
+from bot.ingest.pipeline import ingest_paths
+from bot.ingest.readers import SUPPORTED_SUFFIXES
+
+# The Bot API lets a bot download files of at most 20 MB (getFile).
+BOT_API_DOWNLOAD_MB = 20
+
+
+def upload_limit_mb(settings: Settings) -> float:
+    return min(settings.max_file_mb, BOT_API_DOWNLOAD_MB)
+
+
+def upload_refusal(file_name: str | None, size: int | None, settings: Settings) -> str | None:
+    """Why a file will not be ingested, in Chinese; None if it may be downloaded."""
+    suffix = PurePath(file_name or "").suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        kinds = "、".join(sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES))
+        return f"无法导入“{file_name or '未命名文件'}”：不支持该文件类型。支持：{kinds}。"
+    limit = upload_limit_mb(settings)
+    if size is not None and size > limit * 1024 * 1024:
+        return (
+            f"无法导入“{file_name}”：文件大小 {size / 1024 / 1024:.1f} MB，"
+            f"超过上限 {limit:g} MB。请拆分后再发送。"
+        )
+    return None
+
+
+def safe_file_name(file_name: str) -> str:
+    """The name without any folder part a sender may have put in it."""
+    return PurePath(file_name.replace("\\", "/")).name or "upload.txt"
+
+
+async def ingest_upload(access: Access, path: Path, *, actor: int, chat: int) -> dict[str, Any]:
+    settings = access.settings
+    report = await ingest_paths(
+        access.store,
+        [path],
+        max_bytes=int(settings.max_file_mb * 1024 * 1024),
+        near_ratio=settings.near_duplicate_ratio,
+        timezone=settings.timezone,
+        source=None,
+        workers=1,
+    )
+    result = report.as_json()
+    await access.audit(
+        actor,
+        chat,
+        "ingest",
+        f"{path.name}: 新增 {result['added']}，重复 {result['duplicates']}，"
+        f"拒绝 {len(result['rejected'])}",  # type: ignore[arg-type]
+    )
+    return result

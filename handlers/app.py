@@ -1,0 +1,187 @@
+"""The Application: every handler registered in one place, the runtime opened and closed
+around it, and the two ways of running it (long polling, webhook)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.conversation import forget_old_queries
+from bot.runtime import Runtime
+from handlers import admin, basic, search
+from handlers.common import RUNTIME
+from handlers.errors import on_error
+from handlers.gate import gate
+from handlers.membership import my_membership
+
+log = logging.getLogger("casebot.bot")
+
+PRIVATE_COMMANDS = [
+    BotCommand("search", "搜索文章，如 /search 党建引领 集体经济"),
+    BotCommand("case", "搜索典型案例，如 /case 地区:赤峰"),
+    BotCommand("help", "搜索语法和全部命令"),
+    BotCommand("start", "开始使用"),
+]
+GROUP_COMMANDS = PRIVATE_COMMANDS[:3]
+ADMIN_COMMANDS = [
+    *PRIVATE_COMMANDS,
+    BotCommand("admin", "管理可使用的人员、群组和频道"),
+    BotCommand("channels", "频道设置"),
+    BotCommand("reindex", "重新抽取地区、案例和数字"),
+]
+FLOOD_RETRIES = 3  # RetryAfter from Telegram: wait as told and resend, this many times
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    background: bool = True,
+) -> Application:
+    """The bot for `settings`; `request` replaces the HTTP transport (the console's).
+    With `background`, uploads and /reindex run beside other updates."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token or "0:console")
+        .base_url(settings.bot_api_url)
+        .base_file_url(settings.bot_api_file_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                tzinfo=ZoneInfo(settings.timezone),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+        .post_init(_opener(settings))
+        .post_shutdown(_close)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app = builder.build()
+    register(app, background=background)
+    return app
+
+
+def register(app: Application, *, background: bool = True) -> None:
+    # Group -1: the gate sees every update first and raises ApplicationHandlerStop for
+    # outsiders, so no handler below ever runs for them.
+    app.add_handler(TypeHandler(Update, gate), group=-1)
+
+    # Group 0, first match wins, so specific handlers come before catch-alls.
+    # The bot joining or leaving a chat (the gate lets these through to decide here).
+    app.add_handler(ChatMemberHandler(my_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+
+    # Commands for everyone; CommandHandler also takes /search@botname in groups and
+    # ignores commands addressed to other bots.
+    app.add_handler(CommandHandler("start", basic.start))
+    app.add_handler(CommandHandler("help", basic.help_command))
+    app.add_handler(CommandHandler("search", search.search_command))
+    app.add_handler(CommandHandler("case", search.case_command))
+
+    # Admin commands check the role themselves so staff get a refusal, not silence.
+    # Long jobs (reindex, uploads) don't block: searches are answered meanwhile.
+    app.add_handler(CommandHandler("reindex", admin.reindex_command, block=not background))
+    app.add_handler(CommandHandler("admin", admin.admin_command))
+    app.add_handler(CommandHandler("channels", admin.channels_command))
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.Document.ALL, admin.upload, block=not background
+        )
+    )
+
+    # Buttons, by the prefix of their callback data (see bot.conversation).
+    app.add_handler(CallbackQueryHandler(search.page_button, pattern=r"^pg:[\w-]+:\d+$"))
+    app.add_handler(CallbackQueryHandler(search.open_button, pattern=r"^art:\d+$"))
+    app.add_handler(CallbackQueryHandler(search.similar_button, pattern=r"^sim:\d+$"))
+    app.add_handler(CallbackQueryHandler(admin.channel_button, pattern=r"^ch:-?\d+:\w+$"))
+    app.add_handler(CallbackQueryHandler(search.noop_button))
+
+    app.add_handler(InlineQueryHandler(search.inline_query))
+
+    # Last: any other text in a private chat is a search, an unknown command gets help.
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, search.search_text
+        )
+    )
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, basic.unknown))
+
+    app.add_error_handler(on_error)
+
+
+def _opener(settings: Settings) -> Callable[[Application], Coroutine[Any, Any, None]]:
+    async def open_runtime(app: Application) -> None:
+        rt = await Runtime.open(settings)
+        app.bot_data[RUNTIME] = rt
+        await forget_old_queries(rt.store)
+        await publish_commands(app, settings)
+
+    return open_runtime
+
+
+async def _close(app: Application) -> None:
+    rt: Runtime | None = app.bot_data.pop(RUNTIME, None)
+    if rt is not None:
+        await rt.close()
+
+
+async def publish_commands(app: Application, settings: Settings) -> None:
+    """The command menus Telegram shows, per scope; admins see theirs in private."""
+    scopes = [
+        (PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
+        (GROUP_COMMANDS, BotCommandScopeAllGroupChats()),
+        (GROUP_COMMANDS, BotCommandScopeAllChatAdministrators()),
+        *((ADMIN_COMMANDS, BotCommandScopeChat(admin)) for admin in settings.admin_ids),
+    ]
+    for commands, scope in scopes:
+        try:
+            await app.bot.set_my_commands(commands, scope=scope)
+        except TelegramError as exc:
+            # An admin who never opened a chat with the bot: their menu comes later.
+            log.warning("Could not set the command menu for %s: %s", scope.type, exc)
+
+
+def run_bot(settings: Settings) -> None:
+    """Serve Telegram until interrupted: a webhook when a public URL is set, else polling."""
+    app = build_application(settings)
+    if settings.webhook_url:
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=settings.webhook_path,
+            secret_token=settings.webhook_secret or None,
+            webhook_url=f"{settings.webhook_url.rstrip('/')}/{settings.webhook_path}",
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,24 @@
+"""/start and /help."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.conversation import Button, Reply
+from bot.render_chat import help_html, start_html
+from handlers.common import reply
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    try_inline = ((Button("在本聊天试试行内搜索", switch_inline="党建引领"),),)
+    text = start_html(context.bot.username)
+    await reply(update.effective_message, [Reply(text, try_inline)])  # type: ignore[arg-type]
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update.effective_message, [Reply(help_html(context.bot.username))])  # type: ignore[arg-type]
+
+
+async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text("未知命令。发送 /help 查看可用命令。")  # type: ignore[union-attr]

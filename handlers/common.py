@@ -1,0 +1,49 @@
+"""What every handler needs: the shared runtime and sending core replies as Telegram
+messages with inline keyboards (HTML is the default parse mode, see handlers.app)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.conversation import Button, Reply
+from bot.runtime import Runtime
+
+RUNTIME = "runtime"
+
+
+def runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
+    return context.bot_data[RUNTIME]
+
+
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.text, switch_inline_query_current_chat=b.switch_inline)
+                if b.switch_inline is not None
+                else InlineKeyboardButton(b.text, callback_data=b.data)
+                for b in row
+            ]
+            for row in rows
+        ]
+    )
+
+
+async def reply(message: Message, replies: Sequence[Reply]) -> None:
+    """Send replies to the chat of `message`; in groups the first one quotes the asker so
+    they see which answer is theirs."""
+    quote = message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    for n, r in enumerate(replies):
+        await message.reply_text(
+            r.text, reply_markup=keyboard(r.buttons), do_quote=quote and n == 0
+        )
+
+
+async def edit(message: Message, r: Reply) -> None:
+    await message.edit_text(r.text, reply_markup=keyboard(r.buttons))

@@ -1,0 +1,134 @@
+"""Search in chats: /search, /case, plain text in private, the result buttons, inline mode."""
+
+from __future__ import annotations
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.conversation import (
+    CASES_ONLY,
+    Reply,
+    article_replies,
+    inline_answer,
+    page_reply,
+    search_reply,
+    similar_reply,
+)
+from handlers.common import edit, keyboard, reply, runtime
+
+USAGE = (
+    "用法：<code>/search 关键词</code>，例如 <code>/search 党建引领 集体经济</code>。"
+    "发送 /help 查看语法。"
+)
+CASE_USAGE = "用法：<code>/case 关键词</code>，例如 <code>/case 地区:赤峰 产业</code>。"
+EXPIRED = "这条搜索已过期，请重新搜索。"
+
+
+async def search_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = " ".join(context.args or [])
+    message = update.effective_message
+    assert message
+    if not query:
+        await message.reply_text(USAGE)
+        return
+    await reply(message, [await search_reply(runtime(context).store, query)])
+
+
+async def case_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = " ".join(context.args or [])
+    message = update.effective_message
+    assert message
+    if not query:
+        await message.reply_text(CASE_USAGE)
+        return
+    await reply(message, [await search_reply(runtime(context).store, f"{CASES_ONLY} {query}")])
+
+
+async def search_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a private chat, any text is a search."""
+    message = update.effective_message
+    assert message and message.text
+    await reply(message, [await search_reply(runtime(context).store, message.text)])
+
+
+async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query and query.data
+    _, key, page = query.data.split(":")
+    found = await page_reply(runtime(context).store, key, int(page))
+    if found is None:
+        await query.answer(EXPIRED, show_alert=True)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        try:
+            await edit(query.message, found)
+        except BadRequest as exc:
+            # A double tap asks for the page already shown.
+            if "not modified" not in exc.message:
+                raise
+    else:  # the message is too old to edit: send the page anew
+        await context.bot.send_message(
+            query.from_user.id, found.text, reply_markup=keyboard(found.buttons)
+        )
+
+
+async def open_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query and query.data
+    article_id = int(query.data.split(":")[1])
+    replies = await article_replies(runtime(context).store, article_id)
+    if replies is None:
+        await query.answer("这篇文章已不在库中，请重新搜索。", show_alert=True)
+        return
+    await query.answer()
+    await _send(update, context, replies)
+
+
+async def similar_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query and query.data
+    found = await similar_reply(runtime(context).store, int(query.data.split(":")[1]))
+    if found is None:
+        await query.answer("这篇文章已不在库中，请重新搜索。", show_alert=True)
+        return
+    await query.answer()
+    await _send(update, context, [found])
+
+
+async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
+    """Below the message whose button was pressed, or in private if it is too old."""
+    query = update.callback_query
+    assert query
+    if isinstance(query.message, Message):
+        await reply(query.message, replies)
+        return
+    for r in replies:
+        await context.bot.send_message(query.from_user.id, r.text, reply_markup=keyboard(r.buttons))
+
+
+async def noop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The page number between ◀ and ▶, and arrows at either end."""
+    assert update.callback_query
+    await update.callback_query.answer()
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.inline_query
+    assert query
+    results, next_offset = await inline_answer(runtime(context).store, query.query, query.offset)
+    await query.answer(
+        [
+            InlineQueryResultArticle(
+                id=r.id,
+                title=r.title,
+                description=r.description,
+                input_message_content=InputTextMessageContent(r.text),
+            )
+            for r in results
+        ],
+        next_offset=next_offset,
+        is_personal=True,
+        cache_time=30,
+    )
