@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 import sys
@@ -69,3 +70,20 @@ async def seeded(store: Store, sample_dir: Path) -> Store:
     report = await ingest(store, sample_dir, forced_date="2024-07-01")
     assert report.rejected == []
     return store
+
+
+@pytest.fixture(scope="session")
+def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed database file holding the five seed pages, built once per test session."""
+    path = tmp_path_factory.mktemp("seeded") / "seeded.db"
+
+    async def build() -> None:
+        s = await Store.open(path)
+        try:
+            report = await ingest(s, ROOT / "data" / "sample", forced_date="2024-07-01")
+            assert report.rejected == []
+        finally:
+            await s.close()
+
+    asyncio.run(build())
+    return path

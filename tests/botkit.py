@@ -1,0 +1,67 @@
+"""Running the real bot (handlers.app) against a Bot API peer on loopback, for tests."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from telegram.ext import Application
+
+from bot.config import Settings
+from handlers.app import build_application
+
+TOKEN = "123:ABC"
+ADMIN = 501
+STAFF = 502
+OUTSIDER = 503
+GROUP = -1001
+STRANGE_GROUP = -1002
+
+
+def bot_settings(db: Path, base_url: str, **changes: object) -> Settings:
+    defaults: dict[str, object] = {
+        "db_path": db,
+        "telegram_bot_token": TOKEN,
+        "bot_api_url": base_url,
+        "admin_ids": (ADMIN,),
+        "staff_ids": (STAFF,),
+        "allowed_chat_ids": (GROUP,),
+        "ingest_workers": 1,
+    }
+    return replace(Settings(), **(defaults | changes))  # type: ignore[arg-type]
+
+
+def seeded_copy(seeded_file: Path, tmp_path: Path) -> Path:
+    """A private copy of the session's seeded library (copying beats re-ingesting)."""
+    db = tmp_path / "bot.db"
+    shutil.copy(seeded_file, db)
+    return db
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings) -> AsyncIterator[Application]:
+    """The Application of `casebot run`, polling the peer at settings.bot_api_url."""
+    app = build_application(settings)
+    await app.initialize()
+    assert app.post_init and app.post_shutdown and app.updater
+    await app.post_init(app)  # run_polling() would call it; we drive the steps ourselves
+    await app.start()
+    await app.updater.start_polling(poll_interval=0.02, timeout=1)
+    try:
+        yield app
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.post_shutdown(app)
+        await app.shutdown()
+
+
+def assert_no_errors(caplog: pytest.LogCaptureFixture) -> None:
+    """PTB only logs what fails inside handlers, so a broken handler shows up here."""
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, "\n".join(r.getMessage() for r in errors)
