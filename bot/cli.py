@@ -250,9 +250,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     if settings.telegram_bot_token and not args.console:
         logging.getLogger().setLevel(logging.INFO)
-        run_bot(settings)
-    else:
-        asyncio.run(run_console(settings))
+        return run_bot(settings)
+    asyncio.run(run_console(settings))
     return 0
 
 

@@ -4,6 +4,7 @@ around it, and the two ways of running it (long polling, webhook)."""
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,11 +15,10 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
-    LinkPreviewOptions,
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -74,13 +74,7 @@ def build_application(
         .token(settings.telegram_bot_token or "0:console")
         .base_url(settings.bot_api_url)
         .base_file_url(settings.bot_api_file_url)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                tzinfo=ZoneInfo(settings.timezone),
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
         .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
         .post_init(_opener(settings))
         .post_shutdown(_close)
@@ -171,17 +165,28 @@ async def publish_commands(app: Application, settings: Settings) -> None:
             log.warning("Could not set the command menu for %s: %s", scope.type, exc)
 
 
-def run_bot(settings: Settings) -> None:
+def run_bot(settings: Settings) -> int:
     """Serve Telegram until interrupted: a webhook when a public URL is set, else polling."""
     app = build_application(settings)
-    if settings.webhook_url:
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=settings.webhook_path,
-            secret_token=settings.webhook_secret or None,
-            webhook_url=f"{settings.webhook_url.rstrip('/')}/{settings.webhook_path}",
-            allowed_updates=Update.ALL_TYPES,
+    try:
+        if settings.webhook_url:
+            app.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=settings.webhook_path,
+                secret_token=settings.webhook_secret or None,
+                webhook_url=f"{settings.webhook_url.rstrip('/')}/{settings.webhook_path}",
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        print(
+            "错误：Telegram 不接受此令牌（TELEGRAM_BOT_TOKEN），请向 @BotFather 核对。",
+            file=sys.stderr,
         )
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        return 2
+    except NetworkError as exc:  # at start-up; once running, PTB retries by itself
+        print(f"错误：无法连接 Telegram（{settings.bot_api_url}）：{exc}", file=sys.stderr)
+        return 2
+    return 0

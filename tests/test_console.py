@@ -1,0 +1,61 @@
+"""`casebot run` without a token: the console chat, driven through stdin in a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT, SEEDS
+
+
+def console(db: Path, *lines: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--db", str(db)],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.stdout
+
+
+def test_a_fresh_machine_chats_with_the_bundled_corpus(tmp_path: Path) -> None:
+    out = console(
+        tmp_path / "fresh.db",
+        "/search 党建联合体",
+        "1",  # the first result's button: open the article
+        "@casebot 养老",  # inline mode
+        "1",  # pick the first citation
+        "9999",  # no such button
+        ":quit",
+    )
+    assert "已导入示例语料" in out
+    assert "共 3 篇文章" in out
+    assert "[1] 1. " in out  # buttons are a numbered list
+    assert "—— 全文 ——" in out and "[1] 相近文章和案例" in out
+    assert "（已插入）《家门口构筑“15分钟养老服务圈”》" in out
+    assert "没有编号为 9999 的按钮" in out
+    assert "<b>" not in out  # HTML is shown as text, not as markup
+    assert out.rstrip().endswith("再见。")
+
+
+def test_the_console_user_is_an_admin_who_can_upload(tmp_path: Path) -> None:
+    seed = next(s for s in SEEDS if s.name.startswith("004"))
+    out = console(
+        tmp_path / "c.db",
+        ":file " + str(seed),
+        ":file " + str(tmp_path / "missing.txt"),
+        "/admin",
+        "/nonsense",
+    )  # no :quit: the end of input ends the chat too
+    assert "已导入“" in out and "文件中的文章都已在库中" in out  # the bundled copy came first
+    assert "找不到文件" in out
+    assert "管理员" in out and "10000" in out
+    assert "未知命令" in out
