@@ -68,6 +68,12 @@ class Access:
         await self.audit(actor, None, "revoke", f"{kind} {member_id}")
         return f"已移除 {member_id}。"
 
+    async def migrate_chat(self, old: int, new: int) -> None:
+        """A group became a supergroup under a new id: its access moves with it."""
+        if await self.chat_allowed(old) and not await self.chat_allowed(new):
+            await self.store.put_member("chat", new, STAFF, f"由 {old} 升级", None, now_iso())
+            await self.audit(None, new, "chat migrated", f"{old} → {new}")
+
     async def listing(self) -> dict[str, list[dict[str, Any]]]:
         """Everyone with access, config entries marked so admins know why they can't remove
         them."""

@@ -41,7 +41,7 @@ from handlers import admin, basic, search
 from handlers.common import RUNTIME
 from handlers.errors import on_error
 from handlers.gate import gate
-from handlers.membership import my_membership
+from handlers.membership import migrated, my_membership
 
 log = logging.getLogger("casebot.bot")
 
@@ -94,6 +94,7 @@ def register(app: Application, *, background: bool = True) -> None:
     # Group 0, first match wins, so specific handlers come before catch-alls.
     # The bot joining or leaving a chat (the gate lets these through to decide here).
     app.add_handler(ChatMemberHandler(my_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
 
     # Commands for everyone; CommandHandler also takes /search@botname in groups and
     # ignores commands addressed to other bots.

@@ -18,7 +18,10 @@ GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Staff pass; in an allowed group everyone passes. Outsiders get a polite refusal in
     private, nothing in inline mode, and the bot leaves groups not on the allowlist."""
-    if update.my_chat_member:
+    message = update.effective_message
+    if update.my_chat_member or (
+        message and (message.migrate_to_chat_id or message.migrate_from_chat_id)
+    ):
         return  # handlers.membership decides whether the bot stays in a group or channel
     access = runtime(context).access
     chat, user = update.effective_chat, update.effective_user
@@ -36,6 +39,6 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.inline_query.answer([], is_personal=True, cache_time=0)
     elif update.callback_query:
         await update.callback_query.answer("您没有使用权限。", show_alert=True)
-    elif update.effective_message and user:
-        await update.effective_message.reply_text(REFUSAL.format(user_id=user.id))
+    elif message and user:
+        await message.reply_text(REFUSAL.format(user_id=user.id))
     raise ApplicationHandlerStop

@@ -44,3 +44,14 @@ async def my_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await rt.access.grant(actor.id, chat.id, STAFF, chat.title)
     if chat.type != ChatType.CHANNEL and not was_in:
         await context.bot.send_message(chat.id, WELCOME.format(bot=context.bot.username))
+
+
+async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group upgraded to a supergroup: Telegram tells both chats, in either order."""
+    message = update.effective_message
+    assert message
+    if message.migrate_to_chat_id:
+        old, new = message.chat_id, message.migrate_to_chat_id
+    else:
+        old, new = message.migrate_from_chat_id, message.chat_id  # type: ignore[assignment]
+    await runtime(context).access.migrate_chat(old, new)
