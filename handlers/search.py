@@ -128,7 +128,9 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             )
             for r in results
         ],
-        next_offset=next_offset,
+        # PTB 22 with Defaults sends an empty next_offset as "[]", which clients would send
+        # back as the next offset; leaving it out means "no more results" just the same.
+        next_offset=next_offset or None,
         is_personal=True,
         cache_time=30,
     )
