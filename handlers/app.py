@@ -166,19 +166,24 @@ async def publish_commands(app: Application, settings: Settings) -> None:
             log.warning("Could not set the command menu for %s: %s", scope.type, exc)
 
 
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """How the webhook server listens and what URL Telegram is told to call."""
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": settings.webhook_path,
+        "secret_token": settings.webhook_secret or None,
+        "webhook_url": f"{settings.webhook_url.rstrip('/')}/{settings.webhook_path}",
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
 def run_bot(settings: Settings) -> int:
     """Serve Telegram until interrupted: a webhook when a public URL is set, else polling."""
     app = build_application(settings)
     try:
         if settings.webhook_url:
-            app.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=settings.webhook_path,
-                secret_token=settings.webhook_secret or None,
-                webhook_url=f"{settings.webhook_url.rstrip('/')}/{settings.webhook_path}",
-                allowed_updates=Update.ALL_TYPES,
-            )
+            app.run_webhook(**webhook_options(settings))
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken:

@@ -13,7 +13,7 @@ import pytest
 from telegram.ext import Application
 
 from bot.config import Settings
-from handlers.app import build_application
+from handlers.app import build_application, webhook_options
 
 TOKEN = "123:ABC"
 ADMIN = 501
@@ -45,13 +45,17 @@ def seeded_copy(seeded_file: Path, tmp_path: Path) -> Path:
 
 @asynccontextmanager
 async def running_bot(settings: Settings) -> AsyncIterator[Application]:
-    """The Application of `casebot run`, polling the peer at settings.bot_api_url."""
+    """The Application of `casebot run` against the peer at settings.bot_api_url: polling,
+    or a webhook server when settings.webhook_url is set."""
     app = build_application(settings)
     await app.initialize()
     assert app.post_init and app.post_shutdown and app.updater
     await app.post_init(app)  # run_polling() would call it; we drive the steps ourselves
     await app.start()
-    await app.updater.start_polling(poll_interval=0.02, timeout=1)
+    if settings.webhook_url:
+        await app.updater.start_webhook(**webhook_options(settings))
+    else:
+        await app.updater.start_polling(poll_interval=0.02, timeout=1)
     try:
         yield app
     finally:

@@ -5,9 +5,11 @@ request checked against Telegram's documented limits."""
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.store import Store
@@ -26,6 +28,7 @@ from tests.botkit import (
 from tests.peers.strict_api import StrictBotApi
 
 CHANNEL = -100777
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 @pytest.fixture
@@ -272,4 +275,63 @@ async def test_admins_manage_access_and_reindex(
     assert "仅供宣传部工作人员使用" in refused_again.params["text"]
     for action in ("grant:staff", "revoke", "reindex", "refused"):
         assert action in log.params["text"]
+    assert_no_errors(caplog)
+
+
+async def test_webhook_mode_takes_updates_with_the_secret_only(
+    api: StrictBotApi, db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = bot_settings(
+        db,
+        api.base_url,
+        webhook_url="https://bot.example.org/",
+        webhook_port=port,
+        webhook_path="hook",
+        webhook_secret="s3cret",
+    )
+    api.add_chat({"id": STAFF, "type": "private", "first_name": "同事"})
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": STAFF, "type": "private"},
+            "from": {"id": STAFF, "is_bot": False, "first_name": "同事"},
+            "text": "党建",
+        },
+    }
+    async with running_bot(settings), httpx.AsyncClient() as client:
+        url = f"http://127.0.0.1:{port}/hook"
+        forged = await client.post(url, json=update, headers={SECRET_HEADER: "wrong"})
+        taken = await client.post(url, json=update, headers={SECRET_HEADER: "s3cret"})
+        [answer] = await api.wait_for("sendMessage", to(STAFF))
+    [registered] = [c for c in api.calls if c.method == "setWebhook"]
+    assert registered.params["url"] == "https://bot.example.org/hook"
+    assert registered.params["secret_token"] == "s3cret"
+    assert forged.status_code == 403 and taken.status_code == 200
+    assert "篇文章" in answer.params["text"]
+    assert_no_errors(caplog)
+
+
+async def test_start_and_help_explain_the_query_language(
+    api: StrictBotApi, db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(bot_settings(db, api.base_url)) as app:
+        api.user_message("/start", user_id=STAFF)
+        api.user_message("/help", user_id=STAFF)
+        [start, help_] = await api.wait_for("sendMessage", to(STAFF), count=2)
+    assert "党建典型案例库" in start.params["text"]
+    inline = start.params["reply_markup"]["inline_keyboard"][0][0]
+    assert inline["switch_inline_query_current_chat"]
+    for syntax in (
+        "地区:赤峰",
+        "时间:2024-01..2024-06",
+        "类型:案例",
+        "-医院",
+        f"@{app.bot.username}",
+    ):
+        assert syntax in help_.params["text"]
     assert_no_errors(caplog)
