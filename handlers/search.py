@@ -26,23 +26,25 @@ EXPIRED = "这条搜索已过期，请重新搜索。"
 
 
 async def search_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = " ".join(context.args or [])
-    message = update.effective_message
-    assert message
-    if not query:
-        await message.reply_text(USAGE)
-        return
-    await reply(message, [await search_reply(runtime(context).store, query)])
+    await _search_arguments(update, context, "", USAGE)
 
 
 async def case_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _search_arguments(update, context, CASES_ONLY, CASE_USAGE)
+
+
+async def _search_arguments(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, prefix: str, usage: str
+) -> None:
+    """Search for the command's arguments; without any, say how to use the command."""
     query = " ".join(context.args or [])
     message = update.effective_message
     assert message
     if not query:
-        await message.reply_text(CASE_USAGE)
+        await message.reply_text(usage)
         return
-    await reply(message, [await search_reply(runtime(context).store, f"{CASES_ONLY} {query}")])
+    found = await search_reply(runtime(context).store, f"{prefix} {query}".strip())
+    await reply(message, [found])
 
 
 async def search_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
