@@ -38,6 +38,13 @@ def case_card_html(case: dict[str, Any], *, with_article: bool = True) -> str:
     return "\n".join(lines)
 
 
+def quoted(query: str, width: int = 60) -> str:
+    """A query echoed back, escaped and shortened: a pasted page must not make the reply
+    longer than a message."""
+    query = " ".join(query.split())
+    return e(query if len(query) <= width else query[: width - 1] + "…")
+
+
 def _hit_html(n: int, h: Hit) -> str:
     meta = " · ".join(x for x in (h.date, "、".join(h.places[:3]), h.column or "") if x)
     lines = [f"<b>{n}. {e(h.title)}</b>", e(meta), snippet_bold(h.snippet)]
@@ -50,10 +57,10 @@ def search_page_html(page: SearchPage, *, number: int, pages: str, offset: int) 
     """One page of results; `pages` is the page count as shown (e.g. "400+")."""
     lines = [e(n) for n in page.notices]
     if page.corrected:
-        lines.append(f"未找到“{e(page.query)}”，已按“{e(page.corrected)}”搜索。")
+        lines.append(f"未找到“{quoted(page.query)}”，已按“{quoted(page.corrected)}”搜索。")
     if not page.total:
         lines.append(
-            f"未找到与“{e(page.query)}”相关的{'案例' if page.kind == 'cases' else '文章'}。"
+            f"未找到与“{quoted(page.query)}”相关的{'案例' if page.kind == 'cases' else '文章'}。"
             if page.query.strip()
             else "请输入搜索词，例如：<code>/search 党建引领 集体经济</code>"
         )
@@ -63,7 +70,8 @@ def search_page_html(page: SearchPage, *, number: int, pages: str, offset: int) 
         return "\n".join(lines)
     unit = "个案例" if page.kind == "cases" else "篇文章"
     lines.append(
-        f"🔎 “{e(page.query)}”：共 <b>{count_text(page.total)}</b> {unit}，第 {number}/{pages} 页"
+        f"🔎 “{quoted(page.query)}”：共 <b>{count_text(page.total)}</b> {unit}，"
+        f"第 {number}/{pages} 页"
     )
     if page.kind == "cases":
         items = [

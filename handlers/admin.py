@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import tempfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from bot.access import ADMIN, STAFF
 from bot.conversation import channels_reply, toggle_channel_setting
 from bot.ingest.reindex import reindex
 from bot.render_chat import audit_html, members_html, upload_summary_html
+from bot.store import StoreError
 from bot.uploads import ingest_upload, safe_file_name, upload_refusal
 from handlers.common import edit, reply, runtime
 
@@ -53,12 +55,12 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         path = Path(folder) / name
         telegram_file = await document.get_file()
         await telegram_file.download_to_drive(path)
-        report = await ingest_upload(
-            access,
-            path,
-            actor=message.from_user.id,
-            chat=message.chat_id,  # type: ignore[union-attr]
-        )
+        actor = message.from_user.id  # type: ignore[union-attr]
+        try:
+            report = await ingest_upload(access, path, actor=actor, chat=message.chat_id)
+        except StoreError as exc:  # e.g. the disk is full: nothing stored before is lost
+            await message.reply_text(f"❌ 未能导入“{html.escape(name)}”：{html.escape(str(exc))}")
+            return
     await message.reply_text(upload_summary_html(name, report))
 
 

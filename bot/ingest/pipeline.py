@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sqlite3
 import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -33,7 +34,7 @@ from bot.ingest.normalize import (
 from bot.ingest.readers import SUPPORTED_SUFFIXES, date_from_filename, read_document
 from bot.ingest.split import split_page
 from bot.segment import get_segmenter, grams, han_set
-from bot.store import Store
+from bot.store import Store, StoreError
 from bot.store.db import ExtractionRows, StoredArticle, extraction_rows
 
 log = logging.getLogger(__name__)
@@ -219,8 +220,10 @@ class Ingestor:
 
     async def close_batch(self, *, commit: bool) -> None:
         if self.open_batch:
+            # Marked closed first: a failed COMMIT has already rolled back and must not be
+            # rolled back again by the caller's cleanup.
+            self.open_batch, self.files_in_batch = False, 0
             await (self.store.commit() if commit else self.store.rollback())
-        self.open_batch, self.files_in_batch = False, 0
 
     async def _write(self, prepared: PreparedFile) -> None:
         known = await self.store.known_fingerprints([a.fingerprint for a in prepared.articles])
@@ -350,6 +353,8 @@ async def ingest_paths(
         while pending:
             await _finish(ingestor, *pending.popleft(), progress)
         await ingestor.close_batch(commit=True)
+    except sqlite3.Error as exc:
+        raise StoreError.on_write(exc) from exc
     finally:
         await ingestor.close_batch(commit=False)
         if executor:

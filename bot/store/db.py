@@ -27,6 +27,21 @@ from bot.segment import han_set
 class StoreError(Exception):
     """The database cannot be opened or used; the message is for the user (Chinese)."""
 
+    @classmethod
+    def on_write(cls, exc: sqlite3.Error) -> StoreError:
+        """A failed write, explained: the transaction was rolled back, so what was stored
+        before is intact and the files of the failed batch can simply be imported again."""
+        text = str(exc).lower()
+        if "full" in text:
+            reason = "磁盘空间不足"
+        elif "readonly" in text or "read-only" in text:
+            reason = "数据库文件只读"
+        elif "locked" in text or "busy" in text:
+            reason = "数据库被其他程序占用"
+        else:
+            reason = f"数据库写入失败（{exc}）"
+        return cls(f"{reason}。已入库的内容完好，本批未写完的文件未导入，处理后重新导入即可。")
+
 
 def migrations() -> list[tuple[int, str]]:
     """(version, sql) for every file in migrations/, in order."""
@@ -105,14 +120,21 @@ class Store:
 
     async def _migrate(self) -> None:
         ((current,),) = await self.conn.execute_fetchall("PRAGMA user_version")
-        for version, sql in migrations():
-            if version <= current:
-                continue
+        pending = [(version, sql) for version, sql in migrations() if version > current]
+        if pending and current > 0:
+            await self._back_up(self.path.with_name(f"{self.path.name}.v{current}.bak"))
+        for version, sql in pending:
             async with self.transaction():
                 # executescript would commit our transaction; run statements one by one.
                 for statement in _statements(sql):
                     await self.conn.execute(statement)
                 await self.conn.execute(f"PRAGMA user_version = {version}")
+
+    async def _back_up(self, target: Path) -> None:
+        """A consistent copy of the database as it was before a schema upgrade, so an
+        upgrade that goes wrong (or a rollback to the older casebot) loses nothing."""
+        target.unlink(missing_ok=True)
+        await self.conn.execute("VACUUM INTO ?", (str(target),))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
@@ -139,16 +161,22 @@ class Store:
         try:
             await self.conn.execute("COMMIT")
         except BaseException:
-            await self.conn.execute("ROLLBACK")
+            await self._roll_back_if_open()
             raise
         finally:
             self._writer.release()
 
     async def rollback(self) -> None:
         try:
-            await self.conn.execute("ROLLBACK")
+            await self._roll_back_if_open()
         finally:
             self._writer.release()
+
+    async def _roll_back_if_open(self) -> None:
+        # SQLite has already rolled back after some errors (a full disk, for one); a second
+        # ROLLBACK would fail and hide the error that matters.
+        if self.conn.in_transaction:
+            await self.conn.execute("ROLLBACK")
 
     # --- ingest ---------------------------------------------------------------------
 

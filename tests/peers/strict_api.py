@@ -1704,3 +1704,9 @@ def _tag_argument(tag: str, attribute: str, value: str | None) -> str | None:
 
 def _parse_error(reason: str) -> ApiError:
     return bad_request(f"can't parse entities: {reason}")
+
+
+def message_text(markup: str) -> str:
+    """What Telegram would show for an HTML message; raises ApiError where it would refuse
+    it (markup it cannot parse, an empty or over-long text)."""
+    return _message_text(markup, "HTML", None)[0]

@@ -1,0 +1,124 @@
+"""Hostile input and storage faults: every query gets a reply Telegram accepts, and a
+failing or old database loses nothing and says what is wrong."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.conversation import inline_answer, search_reply
+from bot.store import Store, StoreError
+from bot.store.db import _statements, migrations
+from tests.conftest import ROOT, casebot, ingest
+from tests.peers.strict_api import message_text
+
+HOSTILE_PIECES = [
+    '"', '""', "'", "(", ")", "NEAR(", "NEAR(党建 产业, 2)", "*", "党*", ":", "地区:", "时间:",
+    "时间:9999-99", "时间:2024-13..2023-01", "类型:", "类型:案例", "主题:不存在", "栏目:",
+    "-", "--", "|", "||", "AND", "OR", "NOT", "^", "{", "}", "[", "]", "<b>", "</b>", "&amp;",
+    "&", "<", ">", "\x00", "\x1b[31m", "\u202e", "مرحبا", "🙂", "👨‍👩‍👧", "𠀀", "\ufeff",
+    "党建", "赤峰", "嘎查", "乌云毕力格", "查干沐沦", "a", "1", "2024", "%", "_", "\\", "/",
+]  # fmt: skip
+hostile_queries = st.one_of(
+    st.lists(st.sampled_from(HOSTILE_PIECES), max_size=8).map(" ".join),
+    st.lists(st.sampled_from(HOSTILE_PIECES), max_size=8).map("".join),
+    st.text(max_size=60),
+    st.sampled_from(["党建" * 5000, "。" * 3000, "\n" * 100, " " * 50, "!?！？，。" * 40]),
+)
+
+
+@pytest.fixture
+async def library(seeded_file: Path, tmp_path: Path) -> Store:
+    db = tmp_path / "hostile.db"
+    db.write_bytes(seeded_file.read_bytes())
+    store = await Store.open(db)
+    yield store  # type: ignore[misc]
+    await store.close()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(query=hostile_queries)
+async def test_any_query_gets_a_reply_telegram_accepts(library: Store, query: str) -> None:
+    reply = await search_reply(library, query)
+    assert message_text(reply.text)
+    for row in reply.buttons:
+        for button in row:
+            assert button.data and len(button.data.encode()) <= 64
+    results, next_offset = await inline_answer(library, query[:256], "")
+    assert len(results) <= 50 and len(next_offset) <= 64
+    for r in results:
+        assert message_text(r.text) and len(r.id.encode()) <= 64
+
+
+def table_checksum(db: Path) -> str:
+    """A digest of every row of every table: equal before and after means nothing changed."""
+    digest = hashlib.sha256()
+    with sqlite3.connect(db) as conn:
+        tables = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+            " AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )  # virtual tables' rows live in their shadow tables, which are listed
+        for (table,) in tables.fetchall():
+            for row in conn.execute(f"SELECT * FROM {table} ORDER BY 1"):
+                digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+async def test_a_full_disk_refuses_the_batch_and_keeps_the_library(
+    library: Store, tmp_path: Path
+) -> None:
+    await library.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = table_checksum(library.path)
+    folder = tmp_path / "new"
+    folder.mkdir()
+    for n in range(6):
+        body = "".join(
+            f"第{n}篇第{i}段，嘎查党支部带领牧民发展奶食产业，户均增收{i}千元。" for i in range(400)
+        )
+        (folder / f"{n}.txt").write_text(f"新闻标题{n}\n\n{body}\n", encoding="utf-8")
+    ((pages,),) = await library.conn.execute_fetchall("PRAGMA page_count")
+    await library.conn.execute(f"PRAGMA max_page_count = {pages + 5}")  # a disk that is full
+
+    with pytest.raises(StoreError, match=r"磁盘空间不足.*已入库的内容完好"):
+        await ingest(library, folder, workers=1)
+
+    assert table_checksum(library.path) == before
+    assert await library.integrity_check() == "ok"
+    await library.conn.execute("PRAGMA max_page_count = 1073741823")  # space freed
+    report = await ingest(library, folder, workers=1)
+    assert report.added == 6 and report.rejected == []
+
+
+def test_a_database_path_that_cannot_be_created(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    done = casebot("search", "党建", db=blocker / "sub" / "casebot.db")
+    assert done.returncode == 2
+    assert "无法打开数据库" in done.stderr and "Traceback" not in done.stderr
+
+
+async def test_an_older_schema_is_backed_up_then_migrated(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:  # the schema of casebot before the bot (version 6)
+        conn.create_function("han_set", 1, lambda text: "")
+        for version, sql in migrations():
+            if version <= 6:
+                for statement in _statements(sql):
+                    conn.execute(statement)
+        conn.execute("PRAGMA user_version = 6")
+    store = await Store.open(db)
+    try:
+        await ingest(store, ROOT / "data" / "sample")
+        ((version,),) = await store.conn.execute_fetchall("PRAGMA user_version")
+    finally:
+        await store.close()
+    assert version == max(v for v, _ in migrations())
+    backup = tmp_path / "old.db.v6.bak"
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (6,)
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
