@@ -47,7 +47,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     refusal = upload_refusal(document.file_name, document.file_size, access.settings)
     if refusal:
         await access.audit(message.from_user.id, message.chat_id, "upload refused", refusal)  # type: ignore[union-attr]
-        await message.reply_text(refusal)
+        await message.reply_text(f"❌ {refusal}")
         return
     name = safe_file_name(document.file_name or "upload.txt")
     await message.reply_chat_action("typing")

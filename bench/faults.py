@@ -1,0 +1,286 @@
+"""The reliability suite: hostile queries, hostile files, crashes and storage faults, one
+printed line per check with its figure. Exits non-zero if any check fails.
+
+    python bench/faults.py                 # everything (a few minutes)
+    python bench/faults.py --queries 2000 --kills 5
+"""
+
+# ruff: noqa: E402  (the repository root goes on sys.path before `bot` is imported)
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.synth import generate
+from bot.conversation import inline_answer, search_reply
+from bot.store import Store
+from tests.botkit import ADMIN, STAFF, TOKEN, bot_settings, running_bot
+from tests.conftest import ingest
+from tests.fixtures_files import make_blank_pdf, make_pdf, make_zip_bomb
+from tests.peers.strict_api import ApiError, StrictBotApi, message_text
+from tests.test_reliability import HOSTILE_PIECES, table_checksum
+
+FAILED: list[str] = []
+# What the bot writes down while refusing files (who tried what, the searches meanwhile).
+BOT_LOGS = ("audit_log", "saved_queries")
+
+
+def report(name: str, ok: bool, figure: str) -> None:
+    print(f"{'PASS' if ok else 'FAIL'}  {name:<28} {figure}", flush=True)
+    if not ok:
+        FAILED.append(name)
+
+
+def hostile_query(rng: random.Random) -> str:
+    kind = rng.randrange(4)
+    if kind == 0:
+        return " ".join(rng.choices(HOSTILE_PIECES, k=rng.randrange(1, 9)))
+    if kind == 1:
+        return "".join(rng.choices(HOSTILE_PIECES, k=rng.randrange(1, 9)))
+    if kind == 2:  # any code points, controls and surrogate-free astral ones included
+        return "".join(
+            chr(rng.choice([rng.randrange(0, 0xD800), rng.randrange(0xE000, 0x30000)]))
+            for _ in range(rng.randrange(1, 40))
+        )
+    return rng.choice(HOSTILE_PIECES) * rng.choice([100, 1000, 10_000 // 2])
+
+
+async def check_queries(db: Path, count: int) -> None:
+    rng = random.Random(8)
+    store = await Store.open(db)
+    errors, refused, times = 0, 0, []
+    try:
+        for _ in range(count):
+            query = hostile_query(rng)
+            start = time.perf_counter()
+            try:
+                reply = await search_reply(store, query)
+                results, _ = await inline_answer(store, query[:256], "")
+            except Exception as exc:
+                errors += 1
+                print(f"      exception on {query[:40]!r}: {exc!r}")
+                continue
+            times.append(time.perf_counter() - start)
+            for text in [reply.text, *(r.text for r in results)]:
+                try:
+                    message_text(text)
+                except ApiError as exc:
+                    refused += 1
+                    print(f"      Telegram would refuse the reply to {query[:40]!r}: {exc}")
+    finally:
+        await store.close()
+    times.sort()
+    p99 = times[int(len(times) * 0.99) - 1] * 1000 if times else 0
+    report(
+        "hostile queries",
+        errors == 0 and refused == 0,
+        f"{count} queries, {errors} exceptions, {refused} replies Telegram would refuse, "
+        f"p99 {p99:.1f} ms",
+    )
+
+
+def hostile_files(folder: Path) -> dict[str, bytes]:
+    """Files that must be refused with a reason (the database must not change)."""
+    seed = next((ROOT / "data" / "sample").glob("004*")).read_text(encoding="utf-8")
+    make_zip_bomb(folder / "bomb.docx", unpacked_mb=500)
+    make_pdf(folder / "whole.pdf", seed)
+    make_blank_pdf(folder / "scan.pdf")
+    whole = (folder / "whole.pdf").read_bytes()
+    rng = random.Random(3)
+    return {
+        "empty.txt": b"",
+        "spaces.md": b"  \n\n\t \n",
+        "random.txt": rng.randbytes(50_000),
+        "photo.txt": b"\x89PNG\r\n\x1a\n" + rng.randbytes(4000),
+        "program.exe": b"MZ\x90\x00" + rng.randbytes(1000),
+        "archive.zip": b"PK\x03\x04" + rng.randbytes(1000),
+        "no-suffix": "党建引领".encode(),
+        "huge.pdf": b"%PDF-1.4\n" + bytes(50 * 1024 * 1024),
+        "bomb.docx": (folder / "bomb.docx").read_bytes(),
+        "not-a-zip.docx": b"PK\x03\x04 not really a zip",
+        "pdf-named.docx": whole,
+        "truncated.pdf": whole[: len(whole) // 3],
+        "scan.pdf": (folder / "scan.pdf").read_bytes(),
+        "scripts.html": b"<html><script>alert(1)</script><body><script>x()</script></body></html>",
+        "styles-only.htm": b"<style>body{}</style>",
+        "nul.txt": b"\x00" * 10_000,
+        "deep.html": b"<div>" * 10_000 + b"</div>" * 10_000,
+        "word97.docx": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000),
+        "controls.md": bytes(range(1, 32)) * 300,
+        "../../etc/passwd.txt": b"",
+        "x" * 250 + ".txt": b"\xff\xfe\xfd" * 100,
+    }
+
+
+async def check_files(db: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        files = hostile_files(Path(tmp))
+        before = table_checksum(db, ignore=BOT_LOGS)
+        async with StrictBotApi(token=TOKEN) as api:
+            settings = bot_settings(db, api.base_url, bot_api_file_url=api.base_file_url)
+            api.add_chat({"id": ADMIN, "type": "private", "first_name": "管理员"})
+            async with running_bot(settings):
+                start = time.perf_counter()
+                for name, content in files.items():
+                    api.user_message("", user_id=ADMIN, document=api.add_file(content, name))
+                    api.user_message("党建", user_id=STAFF)  # someone else meanwhile
+                replies = await api.wait_for(
+                    "sendMessage",
+                    lambda c: (
+                        c.params["chat_id"] in (ADMIN, str(ADMIN))
+                        and c.params["text"].startswith("❌")
+                    ),
+                    count=len(files),
+                    timeout=300,
+                )
+                served = await api.wait_for(
+                    "sendMessage",
+                    lambda c: str(c.params["chat_id"]) == str(STAFF),
+                    count=len(files),
+                    timeout=300,
+                )
+                took = time.perf_counter() - start
+        after = table_checksum(db, ignore=BOT_LOGS)
+    unclear = [c.params["text"] for c in replies if "：" not in c.params["text"]]
+    report(
+        "hostile files",
+        before == after and not unclear and len(served) == len(files),
+        f"{len(files)} files refused with a reason, library unchanged: {before == after}, "
+        f"{len(served)} searches by another user answered meanwhile, {took:.1f} s",
+    )
+
+
+def invariants(db: Path) -> list[str]:
+    """What a crash must never leave behind."""
+    con = sqlite3.connect(db, timeout=30)
+    try:
+        problems = []
+        if con.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            problems.append("integrity_check")
+        checks = {
+            "file without articles": "SELECT count(*) FROM source_files f WHERE NOT EXISTS"
+            " (SELECT 1 FROM articles a WHERE a.file_id = f.id)",
+            "article without file": "SELECT count(*) FROM articles a WHERE NOT EXISTS"
+            " (SELECT 1 FROM source_files f WHERE f.id = a.file_id)",
+            "unindexed article": "SELECT (SELECT count(*) FROM articles WHERE duplicate_of IS NULL)"
+            " - (SELECT count(*) FROM article_fts)",
+            "case without article": "SELECT count(*) FROM cases c WHERE NOT EXISTS"
+            " (SELECT 1 FROM articles a WHERE a.id = c.article_id)",
+        }
+        for name, sql in checks.items():
+            if con.execute(sql).fetchone()[0]:
+                problems.append(name)
+        return problems
+    finally:
+        con.close()
+
+
+def check_kills(kills: int) -> None:
+    rng = random.Random(20)
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        generate(corpus, n_articles=600, per_file=10, seed=4)
+        db = Path(tmp) / "kill.db"
+        command = [sys.executable, "-m", "bot.cli", "ingest", str(corpus), "--db", str(db)]
+        broken: list[str] = []
+        for _ in range(kills):
+            proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+            try:
+                proc.wait(timeout=rng.uniform(0.5, 6.0))  # a random point of the run
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            if db.exists():
+                broken += invariants(db)
+        finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        broken += invariants(db)
+        con = sqlite3.connect(db)
+        files = con.execute("SELECT count(*) FROM source_files").fetchone()[0]
+        con.close()
+    report(
+        "ingest killed -9",
+        not broken and finished.returncode == 0 and files == 60,
+        f"{kills} kills at random points, problems after them: {broken or 'none'}, "
+        f"resumed run stored {files}/60 files",
+    )
+
+
+async def check_storage(tmp: Path) -> None:
+    seeded = tmp / "disk.db"
+    store = await Store.open(seeded)
+    try:
+        await ingest(store, ROOT / "data" / "sample")
+        await store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        before = table_checksum(seeded)
+        folder = tmp / "more"
+        generate(folder, n_articles=200, per_file=10, seed=9)
+        ((pages,),) = await store.conn.execute_fetchall("PRAGMA page_count")
+        await store.conn.execute(f"PRAGMA max_page_count = {pages + 20}")
+        message = ""
+        try:
+            await ingest(store, folder, workers=1)
+        except Exception as exc:
+            message = str(exc)
+        same = table_checksum(seeded) == before
+    finally:
+        await store.close()
+    report("disk full", "磁盘空间不足" in message and same, f"{message[:40]}… unchanged: {same}")
+    blocker = tmp / "file"
+    blocker.write_text("x")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "search", "党建", "--db", str(blocker / "x.db")],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    report(
+        "database path not creatable",
+        done.returncode == 2 and "Traceback" not in done.stderr,
+        done.stderr.strip()[:60],
+    )
+
+
+def timed(label: str, job: Callable[[], object]) -> None:
+    start = time.perf_counter()
+    job()
+    print(f"      ({label}: {time.perf_counter() - start:.1f} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--queries", type=int, default=10_000)
+    parser.add_argument("--kills", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "library.db"
+
+        async def seed() -> None:
+            store = await Store.open(db)
+            try:
+                await ingest(store, ROOT / "data" / "sample", forced_date="2024-07-01")
+                await store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                await store.close()
+
+        asyncio.run(seed())
+        timed("queries", lambda: asyncio.run(check_queries(db, args.queries)))
+        timed("files", lambda: asyncio.run(check_files(db)))
+        timed("storage", lambda: asyncio.run(check_storage(Path(tmp))))
+    timed("kills", lambda: check_kills(args.kills))
+    sys.exit(1 if FAILED else 0)
+
+
+if __name__ == "__main__":
+    main()
