@@ -177,6 +177,15 @@ async def inline_answer(store: Store, query: str, offset: str) -> tuple[list[Inl
     return results, str(start + len(results)) if more else ""
 
 
+async def warm_up(store: Store) -> None:
+    """Load the dictionaries, the gazetteer and the topic model before the first user
+    arrives: loaded lazily, they would make the first replies after a start take seconds."""
+    await search(store, "党建引领 地区:赤峰", limit=1)
+    page = await search(store, f"{CASES_ONLY} 党建", limit=1)
+    if page.cases:
+        await article_detail(store, page.cases[0]["article_id"])
+
+
 async def forget_old_queries(store: Store) -> int:
     before = (datetime.now(UTC) - KEEP_QUERIES).isoformat(timespec="seconds")
     return await store.forget_queries_before(before)

@@ -35,7 +35,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Settings
-from bot.conversation import forget_old_queries
+from bot.conversation import forget_old_queries, warm_up
 from bot.runtime import Runtime
 from handlers import admin, basic, search
 from handlers.common import RUNTIME
@@ -139,6 +139,7 @@ def _opener(settings: Settings) -> Callable[[Application], Coroutine[Any, Any, N
         rt = await Runtime.open(settings)
         app.bot_data[RUNTIME] = rt
         await forget_old_queries(rt.store)
+        await warm_up(rt.store)
         await publish_commands(app, settings)
 
     return open_runtime
