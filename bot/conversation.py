@@ -113,7 +113,7 @@ def _short(label: str, width: int = 24) -> str:
 
 async def article_replies(store: Store, article_id: int) -> list[Reply] | None:
     """An article as one or more messages; the last one carries the "similar" button."""
-    detail = await article_detail(store, article_id)
+    detail = await article_detail(store, article_id, with_keywords=False)
     if detail is None:
         return None
     texts = article_messages(detail)
@@ -183,7 +183,7 @@ async def warm_up(store: Store) -> None:
     await search(store, "党建引领 地区:赤峰", limit=1)
     page = await search(store, f"{CASES_ONLY} 党建", limit=1)
     if page.cases:
-        await article_detail(store, page.cases[0]["article_id"])
+        await article_detail(store, page.cases[0]["article_id"], with_keywords=False)
 
 
 async def forget_old_queries(store: Store) -> int:

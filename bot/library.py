@@ -18,9 +18,12 @@ class UnknownPlace(ValueError):
     """A --place filter that names no division; the message is for the user."""
 
 
-async def article_detail(store: Store, article_id: int) -> dict[str, Any] | None:
+async def article_detail(
+    store: Store, article_id: int, *, with_keywords: bool = True
+) -> dict[str, Any] | None:
     """The article object of `casebot articles --json` with its text, places, cases,
-    figures, topics and keywords; None if there is no such article."""
+    figures, topics and keywords (empty without `with_keywords`: they cost a TF-IDF table
+    in memory, and the chat view does not show them); None if there is no such article."""
     found = await store.articles_by_id([article_id])
     if article_id not in found:
         return None
@@ -33,7 +36,7 @@ async def article_detail(store: Store, article_id: int) -> dict[str, Any] | None
         "cases": [case_object(row, gazetteer) for row in stored["cases"]],
         "figures": [_figure(f) for f in stored["figures"]],
         "topics": [t["topic"] for t in stored["topics"]],
-        "keywords": keywords(f"{article['title']}\n{article['text']}"),
+        "keywords": keywords(f"{article['title']}\n{article['text']}") if with_keywords else [],
     }
 
 

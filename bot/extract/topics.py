@@ -89,9 +89,10 @@ class _DomainWords:
 def _keyword_extractor() -> Any:
     # Imported here: jieba.analyse reads jieba's part-of-speech table on import, which every
     # CLI command would otherwise pay for.
-    from jieba.analyse import TFIDF
+    # jieba.analyse builds its default TF-IDF table on import; a second instance would hold
+    # another copy of the IDF dictionary (40 MB).
+    from jieba.analyse import default_tfidf as extractor
 
-    extractor = TFIDF()
     extractor.tokenizer = _DomainWords()
     extractor.stop_words |= set(read_word_list(default_data_dir() / "stopwords.txt"))
     return extractor
