@@ -210,7 +210,12 @@ def stats_lines(stats: Stats) -> list[str]:
     covered = [r for r in stats.rows if r.articles or r.cases]
     if covered:
         lines.append(f"按{level}：")
-        lines += [f"  {r.name}  文章 {r.articles}{_change(r)}  案例 {r.cases}" for r in covered]
+        lines += [
+            f"  {r.name}  文章 {r.articles}{_change(r)}  案例 {r.cases}"
+            for r in covered[:ROWS_SHOWN]
+        ]
+        if len(covered) > ROWS_SHOWN:
+            lines.append(f"  …… 另有 {len(covered) - ROWS_SHOWN} 个（见 CSV）")
     if stats.uncovered and (t.articles or t.cases):
         names = stats.uncovered
         shown = "、".join(names[:UNCOVERED_SHOWN])
@@ -233,6 +238,7 @@ def stats_lines(stats: Stats) -> list[str]:
 
 
 UNCOVERED_SHOWN = 20
+ROWS_SHOWN = 30  # a chat message holds 4,096 characters; the CSV has every row
 
 
 def _change(row: Row) -> str:

@@ -109,9 +109,17 @@ def request_from_text(text: str, today: date) -> StatsRequest:
     """What `/stats 赤峰 时间:2024 主题:基层治理` asks: one place (any name, alias or code; a
     typo is corrected), a period (default: the last PERIOD_DAYS days) and a topic."""
     query = parse_query(text)
-    notices = list(query.notices)
+    notices = [n for n in query.notices if not n.startswith("无法识别时间")]
     names = [p.name for p in query.places]
-    names += [c.text for c in query.clauses]
+    for clause in query.clauses:
+        if clause.text.startswith(("时间:", "日期:")):  # a time parse_query could not read
+            raise StatsError(
+                f"无法识别“{clause.text}”。"
+                "时间写法如 时间:2024、时间:2024-07、时间:2024-01..2024-06。"
+            )
+        names.append(clause.text)
+    if query.column or query.kind != "articles":
+        notices.append("统计只按地区、时间和主题筛选，栏目和类型已忽略。")
     codes = [_place_code(name, notices) for name in names]
     if len(set(codes)) > 1:
         raise StatsError("一次只能统计一个地区，请只写一个地名。")
@@ -166,9 +174,12 @@ async def compute(store: Store, request: StatsRequest) -> Stats:
         days = (date.fromisoformat(end) - date.fromisoformat(start)).days + 1
         before = date.fromisoformat(start) - timedelta(days=1)
         previous = ((before - timedelta(days=days - 1)).isoformat(), before.isoformat())
-    now = await queries.place_counts(store, prefix, start, end, topic)
-    then = await queries.place_counts(store, prefix, *previous, topic) if previous else None
     children = _children(request.code)
+    lengths = {len(d.code) for d in children} | {len(prefix)}
+    now = _rollup(await queries.place_counts(store, prefix, start, end, topic), lengths)
+    then = None
+    if previous:
+        then = _rollup(await queries.place_counts(store, prefix, *previous, topic), lengths)
     rows = [_row(d, now, then) for d in children]
     rows.sort(key=lambda r: (-r.articles, -r.cases, r.code))
     if place:
@@ -225,21 +236,29 @@ def _child_level(code: str | None) -> str | None:
     return children[0].level if children else None
 
 
-def _row(
-    d: Division, now: list[tuple[str, int, int]], then: list[tuple[str, int, int]] | None
-) -> Row:
-    """A division's articles (counted on its own code: each article about it or below it
-    has its code among its primary places) and cases (on its code and every code below)."""
-    articles, cases = _rolled(d.code, now)
-    return Row(
-        d.name, d.code, articles, cases, _rolled(d.code, then)[0] if then is not None else None
-    )
+Rollup = dict[str, tuple[int, int]]  # code -> (articles, cases)
 
 
-def _rolled(code: str, counts: list[tuple[str, int, int]]) -> tuple[int, int]:
-    articles = sum(a for c, a, _ in counts if c == code)
-    cases = sum(n for c, _, n in counts if c.startswith(code))
-    return articles, cases
+def _row(d: Division, now: Rollup, then: Rollup | None) -> Row:
+    articles, cases = now.get(d.code, (0, 0))
+    previous = then.get(d.code, (0, 0))[0] if then is not None else None
+    return Row(d.name, d.code, articles, cases, previous)
+
+
+def _rollup(counts: list[tuple[str, int, int]], lengths: set[int]) -> Rollup:
+    """(articles, cases) of each division whose code is as long as one of `lengths`:
+    articles counted on its own code (an article about it or anything below it has its code
+    among its primary places), cases on its code and every code below it."""
+    articles: Counter[str] = Counter()
+    cases: Counter[str] = Counter()
+    for code, a, c in counts:
+        for n in lengths:
+            if len(code) >= n:
+                cases[code[:n]] += c
+        articles[code] += a
+    return {code: (articles[code], n) for code, n in cases.items()} | {
+        code: (a, cases[code]) for code, a in articles.items()
+    }
 
 
 async def _trend(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from telegram import InputFile, Message, Update
@@ -10,9 +12,11 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.stats_chat import StatsAnswer, stats_answer, stats_button_answer, stats_csv_file
+from bot.store import Store
 from handlers.common import keyboard, reply, runtime
 from handlers.search import EXPIRED
 
+T = TypeVar("T")
 CAPTION_LIMIT = 1024  # Telegram's, after HTML parsing: markup only makes the text longer
 
 
@@ -26,14 +30,10 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def stats_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    answer = await _pressed(update, context, stats_button_answer)
     query = update.callback_query
-    assert query and query.data
-    _, code, key = query.data.split(":")
-    answer = await stats_button_answer(runtime(context).store, code, key)
-    if answer is None:
-        await query.answer(EXPIRED, show_alert=True)
+    if answer is None or query is None:
         return
-    await query.answer()
     if isinstance(query.message, Message):
         await _send(query.message, answer)
     else:  # too old to reply to: send in private
@@ -41,17 +41,31 @@ async def stats_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def stats_csv_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    found = await _pressed(update, context, stats_csv_file)
     query = update.callback_query
-    assert query and query.data
-    _, code, key = query.data.split(":")
-    found = await stats_csv_file(runtime(context).store, code, key)
-    if found is None:
-        await query.answer(EXPIRED, show_alert=True)
+    if found is None or query is None:
         return
-    await query.answer()
     name, content = found
     chat = query.message.chat.id if query.message else query.from_user.id
     await context.bot.send_document(chat, InputFile(content, filename=name))
+
+
+async def _pressed(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    fetch: Callable[[Store, str, str], Awaitable[T | None]],
+) -> T | None:
+    """What a st:/stc: button asks for (code, saved context key), the press answered; None
+    (with an alert) when the context has expired."""
+    query = update.callback_query
+    assert query and query.data
+    _, code, key = query.data.split(":")
+    found = await fetch(runtime(context).store, code, key)
+    if found is None:
+        await query.answer(EXPIRED, show_alert=True)
+    else:
+        await query.answer()
+    return found
 
 
 async def _send(message: Message, answer: StatsAnswer) -> None:

@@ -87,6 +87,8 @@ async def test_an_unknown_place_is_refused_with_suggestions(library: Store) -> N
         await stats_for(library, "赤峰 通辽", TODAY)
     with pytest.raises(StatsError, match="没有主题"):
         await stats_for(library, "主题:天气预报", TODAY)
+    with pytest.raises(StatsError, match="无法识别“时间:上个月”"):
+        await stats_for(library, "赤峰 时间:上个月", TODAY)
 
 
 async def test_default_period_is_the_last_30_days(library: Store) -> None:

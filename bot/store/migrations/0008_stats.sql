@@ -16,18 +16,20 @@ CREATE TABLE stat_counts (
     PRIMARY KEY (topic, code, date)
 ) WITHOUT ROWID;
 
+-- The topics an article counts under: '' (every article) and its own.
+CREATE VIEW stat_topics AS
+SELECT id AS article_id, '' AS topic FROM articles
+UNION ALL SELECT article_id, topic FROM article_topics;
+
 INSERT INTO stat_counts (topic, code, date, articles, cases)
 SELECT topic, code, date, sum(articles), sum(cases) FROM (
     SELECT t.topic, p.code, a.date, 1 AS articles, 0 AS cases
     FROM article_places p JOIN articles a ON a.id = p.article_id
-    JOIN (SELECT id AS article_id, '' AS topic FROM articles
-          UNION ALL SELECT article_id, topic FROM article_topics) t ON t.article_id = a.id
+    JOIN stat_topics t ON t.article_id = a.id
     WHERE p.is_primary AND a.duplicate_of IS NULL
     UNION ALL
     SELECT t.topic, c.place, a.date, 0, 1
-    FROM cases c JOIN articles a ON a.id = c.article_id
-    JOIN (SELECT id AS article_id, '' AS topic FROM articles
-          UNION ALL SELECT article_id, topic FROM article_topics) t ON t.article_id = a.id
+    FROM cases c JOIN articles a ON a.id = c.article_id JOIN stat_topics t ON t.article_id = a.id
     WHERE c.place IS NOT NULL AND a.duplicate_of IS NULL
 ) GROUP BY topic, code, date;
 
@@ -36,10 +38,8 @@ SELECT topic, code, date, sum(articles), sum(cases) FROM (
 -- count, so the order does not matter.
 CREATE TRIGGER stat_place_added AFTER INSERT ON article_places WHEN new.is_primary BEGIN
     INSERT INTO stat_counts (topic, code, date, articles)
-    SELECT t.topic, new.code, a.date, 1 FROM articles a
-    JOIN (SELECT '' AS topic UNION ALL
-          SELECT topic FROM article_topics WHERE article_id = new.article_id) t
-    WHERE a.id = new.article_id AND a.duplicate_of IS NULL
+    SELECT t.topic, new.code, a.date, 1 FROM articles a, stat_topics t
+    WHERE a.id = new.article_id AND t.article_id = a.id AND a.duplicate_of IS NULL
     ON CONFLICT (topic, code, date) DO UPDATE SET articles = articles + 1;
 END;
 
@@ -47,16 +47,13 @@ CREATE TRIGGER stat_place_removed AFTER DELETE ON article_places WHEN old.is_pri
     UPDATE stat_counts SET articles = articles - 1
     WHERE code = old.code
       AND date = (SELECT date FROM articles WHERE id = old.article_id AND duplicate_of IS NULL)
-      AND topic IN (SELECT '' UNION ALL
-                    SELECT topic FROM article_topics WHERE article_id = old.article_id);
+      AND topic IN (SELECT topic FROM stat_topics WHERE article_id = old.article_id);
 END;
 
 CREATE TRIGGER stat_case_added AFTER INSERT ON cases WHEN new.place IS NOT NULL BEGIN
     INSERT INTO stat_counts (topic, code, date, cases)
-    SELECT t.topic, new.place, a.date, 1 FROM articles a
-    JOIN (SELECT '' AS topic UNION ALL
-          SELECT topic FROM article_topics WHERE article_id = new.article_id) t
-    WHERE a.id = new.article_id AND a.duplicate_of IS NULL
+    SELECT t.topic, new.place, a.date, 1 FROM articles a, stat_topics t
+    WHERE a.id = new.article_id AND t.article_id = a.id AND a.duplicate_of IS NULL
     ON CONFLICT (topic, code, date) DO UPDATE SET cases = cases + 1;
 END;
 
@@ -64,8 +61,7 @@ CREATE TRIGGER stat_case_removed AFTER DELETE ON cases WHEN old.place IS NOT NUL
     UPDATE stat_counts SET cases = cases - 1
     WHERE code = old.place
       AND date = (SELECT date FROM articles WHERE id = old.article_id AND duplicate_of IS NULL)
-      AND topic IN (SELECT '' UNION ALL
-                    SELECT topic FROM article_topics WHERE article_id = old.article_id);
+      AND topic IN (SELECT topic FROM stat_topics WHERE article_id = old.article_id);
 END;
 
 CREATE TRIGGER stat_topic_added AFTER INSERT ON article_topics BEGIN
