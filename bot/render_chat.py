@@ -223,6 +223,8 @@ def stats_html(stats: Stats) -> str:
     lines = [e(line) for line in stats_lines(stats)]
     heading = len(stats.notices)
     lines[heading] = f"<b>{lines[heading]}</b>"
+    if any(r.articles or r.cases for r in stats.rows):
+        lines.append("（按钮上的数字为 文章/案例，点按查看下一级）")
     return "\n".join(lines)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
@@ -58,9 +58,18 @@ class StatsRequest:
     notices: tuple[str, ...] = ()
 
     def context(self) -> str:
-        """The period and topic as query text: what drill-down buttons carry over."""
+        """What drill-down buttons carry over: the default period's length, if it is one,
+        then the period and topic as query text (`30|时间:2024-06-02..2024-07-01`)."""
         text = f"时间:{self.date_from or ''}..{self.date_to}"
-        return f"{text} 主题:{self.topic}" if self.topic else text
+        text = f"{text} 主题:{self.topic}" if self.topic else text
+        return f"{self.recent_days or ''}|{text}"
+
+    @classmethod
+    def from_context(cls, context: str, code: str | None) -> StatsRequest:
+        days, _, text = context.partition("|")
+        # The period is explicit, so "today" plays no part.
+        request = request_from_text(text, date.today())
+        return replace(request, code=code, recent_days=int(days) if days.isdigit() else None)
 
 
 @dataclass(frozen=True)

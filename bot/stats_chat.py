@@ -8,14 +8,23 @@ stc:<code>:<key>   the same table as a CSV file
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from bot.access import now_iso
 from bot.charts import stats_chart
 from bot.conversation import Button, Reply, _short, query_key
 from bot.render_chat import stats_error_html, stats_html
-from bot.stats import REGION, Stats, StatsError, compute, csv_name, request_from_text, stats_csv
+from bot.stats import (
+    REGION,
+    Stats,
+    StatsError,
+    StatsRequest,
+    compute,
+    csv_name,
+    request_from_text,
+    stats_csv,
+)
 from bot.store import Store
 
 DRILL_BUTTONS = 15  # places below with a button, most reported first
@@ -55,9 +64,7 @@ async def _saved_stats(store: Store, code: str, key: str) -> Stats | None:
     context = await store.saved_query(key)
     if context is None:
         return None
-    # The context holds an explicit period, so "today" plays no part.
-    request = replace(request_from_text(context, date.today()), code=code or None)
-    return await compute(store, request)
+    return await compute(store, StatsRequest.from_context(context, code or None))
 
 
 async def _answer(store: Store, stats: Stats) -> StatsAnswer:

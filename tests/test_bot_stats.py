@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+import handlers.stats
 from tests.botkit import (
     ADMIN,
     STAFF,
@@ -116,4 +117,32 @@ async def test_stats_for_an_unknown_place_or_an_empty_period(
     assert "您是不是要找：" in unknown.params["text"] and "锡林浩特市" in unknown.params["text"]
     assert "该时段未见报道。" in empty.params["text"]
     assert not [c for c in api.calls if c.method == "sendPhoto"]  # no chart of nothing
+    assert_no_errors(caplog)
+
+
+async def test_a_text_too_long_for_a_caption_follows_the_chart(
+    api: StrictBotApi, db: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The seeds' statistics fit in a caption; a lower limit takes the other path.
+    monkeypatch.setattr(handlers.stats, "CAPTION_LIMIT", 200)
+    async with running_bot(bot_settings(db, api.base_url)):
+        api.user_message("/stats 时间:2024-07", user_id=STAFF)
+        [photo] = await api.wait_for("sendPhoto", to_staff)
+        [text] = await api.wait_for("sendMessage", to_staff)
+        assert "caption" not in photo.params and "reply_markup" not in photo.params
+        assert "全区 · 2024-07-01 至 2024-07-31" in text.params["text"]
+        api.callback(buttons(text.result)["赤峰市 1/5"], user_id=STAFF, message=text.result)
+        await api.wait_for("sendMessage", lambda c: "赤峰市 · 2024-07-01" in c.params["text"])
+    assert_no_errors(caplog)
+
+
+async def test_help_states_the_counting_rules(
+    api: StrictBotApi, db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(bot_settings(db, api.base_url)):
+        api.user_message("/help", user_id=STAFF)
+        [help_message] = await api.wait_for("sendMessage", to_staff)
+    text = help_message.params["text"]
+    assert "/stats" in text and "统计口径" in text
+    assert "近似重复的转载只计一次" in text and "区外地名一律不计" in text
     assert_no_errors(caplog)

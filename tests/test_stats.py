@@ -214,3 +214,18 @@ def test_cli_json_csv_and_unknown_place(seeded_file: Path, tmp_path: Path) -> No
     unknown = casebot("stats", "火星基地", db=db)
     assert unknown.returncode == 2 and "未找到地区“火星基地”" in unknown.stderr
     assert ROOT.exists()
+
+
+async def test_drill_down_keeps_the_period_topic_and_the_default_label(library: Store) -> None:
+    from bot.render import stats_lines
+    from bot.stats import StatsRequest, compute, request_from_text
+
+    first = request_from_text("主题:党员教育", date(2024, 7, 30))
+    again = StatsRequest.from_context(first.context(), "1506")
+    assert (again.code, again.date_from, again.date_to, again.topic, again.recent_days) == (
+        "1506", "2024-07-01", "2024-07-30", "党员教育", 30,
+    )  # fmt: skip
+    lines = stats_lines(await compute(library, again))
+    assert "鄂尔多斯市 · 近30天（2024-07-01 至 2024-07-30） · 主题：党员教育" in lines
+    explicit = StatsRequest.from_context(request_from_text(JULY, TODAY).context(), None)
+    assert explicit.recent_days is None and explicit.date_from == "2024-07-01"
