@@ -17,6 +17,7 @@ from pathlib import Path
 import matplotlib
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from bot.stats import LEVEL_NAMES, Stats
 
@@ -64,10 +65,15 @@ def _render(stats: Stats) -> bytes:
         if shown:
             names = [r.name for r in reversed(shown)]
             y = range(len(names))
-            bars.barh([i + 0.2 for i in y], [r.articles for r in reversed(shown)], height=0.4,
-                      color=ARTICLES_COLOR, label="文章")  # fmt: skip
-            bars.barh([i - 0.2 for i in y], [r.cases for r in reversed(shown)], height=0.4,
-                      color=CASES_COLOR, label="案例")  # fmt: skip
+            for offset, values, color, label in (
+                (0.2, [r.articles for r in reversed(shown)], ARTICLES_COLOR, "文章"),
+                (-0.2, [r.cases for r in reversed(shown)], CASES_COLOR, "案例"),
+            ):
+                drawn = bars.barh([i + offset for i in y], values, height=0.4, color=color,
+                                  label=label)  # fmt: skip
+                # Numbers on the bars: a phone screen is too small to read them off the axis.
+                bars.bar_label(drawn, padding=2, fontsize=9)
+            bars.xaxis.set_major_locator(MaxNLocator(integer=True))
             bars.set_yticks(list(y), names)
             bars.legend(loc="lower right", frameon=False)
             bars.set_title(f"{where} · 按{level}（{stats.date_from} 至 {stats.request.date_to}）")
@@ -85,6 +91,7 @@ def _render(stats: Stats) -> bytes:
         trend.tick_params(axis="x", labelrotation=45)
         trend.yaxis.grid(True, color="#dddddd")
         trend.set_ylim(bottom=0)
+        trend.yaxis.set_major_locator(MaxNLocator(integer=True))
         trend.legend(frameon=False)
         out = io.BytesIO()
         figure.savefig(out, format="png", facecolor="white")
