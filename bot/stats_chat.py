@@ -14,6 +14,7 @@ from datetime import date
 from bot.access import now_iso
 from bot.charts import stats_chart
 from bot.conversation import Button, Reply, _short, query_key
+from bot.places import get_gazetteer
 from bot.render_chat import stats_error_html, stats_html
 from bot.stats import (
     REGION,
@@ -61,8 +62,9 @@ async def stats_csv_file(store: Store, code: str, key: str) -> tuple[str, bytes]
 
 
 async def _saved_stats(store: Store, code: str, key: str) -> Stats | None:
+    """None also for a code that names no division: callback data can be forged."""
     context = await store.saved_query(key)
-    if context is None:
+    if context is None or (code and code not in get_gazetteer().divisions):
         return None
     return await compute(store, StatsRequest.from_context(context, code or None))
 

@@ -229,3 +229,16 @@ async def test_drill_down_keeps_the_period_topic_and_the_default_label(library: 
     assert "鄂尔多斯市 · 近30天（2024-07-01 至 2024-07-30） · 主题：党员教育" in lines
     explicit = StatsRequest.from_context(request_from_text(JULY, TODAY).context(), None)
     assert explicit.recent_days is None and explicit.date_from == "2024-07-01"
+
+
+async def test_buttons_with_forged_or_expired_data_read_nothing(library: Store) -> None:
+    from bot.stats_chat import stats_answer, stats_button_answer, stats_csv_file
+
+    answer = await stats_answer(library, JULY, TODAY)
+    drill = answer.reply.buttons[0][0].data
+    assert drill and drill.startswith("st:1506:")
+    key = drill.split(":")[2]
+    assert await stats_button_answer(library, "1506", key) is not None
+    assert await stats_button_answer(library, "99999", key) is None
+    assert await stats_csv_file(library, "15069", key) is None
+    assert await stats_button_answer(library, "1506", "nosuchkey0") is None
