@@ -9,9 +9,10 @@ import logging
 import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
@@ -22,6 +23,7 @@ from bot.ingest.pipeline import expand_paths, ingest_paths
 from bot.ingest.reindex import reindex
 from bot.library import UnknownPlace, article_detail, find_cases
 from bot.search import more_like_this, search
+from bot.stats import StatsError, stats_csv, stats_for, stats_json
 from bot.store import Store, StoreError
 
 
@@ -83,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", help="主题，如 乡村振兴与集体经济")
     p.add_argument("--limit", type=_positive, default=50, help="返回条数（默认 50）")
     p.add_argument("--json", action="store_true", help="输出 JSON")
+
+    p = sub.add_parser("stats", parents=[common], help="按地区统计文章和案例（默认近30天）")
+    p.add_argument("query", nargs="*", metavar="PLACE", help="地区（可省略）、时间:…、主题:…")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.add_argument("--csv", action="store_true", help="输出 CSV（UTF-8 带 BOM，Excel 可直接打开）")
 
     p = sub.add_parser(
         "reindex", parents=[common], help="重新抽取已入库文章的地点、案例、数字和主题"
@@ -201,6 +208,25 @@ async def cmd_cases(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    try:
+        found = await _with_store(
+            settings, lambda store: stats_for(store, " ".join(args.query), today)
+        )
+    except StatsError as exc:
+        near = f"您是不是要找：{'、'.join(exc.suggestions)}" if exc.suggestions else ""
+        print("\n".join(x for x in (str(exc), near) if x), file=sys.stderr)
+        return 2
+    if args.csv:
+        sys.stdout.buffer.write(stats_csv(found))
+    elif args.json:
+        _print_json(stats_json(found))
+    else:
+        print("\n".join(render.stats_lines(found)))
+    return 0
+
+
 async def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     with tqdm(unit="篇", disable=None, file=sys.stderr) as bar:
         done = await _with_store(
@@ -227,6 +253,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = 
     "show": cmd_show,
     "similar": cmd_similar,
     "cases": cmd_cases,
+    "stats": cmd_stats,
     "reindex": cmd_reindex,
     "config": cmd_config,
 }

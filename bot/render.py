@@ -6,6 +6,7 @@ import html
 from typing import Any
 
 from bot.search import Hit, SearchPage, Similar
+from bot.stats import LEVEL_NAMES, Row, Stats
 from bot.store.db import COUNT_CAP
 
 
@@ -191,3 +192,62 @@ def article_detail_text(a: dict[str, Any]) -> str:
     lines.append(f"案例 {len(a['cases'])} 个：" if a["cases"] else "未识别出案例。")
     lines += [case_card(c, with_article=False) for c in a["cases"]]
     return "\n".join(lines)
+
+
+def stats_lines(stats: Stats) -> list[str]:
+    """Statistics as lines of plain text: the heading first (the bot bolds it)."""
+    where = " › ".join(stats.chain) if stats.place else "全区"
+    end = stats.request.date_to
+    days = stats.request.recent_days
+    period = f"近{days}天（{stats.date_from} 至 {end}）" if days else f"{stats.date_from} 至 {end}"
+    topic = f" · 主题：{stats.request.topic}" if stats.request.topic else ""
+    lines = [*stats.notices, f"{where} · {period}{topic}"]
+    t = stats.totals
+    lines.append(f"文章 {t.articles} 篇{_change(t)}，案例 {t.cases} 个")
+    if not t.articles and not t.cases:
+        lines.append("该时段未见报道。")
+    level = LEVEL_NAMES.get(stats.child_level or "", "")
+    covered = [r for r in stats.rows if r.articles or r.cases]
+    if covered:
+        lines.append(f"按{level}：")
+        lines += [
+            f"  {r.name}  文章 {r.articles}{_change(r)}  案例 {r.cases}"
+            for r in covered[:ROWS_SHOWN]
+        ]
+        if len(covered) > ROWS_SHOWN:
+            lines.append(f"  …… 另有 {len(covered) - ROWS_SHOWN} 个（见 CSV）")
+    if stats.uncovered and (t.articles or t.cases):
+        names = stats.uncovered
+        shown = "、".join(names[:UNCOVERED_SHOWN])
+        more = f" 等 {len(names)} 个" if len(names) > UNCOVERED_SHOWN else ""
+        lines.append(f"{f'近{days}天' if days else '该时段'}未见报道：{shown}{more}")
+    if stats.topics:
+        lines.append("主要主题：" + "、".join(f"{name} {n}" for name, n in stats.topics))
+    if stats.practices:
+        lines.append("典型做法：")
+        for p in stats.practices:
+            figures = "；".join(figure_text(f) for f in p["figures"])
+            lines.append(
+                f"  · {p['practice']}（{p['actor']}，{p['cases']} 例）"
+                + (f"：{figures}" if figures else "")
+            )
+    if stats.recent:
+        lines.append("最新文章：")
+        lines += [f"  {n}. {a['title']}（{a['date']}）" for n, a in enumerate(stats.recent, 1)]
+    return lines
+
+
+UNCOVERED_SHOWN = 20
+ROWS_SHOWN = 30  # a chat message holds 4,096 characters; the CSV has every row
+
+
+def _change(row: Row) -> str:
+    """（上期 8，+4）: the count against the previous period."""
+    if row.previous_articles is None:
+        return ""
+    diff = row.articles - row.previous_articles
+    return (
+        f"（上期 {row.previous_articles}，{diff:+d}）"
+        if diff
+        else f"（上期 {row.previous_articles}）"
+    )

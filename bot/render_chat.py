@@ -6,8 +6,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from bot.render import count_text, figure_text
+from bot.render import count_text, figure_text, stats_lines
 from bot.search import Hit, SearchPage
+from bot.stats import Stats, StatsError
 from bot.textsplit import MESSAGE_LIMIT, pack_html, split_plain
 
 e = html.escape
@@ -194,8 +195,15 @@ HELP_HTML = """<b>搜索语法</b>
 <b>命令</b>
 /search 关键词 — 搜索文章（私聊中直接发关键词也可以）
 /case 关键词 — 搜索典型案例
+/stats [地区] [时间:…] [主题:…] — 按地区统计报道和案例（默认近30天），附图表、下钻按钮和 CSV 导出
 /help — 本说明
 在任意聊天输入 <code>@机器人用户名 关键词</code>：插入一条案例引文
+
+<b>统计口径</b>（/stats）
+• 一篇文章只计入它主要报道的地区（及其上级），顺带提到的地名不计
+• 近似重复的转载只计一次
+• 有歧义、无法确定的地名不计；区外地名一律不计
+• 案例计入其所在地区及上级；按主题统计时看文章的主题
 
 <b>管理员</b>
 发送 txt/md/docx/pdf/html 文件即可导入
@@ -215,4 +223,22 @@ def upload_summary_html(file_name: str, report: dict[str, Any]) -> str:
     ]
     if not report["added"] and not report["near_duplicates"]:
         lines.append("文件中的文章都已在库中。")
+    return "\n".join(lines)
+
+
+def stats_html(stats: Stats) -> str:
+    """Statistics for a chat: the heading in bold, the rest as plain lines."""
+    lines = [e(line) for line in stats_lines(stats)]
+    heading = len(stats.notices)
+    lines[heading] = f"<b>{lines[heading]}</b>"
+    if any(r.articles or r.cases for r in stats.rows):
+        lines.append("（按钮上的数字为 文章/案例，点按查看下一级）")
+    return "\n".join(lines)
+
+
+def stats_error_html(error: StatsError) -> str:
+    lines = [e(str(error))]
+    if error.suggestions:
+        lines.append("您是不是要找：" + "、".join(e(s) for s in error.suggestions))
+    lines.append("用法：<code>/stats 赤峰 时间:2024-07 主题:基层治理</code>（均可省略）")
     return "\n".join(lines)

@@ -37,7 +37,7 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.conversation import forget_old_queries, warm_up
 from bot.runtime import Runtime
-from handlers import admin, basic, search
+from handlers import admin, basic, search, stats
 from handlers.common import RUNTIME
 from handlers.errors import on_error
 from handlers.gate import gate
@@ -48,10 +48,11 @@ log = logging.getLogger("casebot.bot")
 PRIVATE_COMMANDS = [
     BotCommand("search", "搜索文章，如 /search 党建引领 集体经济"),
     BotCommand("case", "搜索典型案例，如 /case 地区:赤峰"),
+    BotCommand("stats", "按地区统计报道和案例，如 /stats 赤峰"),
     BotCommand("help", "搜索语法和全部命令"),
     BotCommand("start", "开始使用"),
 ]
-GROUP_COMMANDS = PRIVATE_COMMANDS[:3]
+GROUP_COMMANDS = PRIVATE_COMMANDS[:4]
 ADMIN_COMMANDS = [
     *PRIVATE_COMMANDS,
     BotCommand("admin", "管理可使用的人员、群组和频道"),
@@ -102,6 +103,7 @@ def register(app: Application, *, background: bool = True) -> None:
     app.add_handler(CommandHandler("help", basic.help_command))
     app.add_handler(CommandHandler("search", search.search_command))
     app.add_handler(CommandHandler("case", search.case_command))
+    app.add_handler(CommandHandler("stats", stats.stats_command))
 
     # Admin commands check the role themselves so staff get a refusal, not silence.
     # Long jobs (reindex, uploads) don't block: searches are answered meanwhile.
@@ -119,6 +121,8 @@ def register(app: Application, *, background: bool = True) -> None:
     app.add_handler(CallbackQueryHandler(search.open_button, pattern=r"^art:\d+$"))
     app.add_handler(CallbackQueryHandler(search.similar_button, pattern=r"^sim:\d+$"))
     app.add_handler(CallbackQueryHandler(admin.channel_button, pattern=r"^ch:-?\d+:\w+$"))
+    app.add_handler(CallbackQueryHandler(stats.stats_button, pattern=r"^st:\d*:[\w-]+$"))
+    app.add_handler(CallbackQueryHandler(stats.stats_csv_button, pattern=r"^stc:\d*:[\w-]+$"))
     app.add_handler(CallbackQueryHandler(search.noop_button))
 
     app.add_handler(InlineQueryHandler(search.inline_query))

@@ -121,6 +121,13 @@ class ConsoleBotApi(BaseRequest):
         self.show(message)
         return message
 
+    def _sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        # A terminal shows no image: the caption and buttons stand for the chart.
+        caption = params.get("caption", "")
+        message = self.new_message(f"[图表] {caption}", params.get("reply_markup"), BOT)
+        self.show(message)
+        return message
+
     def _getFile(self, params: dict[str, Any]) -> dict[str, Any]:
         path = Path(params["file_id"])
         return {

@@ -92,7 +92,7 @@ async def _run(store: Store, query: Query, limit: int, offset: int) -> SearchPag
         date_from=query.date_from,
         date_to=query.date_to,
         column=query.column,
-        topic=_topic(query.topic, notices),
+        topic=topic_named(query.topic, notices),
         exclude=None if match else exclusion_expression(query.excluded),
     )
     if match is None and not (where.places or query.has_filters or where.exclude or where.chars):
@@ -109,7 +109,7 @@ async def _run(store: Store, query: Query, limit: int, offset: int) -> SearchPag
     return SearchPage(query.text, total, hits, notices=notices)
 
 
-def _topic(name: str | None, notices: list[str]) -> str | None:
+def topic_named(name: str | None, notices: list[str]) -> str | None:
     """The taxonomy topic a 主题: filter names, allowing near misses."""
     if name is None:
         return None

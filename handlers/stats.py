@@ -1,0 +1,91 @@
+"""/stats in chats: statistics by locality with a chart, drill-down and CSV buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from telegram import InputFile, Message, Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.stats_chat import StatsAnswer, stats_answer, stats_button_answer, stats_csv_file
+from bot.store import Store
+from handlers.common import keyboard, reply, runtime
+from handlers.search import EXPIRED
+
+T = TypeVar("T")
+CAPTION_LIMIT = 1024  # Telegram's, after HTML parsing: markup only makes the text longer
+
+
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    assert message
+    rt = runtime(context)
+    today = datetime.now(ZoneInfo(rt.settings.timezone)).date()
+    answer = await stats_answer(rt.store, " ".join(context.args or []), today)
+    await _send(message, answer)
+
+
+async def stats_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    answer = await _pressed(update, context, stats_button_answer)
+    query = update.callback_query
+    if answer is None or query is None:
+        return
+    if isinstance(query.message, Message):
+        await _send(query.message, answer)
+    else:  # too old to reply to: send in private
+        await _send_to(context, query.from_user.id, answer)
+
+
+async def stats_csv_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    found = await _pressed(update, context, stats_csv_file)
+    query = update.callback_query
+    if found is None or query is None:
+        return
+    name, content = found
+    chat = query.message.chat.id if query.message else query.from_user.id
+    await context.bot.send_document(chat, InputFile(content, filename=name))
+
+
+async def _pressed(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    fetch: Callable[[Store, str, str], Awaitable[T | None]],
+) -> T | None:
+    """What a st:/stc: button asks for (code, saved context key), the press answered; None
+    (with an alert) when the context has expired."""
+    query = update.callback_query
+    assert query and query.data
+    _, code, key = query.data.split(":")
+    found = await fetch(runtime(context).store, code, key)
+    if found is None:
+        await query.answer(EXPIRED, show_alert=True)
+    else:
+        await query.answer()
+    return found
+
+
+async def _send(message: Message, answer: StatsAnswer) -> None:
+    """The chart with the text as its caption when it fits, else the chart, then the text."""
+    if answer.chart is None:
+        await reply(message, [answer.reply])
+        return
+    quote = message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    r = answer.reply
+    if len(r.text) <= CAPTION_LIMIT:
+        await message.reply_photo(
+            answer.chart, caption=r.text, reply_markup=keyboard(r.buttons), do_quote=quote
+        )
+        return
+    await message.reply_photo(answer.chart, do_quote=quote)
+    await message.reply_text(r.text, reply_markup=keyboard(r.buttons), do_quote=False)
+
+
+async def _send_to(context: ContextTypes.DEFAULT_TYPE, chat: int, answer: StatsAnswer) -> None:
+    r = answer.reply
+    if answer.chart is not None:
+        await context.bot.send_photo(chat, answer.chart)
+    await context.bot.send_message(chat, r.text, reply_markup=keyboard(r.buttons))
