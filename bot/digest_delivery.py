@@ -173,6 +173,7 @@ class Round:
         for reply in replies:
             result = await self._send(chat, reply)
             if result.outcome is Outcome.MIGRATED and result.new_chat_id:
+                await self.access.migrate_chat(chat, result.new_chat_id)
                 await subs.move_chat_subscriptions(self.store, chat, result.new_chat_id, _stamp())
                 await self.access.audit(None, result.new_chat_id, "digest moved", f"{chat}")
                 chat = result.new_chat_id

@@ -230,8 +230,9 @@ def subscribed_text(spec: Spec, where: str) -> str:
     when = "每天" if spec.weekday is None else f"每周{WEEKDAYS[spec.weekday]}"
     covers = "前一天" if spec.weekday is None else "前一周"
     what = escape(spec.filters) if spec.filters else "全部文章"
+    empty = "没有新文章的日子不发送" if spec.skip_empty else "没有新文章时简短告知"
     return (
-        f"✅ 已订阅{where}：{when} {spec.at_time} 发送{covers}发表的文章摘要（{what}）。\n"
+        f"✅ 已订阅{where}：{when} {spec.at_time} 发送{covers}发表的文章摘要（{what}；{empty}）。\n"
         "发送 /subscriptions 管理订阅。"
     )
 
