@@ -272,3 +272,24 @@ async def test_network_errors_are_retried_with_backoff_and_migration_moves_the_g
     assert len(digests(api, STAFF)) == 1 and len(digests(api, supergroup)) == 1
     assert len(moved) == 1 and digests(api, GROUP) == []
     assert_no_errors(caplog)
+
+
+async def test_a_send_cut_off_by_a_killed_process_is_not_repeated(
+    api: StrictBotApi, db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = await Store.open(db)
+    try:
+        sub = await subs.add_subscription(store, _row(STAFF))
+        # What a process killed between claiming the digest and confirming it leaves behind.
+        assert await subs.claim_delivery(store, sub, "2024-07-01", "2024-07-02T00:30:00+00:00")
+    finally:
+        await store.close()
+    async with running_bot(bot_settings(db, api.base_url), clock=Clock(DAY_2)) as app:
+        report = await run_round(app)
+        store = app.bot_data["runtime"].store
+        log = await subs.deliveries(store, sub)
+        entries = await store.audit_entries(5)
+    assert report.sent == 0 and digests(api, STAFF) == []
+    assert [(d["digest_date"], d["state"]) for d in log] == [("2024-07-01", "unknown")]
+    assert any(e["action"] == "digest unknown" for e in entries)
+    assert_no_errors(caplog)
