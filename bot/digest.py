@@ -18,6 +18,7 @@ from bot.places import get_gazetteer
 from bot.render import figure_text
 from bot.search import parse_query, search
 from bot.store import Store
+from bot.store.subscriptions import figures_of
 from bot.summarise import summarise
 
 MAX_ARTICLES = 100  # a day has about 50; beyond this the digest says how many more
@@ -76,31 +77,34 @@ async def build_digest(
     ids = [i for i in ids if rows[i]["duplicate_of"] is None]
     cases = await store.cases_of(ids) if ids else []
     topics = await store.topics_of(ids) if ids else {}
+    places = await store.article_places_of(ids) if ids else {}
+    figures = await figures_of(store, ids) if ids else {}
+    practices: dict[int, list[str]] = {}
+    for case in cases:
+        practices.setdefault(case["article_id"], []).append(case["practice"])
     gazetteer = get_gazetteer()
     by_group: dict[str, list[DigestArticle]] = {}
     for article_id in sorted(ids):
         row = rows[article_id]
-        extraction = await store.article_extraction(article_id)
-        places = [p for p in extraction["places"] if p["level"] != "outside"]
-        primary = [p for p in places if p["is_primary"]]
+        codes = [code for code, _ in places[article_id]]
         # An article without a primary place ranges over the region: it is not one 盟市's.
-        prefecture = next((p["prefecture"] for p in primary if p["prefecture"]), None)
-        figures = list(dict.fromkeys(figure_text(f) for f in extraction["figures"]))
-        practices = [c["practice"] for c in extraction["cases"]]
+        primary = [code for code, is_primary in places[article_id] if is_primary]
+        own = figures.get(article_id, [])
         article = DigestArticle(
             article_id=article_id,
             title=row["title"],
             date=row["date"],
-            places=[gazetteer.divisions[p["code"]].name for p in (primary or places)[:3]],
+            places=[gazetteer.divisions[c].name for c in (primary or codes)[:3]],
             topic=(topics.get(article_id) or [None])[0],
             summary=summarise(
-                row["title"], row["text"], practices, [f["text"] for f in extraction["figures"]]
+                row["title"],
+                row["text"],
+                practices.get(article_id, []),
+                [f["text"] for f in own],
             ),
-            figures=figures[:KEY_FIGURES],
+            figures=list(dict.fromkeys(figure_text(f) for f in own))[:KEY_FIGURES],
         )
-        group = (
-            gazetteer.divisions[prefecture].name if prefecture in gazetteer.divisions else REGION
-        )
+        group = gazetteer.divisions[gazetteer.prefecture_of(primary[0])].name if primary else REGION
         by_group.setdefault(group, []).append(article)
     groups = sorted(by_group.items(), key=lambda g: (g[0] == REGION, -len(g[1]), g[0]))
     ordered = [

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from asyncio import FIRST_COMPLETED
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -35,7 +36,9 @@ log = logging.getLogger("casebot.digest")
 CATCH_UP_DAYS = 7  # missed daily digests older than this are not sent any more
 NETWORK_RETRIES = 3
 BACKOFF = 2.0  # seconds before the first retry, doubled each time
-CATCH_UP_MODES = ("all", "latest")
+# Subscriptions sent to concurrently: enough to keep PTB's rate limiter (30 messages/s) busy
+# while each request waits for its answer; the limiter, not this, spreads the sends.
+SENDING_AT_ONCE = 4
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -122,30 +125,44 @@ class Round:
     catch_up: str = "all"
     sleep: Sleep = asyncio.sleep
     report: RoundReport = field(default_factory=RoundReport)
-    _built: dict[tuple[str, str, str], tuple[list[Reply], int]] = field(default_factory=dict)
+    _built: dict[tuple[str, str, str], asyncio.Future[tuple[list[Reply], int]]] = field(
+        default_factory=dict
+    )
 
     async def run(self) -> RoundReport:
+        """Deliver everything due, SENDING_AT_ONCE subscriptions at a time. Cancelling the
+        round (a restart) lets the subscriptions in flight finish their send and its log
+        first (asyncio.wait does not cancel them), so what the log says is what chats got."""
         now = self.now().astimezone(ZoneInfo(self.timezone))
-        for sub in await subs.active_subscriptions(self.store):
-            logged = await subs.logged_dates(self.store, sub["id"])
-            due = due_digests(sub, now, logged, self.catch_up)
-            if not due:
-                continue
-            if not await self._allowed(sub):
-                self.report.not_allowed += 1
-                continue
-            for first, last in due:
-                # Shielded: a cancelled round (a restart) first finishes and logs the send
-                # in flight, so what the log says is what the chat got.
-                unit = asyncio.ensure_future(self._deliver(sub, first, last))
-                try:
-                    await asyncio.shield(unit)
-                except asyncio.CancelledError:
-                    await unit
-                    raise
-                if (await subs.subscription(self.store, sub["id"]) or {}).get("status") != "active":
-                    break
+        # Only digests a round may still send matter (a weekly one looks back furthest).
+        since = now.date() - timedelta(days=7 * (CATCH_UP_DAYS + 1))
+        logged = await subs.logged_dates(self.store, since.isoformat())
+        pending: set[asyncio.Future[None]] = set()
+        try:
+            for sub in await subs.active_subscriptions(self.store):
+                due = due_digests(sub, now, logged.get(sub["id"], set()), self.catch_up)
+                if not due:
+                    continue
+                if not await self._allowed(sub):
+                    self.report.not_allowed += 1
+                    continue
+                while len(pending) >= SENDING_AT_ONCE:
+                    done, pending = await asyncio.wait(pending, return_when=FIRST_COMPLETED)
+                    _raise_failures(done)
+                pending.add(asyncio.ensure_future(self._deliver_due(sub, due)))
+            if pending:
+                done, pending = await asyncio.wait(pending)
+                _raise_failures(done)
+        except asyncio.CancelledError:
+            if pending:
+                await asyncio.wait(pending)
+            raise
         return self.report
+
+    async def _deliver_due(self, sub: dict[str, Any], due: list[tuple[date, date]]) -> None:
+        for first, last in due:
+            if not await self._deliver(sub, first, last):
+                return  # stopped (blocked, removed): nothing more goes there
 
     async def _allowed(self, sub: dict[str, Any]) -> bool:
         """Digests go only where the bot may be used: staff in private, allowed chats."""
@@ -154,21 +171,25 @@ class Round:
         return await self.access.chat_allowed(sub["chat_id"])
 
     async def _digest(self, first: date, last: date, filters: str) -> tuple[list[Reply], int]:
-        """Built once per round for everyone subscribed to the same filters."""
+        """Built once per round for everyone subscribed to the same filters (the first
+        subscription to need it builds it, the others wait for it)."""
         key = (first.isoformat(), last.isoformat(), filters)
         if key not in self._built:
-            self._built[key] = await digest_replies(self.store, first, last, filters)
-        return self._built[key]
+            self._built[key] = asyncio.ensure_future(
+                digest_replies(self.store, first, last, filters)
+            )
+        return await asyncio.shield(self._built[key])
 
-    async def _deliver(self, sub: dict[str, Any], first: date, last: date) -> None:
+    async def _deliver(self, sub: dict[str, Any], first: date, last: date) -> bool:
+        """Send one digest unless logged; False if the subscription was stopped."""
         day = first.isoformat()
         replies, count = await self._digest(first, last, sub["filters"])
         if not await subs.claim_delivery(self.store, sub["id"], day, _stamp()):
-            return
+            return True
         if not count and sub["skip_empty"]:
             await subs.finish_delivery(self.store, sub["id"], day, "empty", 0, _stamp())
             self.report.empty += 1
-            return
+            return True
         chat, sent = sub["chat_id"], 0
         for reply in replies:
             result = await self._send(chat, reply)
@@ -182,11 +203,12 @@ class Round:
                 sent += 1
                 continue
             await self._failed(sub, chat, day, sent, result)
-            return
+            return result.outcome is not Outcome.BLOCKED
         await subs.finish_delivery(self.store, sub["id"], day, "sent", sent, _stamp())
         self.report.sent += 1
         self.report.messages += sent
         self.report.digests.append((sub["id"], day))
+        return True
 
     async def _send(self, chat: int, reply: Reply) -> SendResult:
         """The send, retried with back-off while the network fails before an answer."""
@@ -219,6 +241,11 @@ class Round:
         else:
             await subs.release_delivery(self.store, sub["id"], day)  # the next round retries
             await self.access.audit(None, chat, "digest failed", detail)
+
+
+def _raise_failures(done: set[asyncio.Future[None]]) -> None:
+    for unit in done:
+        unit.result()
 
 
 async def settle_interrupted(store: Store, access: Access) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -76,6 +76,23 @@ def parse_subscribe(args: list[str], default_time: str) -> Spec | str:
         else:
             rest.append(word)
     return Spec(at_time, weekday, " ".join(rest), skip, channel)
+
+
+def subscription_row(
+    spec: Spec, chat_id: int, chat_type: str, title: str, owner: int, now: datetime
+) -> dict[str, Any]:
+    """A new subscription; no digest is due from before `now`."""
+    return {
+        "chat_id": chat_id,
+        "chat_type": chat_type,
+        "chat_title": title,
+        "owner": owner,
+        "at_time": spec.at_time,
+        "weekday": spec.weekday,
+        "filters": spec.filters,
+        "skip_empty": int(spec.skip_empty),
+        "created_at": now.astimezone(UTC).isoformat(),
+    }
 
 
 async def filter_problem(store: Store, filters: str) -> str | None:

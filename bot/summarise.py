@@ -32,18 +32,39 @@ _CUT_MARKS = "，；、："
 class Sentence:
     text: str
     position: int  # order in the article
+    start: int = 0  # offset in the article
+    end: int = 0
 
 
 def sentences(text: str) -> list[Sentence]:
-    """The article's sentences at 。！？ (a closing quote stays with its sentence), quotes
-    spanning several sentences left whole only as far as the regex sees them."""
-    found = [m.group().strip() for m in _SENTENCE.finditer(text)]
-    kept = [s for s in found if len(s) >= MIN_SENTENCE]
-    return [Sentence(s, n) for n, s in enumerate(kept)]
+    """The article's sentences at 。！？ (a closing quote stays with its sentence)."""
+    found = []
+    for m in _SENTENCE.finditer(text):
+        stripped = m.group().strip()
+        if len(stripped) >= MIN_SENTENCE:
+            found.append(Sentence(stripped, len(found), m.start(), m.end()))
+    return found
 
 
 def _content_words(text: str) -> set[str]:
-    return {w for w in get_segmenter().cut(text) if len(w) >= 2 and not w.isdigit()}
+    # plain_cut: punctuation comes out as one-character tokens, which the length drops.
+    return {w for w in get_segmenter().plain_cut(text) if len(w) >= 2 and not w.isdigit()}
+
+
+def _sentence_words(text: str, found: list[Sentence]) -> list[set[str]]:
+    """Each sentence's content words, from one cut of the whole text (jieba's words join
+    back into the text, so offsets follow from their lengths)."""
+    words: list[set[str]] = [set() for _ in found]
+    index, offset = 0, 0
+    for word in get_segmenter().plain_cut(text):
+        while index < len(found) and offset >= found[index].end:
+            index += 1
+        if index == len(found):
+            break
+        if offset >= found[index].start and len(word) >= 2 and not word.isdigit():
+            words[index].add(word)
+        offset += len(word)
+    return words
 
 
 def rank_sentences(
@@ -53,7 +74,7 @@ def rank_sentences(
     found = sentences(text)
     if not found:
         return []
-    words = [_content_words(s.text) for s in found]
+    words = _sentence_words(text, found)
     frequency = Counter(w for ws in words for w in ws)
     title_words = _content_words(title)
     practice_words = [_content_words(p) for p in practices]

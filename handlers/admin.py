@@ -13,10 +13,10 @@ from bot.access import ADMIN, STAFF
 from bot.conversation import channels_reply
 from bot.ingest.reindex import reindex
 from bot.render_chat import audit_html, members_html, upload_summary_html
-from bot.subscribe import Spec, toggle_channel_digest
+from bot.subscribe import Spec, subscription_row, toggle_channel_digest
 from bot.uploads import ingest_upload, safe_file_name, upload_refusal
 from handlers.common import edit, reply, runtime
-from handlers.digest import schedule_slot, subscription_row
+from handlers.digest import digest_now, schedule_slot
 
 ADMINS_ONLY = "只有管理员可以执行此操作。"
 ADMIN_USAGE = "用法：/admin add 编号 [备注] | /admin admin 编号 | /admin remove 编号 | /admin log"
@@ -134,7 +134,7 @@ async def channel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer("已发送测试消息。")
         return
     daily = Spec(rt.settings.digest_time, None, "", False, None)
-    row = subscription_row(context, daily, channel, "channel", "", query.from_user.id)
+    row = subscription_row(daily, channel, "channel", "", query.from_user.id, digest_now(context))
     on = await toggle_channel_digest(rt.store, channel, row)
     if on is None:
         await query.answer("机器人已不在该频道。", show_alert=True)

@@ -37,13 +37,13 @@ from bot.runtime import Runtime
 from bot.store import subscriptions as subs
 from bot.subscribe import (
     SUBSCRIBE_USAGE,
-    Spec,
     change_subscription,
     digest_replies,
     filter_problem,
     parse_digest_args,
     parse_subscribe,
     subscribed_text,
+    subscription_row,
     subscriptions_reply,
     time_choice_reply,
     unsubscribe_reply,
@@ -134,7 +134,7 @@ async def start_digests(app: Application) -> None:
 
 
 def _now_local(context: ContextTypes.DEFAULT_TYPE) -> datetime:
-    return _clock(context.application)().astimezone(ZoneInfo(runtime(context).settings.timezone))
+    return digest_now(context).astimezone(ZoneInfo(runtime(context).settings.timezone))
 
 
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -189,44 +189,20 @@ async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         chat_id, chat_type, title, where = chat.id, chat.type, chat.title or "", "本群"
     else:
         chat_id, chat_type, title, where = chat.id, ChatType.PRIVATE, "", ""
-    await add_subscription(context, spec, chat_id, chat_type, title, user.id)
+    row = subscription_row(spec, chat_id, chat_type, title, user.id, digest_now(context))
+    await add_subscription(context, row)
     await rt.access.audit(user.id, chat_id, "subscribe", f"{spec.at_time} {spec.filters}")
     await message.reply_text(subscribed_text(spec, where))
 
 
-def subscription_row(
-    context: ContextTypes.DEFAULT_TYPE,
-    spec: Spec,
-    chat_id: int,
-    chat_type: str,
-    title: str,
-    owner: int,
-) -> dict[str, Any]:
-    """A new subscription; no digest is due from before now."""
-    return {
-        "chat_id": chat_id,
-        "chat_type": chat_type,
-        "chat_title": title,
-        "owner": owner,
-        "at_time": spec.at_time,
-        "weekday": spec.weekday,
-        "filters": spec.filters,
-        "skip_empty": int(spec.skip_empty),
-        "created_at": _clock(context.application)().astimezone(UTC).isoformat(),
-    }
+def digest_now(context: ContextTypes.DEFAULT_TYPE) -> datetime:
+    """The digest clock's time (tests move it)."""
+    return _clock(context.application)()
 
 
-async def add_subscription(
-    context: ContextTypes.DEFAULT_TYPE,
-    spec: Spec,
-    chat_id: int,
-    chat_type: str,
-    title: str,
-    owner: int,
-) -> int:
-    row = subscription_row(context, spec, chat_id, chat_type, title, owner)
+async def add_subscription(context: ContextTypes.DEFAULT_TYPE, row: dict[str, Any]) -> int:
     sub_id = await subs.add_subscription(runtime(context).store, row)
-    schedule_slot(context.application, spec.at_time)
+    schedule_slot(context.application, row["at_time"])
     return sub_id
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ import pytest
 
 from bot.store import Store
 from bot.store import subscriptions as subs
+from bot.subscribe import Spec, subscription_row
 from handlers.digest import SLEEP, run_round
 from tests import test_bot_api_rules as rules
 from tests.botkit import ADMIN, GROUP, STAFF, assert_no_errors, bot_settings, running_bot
@@ -29,6 +30,7 @@ SUBSCRIBED = datetime(2024, 7, 1, 20, 0, tzinfo=TZ)
 DAY_2 = datetime(2024, 7, 2, 9, 0, tzinfo=TZ)  # after 08:30: the 2024-07-01 digest is due
 DAY_3 = datetime(2024, 7, 3, 9, 0, tzinfo=TZ)
 TITLE = "📰"
+DAILY = Spec("08:30", None, "", False, None)
 
 
 class Clock:
@@ -123,18 +125,9 @@ async def test_a_round_killed_midway_sends_each_of_50_subscribers_exactly_one(
     assert_no_errors(caplog)
 
 
-def _row(chat: int, **changes: object) -> dict[str, object]:
-    return {
-        "chat_id": chat,
-        "chat_type": "private",
-        "chat_title": "",
-        "owner": chat,
-        "at_time": "08:30",
-        "weekday": None,
-        "filters": "",
-        "skip_empty": 0,
-        "created_at": SUBSCRIBED.astimezone(UTC).isoformat(),
-    } | changes
+def _row(chat: int, chat_type: str = "private") -> dict[str, object]:
+    """A daily 08:30 subscription made the evening before the first digest."""
+    return subscription_row(DAILY, chat, chat_type, "", chat, SUBSCRIBED)
 
 
 async def test_a_blocked_subscriber_is_stopped_and_logged(
@@ -256,7 +249,7 @@ async def test_network_errors_are_retried_with_backoff_and_migration_moves_the_g
     async with running_bot(bot_settings(db, api.base_url), clock=clock) as app:
         app.bot_data[SLEEP] = sleep
         store = app.bot_data["runtime"].store
-        await subs.add_subscription(store, _row(GROUP, chat_type="group"))  # sent first
+        await subs.add_subscription(store, _row(GROUP, "group"))  # sent first
         await subscribe(api, "/subscribe", STAFF)
         api.fail_next("sendMessage", error_code=502, description="Bad Gateway", times=2)
         clock.at = DAY_2

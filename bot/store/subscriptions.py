@@ -1,10 +1,12 @@
-"""SQL of digest subscriptions and their delivery log (migration 0009)."""
+"""SQL of digests: subscriptions, their delivery log (migration 0009), batched reads."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 
-from bot.store.db import Store
+from bot.store.db import _FIGURE_FIELDS, Store
 
 _FIELDS = (
     "id, chat_id, chat_type, chat_title, owner, at_time, weekday, filters, skip_empty, status,"
@@ -87,11 +89,16 @@ async def move_chat_subscriptions(store: Store, old: int, new: int, at: str) -> 
     return cursor.rowcount
 
 
-async def logged_dates(store: Store, subscription_id: int) -> set[str]:
+async def logged_dates(store: Store, since: str) -> dict[int, set[str]]:
+    """Every subscription's logged digest dates from `since` on (a round reads them once)."""
     rows = await store.conn.execute_fetchall(
-        "SELECT digest_date FROM digest_deliveries WHERE subscription_id = ?", (subscription_id,)
+        "SELECT subscription_id, digest_date FROM digest_deliveries WHERE digest_date >= ?",
+        (since,),
     )
-    return {r[0] for r in rows}
+    out: dict[int, set[str]] = {}
+    for subscription_id, day in rows:
+        out.setdefault(subscription_id, set()).add(day)
+    return out
 
 
 async def claim_delivery(store: Store, subscription_id: int, digest_date: str, at: str) -> bool:
@@ -142,3 +149,16 @@ async def deliveries(store: Store, subscription_id: int) -> list[dict[str, Any]]
         " WHERE subscription_id = ? ORDER BY digest_date",
         (subscription_id,),
     )
+
+
+async def figures_of(store: Store, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """The key figures of several articles at once (a digest reads some fifty)."""
+    rows = await store.conn.execute_fetchall(
+        f"SELECT article_id, figures FROM article_extracts WHERE article_id IN"
+        f" ({','.join('?' * len(ids))})",
+        ids,
+    )
+    return {
+        article_id: [dict(zip(_FIGURE_FIELDS, f, strict=True)) for f in json.loads(figures)]
+        for article_id, figures in rows
+    }

@@ -32,3 +32,4 @@ CREATE TABLE digest_deliveries (
     at              TEXT NOT NULL,
     PRIMARY KEY (subscription_id, digest_date)
 ) WITHOUT ROWID;
+CREATE INDEX digest_deliveries_date ON digest_deliveries(digest_date);
