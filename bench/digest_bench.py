@@ -4,9 +4,9 @@
   messages with buttons) for a day of about 50 articles in a library of N articles; the
   first (cold: jieba's dictionary loads) and the median of R warm runs;
 * delivery: one round of the real bot (handlers.app, AIORateLimiter) to S private
-  subscribers through the strict Bot API peer on loopback; wall time, messages per second,
-  and our code's share: the wall time minus the time spent inside `send_message` (where
-  the rate limiter waits and the HTTP request happens).
+  subscribers through the strict Bot API peer on loopback: wall time and messages per
+  second; then our code's share: the same round (same database work, digest built once)
+  with a sender that returns at once, over the wall time.
 
     python bench/digest_bench.py [--library N] [--day-articles A] [--subscribers S] [--runs R]
 """
@@ -19,7 +19,7 @@ import asyncio
 import statistics
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,9 @@ sys.path.insert(0, str(BENCH.parent))
 from ingest_bench import OUT, remove_db
 from synth import generate
 
+from bot.access import Access
+from bot.conversation import Reply
+from bot.digest_delivery import Outcome, Round, SendResult
 from bot.ingest.pipeline import ingest_paths
 from bot.store import Store
 from bot.store import subscriptions as subs
@@ -38,6 +41,7 @@ from tests.botkit import ADMIN, bot_settings, running_bot
 from tests.peers.strict_api import StrictBotApi
 
 DAY = date(2024, 7, 2)
+SENDING = datetime(2024, 7, 3, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # DAY's digest is due
 TZ = ZoneInfo("Asia/Shanghai")
 
 
@@ -76,47 +80,60 @@ async def bench_build(db: Path, runs: int) -> None:
     )
 
 
-async def bench_delivery(db: Path, subscribers: int) -> None:
-    users = tuple(range(100_000, 100_000 + subscribers))
+async def subscribe_all(db: Path, users: tuple[int, ...]) -> None:
+    """Daily 08:30 subscriptions made after the 2024-07-02 digest went out: the first one
+    due is that of DAY, on the morning of 2024-07-03."""
     daily = Spec("08:30", None, "", False, None)
+    made = datetime(2024, 7, 2, 12, 0, tzinfo=TZ)
     store = await Store.open(db)
     try:
         for user in users:
-            row = subscription_row(
-                daily, user, "private", "", user, datetime(2024, 7, 1, tzinfo=UTC)
+            await subs.add_subscription(
+                store, subscription_row(daily, user, "private", "", user, made)
             )
-            await subs.add_subscription(store, row)
     finally:
         await store.close()
-    inside = 0.0
-    real_send = digest_handlers.TelegramSender.send
 
-    async def timed_send(self, chat_id, reply):  # type: ignore[no-untyped-def]
-        nonlocal inside
+
+class InstantSender:
+    """Telegram answering at once: what a round costs without the network and the limiter."""
+
+    async def send(self, chat_id: int, reply: Reply) -> SendResult:
+        return SendResult(Outcome.SENT)
+
+
+async def round_without_telegram(db: Path, users: tuple[int, ...]) -> tuple[float, int]:
+    settings = bot_settings(db, "http://unused/bot", staff_ids=users)
+    store = await Store.open(db)
+    try:
         started = time.perf_counter()
-        try:
-            return await real_send(self, chat_id, reply)
-        finally:
-            inside += time.perf_counter() - started
+        report = await Round(
+            store, Access(store, settings), InstantSender(), now=lambda: SENDING, timezone=TZ.key
+        ).run()
+        return time.perf_counter() - started, report.messages
+    finally:
+        await store.close()
 
-    digest_handlers.TelegramSender.send = timed_send  # type: ignore[method-assign]
+
+async def round_through_peer(db: Path, users: tuple[int, ...]) -> tuple[float, int, int]:
     async with StrictBotApi(token="123:ABC") as api:
         for user in (ADMIN, *users):
             api.add_chat({"id": user, "type": "private", "first_name": "订阅者"})
-        before = datetime(2024, 7, 3, 8, 0, tzinfo=TZ)  # nothing due at start
-        clock = {"now": before}
+        clock = {"now": SENDING.replace(hour=8, minute=0)}  # nothing due at start
         settings = bot_settings(db, api.base_url, staff_ids=users)
         async with running_bot(settings, clock=lambda: clock["now"]) as app:
-            clock["now"] = datetime(2024, 7, 3, 9, 0, tzinfo=TZ).astimezone(UTC)
+            clock["now"] = SENDING
             started = time.perf_counter()
             report = await digest_handlers.run_round(app)
             wall = time.perf_counter() - started
-    ours = wall - inside
-    print(
-        f"delivery: {report.sent} subscribers, {report.messages} messages in {wall:.1f} s "
-        f"({report.messages / wall:.1f} messages/s; AIORateLimiter allows 30/s); "
-        f"our code {ours:.2f} s ({ours / wall:.1%}), inside send_message {inside:.1f} s"
-    )
+    return wall, report.sent, report.messages
+
+
+def fresh_copy(db: Path, name: str) -> Path:
+    work = OUT / name
+    remove_db(work)
+    work.write_bytes(db.read_bytes())
+    return work
 
 
 def main() -> None:
@@ -130,10 +147,18 @@ def main() -> None:
     db = OUT / f"digest_{args.library}_{args.day_articles}.db"
     asyncio.run(build_library(db, args.library, args.day_articles))
     asyncio.run(bench_build(db, args.runs))
-    work = OUT / "digest_delivery.db"
-    remove_db(work)
-    work.write_bytes(db.read_bytes())
-    asyncio.run(bench_delivery(work, args.subscribers))
+    users = tuple(range(100_000, 100_000 + args.subscribers))
+    alone = fresh_copy(db, "digest_alone.db")
+    asyncio.run(subscribe_all(alone, users))
+    ours, _ = asyncio.run(round_without_telegram(alone, users))
+    peer = fresh_copy(db, "digest_peer.db")
+    asyncio.run(subscribe_all(peer, users))
+    wall, sent, messages = asyncio.run(round_through_peer(peer, users))
+    print(
+        f"delivery: {sent} subscribers, {messages} messages in {wall:.1f} s through the peer "
+        f"({messages / wall:.1f} messages/s; AIORateLimiter allows 30/s); the same round with "
+        f"Telegram answering at once {ours:.2f} s: our code's share {ours / wall:.1%}"
+    )
 
 
 if __name__ == "__main__":

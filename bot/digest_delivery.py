@@ -91,18 +91,18 @@ def due_digests(
     sub: dict[str, Any], now: datetime, logged: set[str], catch_up: str = "all"
 ) -> list[tuple[date, date]]:
     """The (first, last) days of each digest due to `sub` at `now` (aware, local time) and not
-    logged yet, oldest first: one per scheduled moment since it was created, within
+    logged yet, oldest first: one per scheduled moment since it was due from, within
     CATCH_UP_DAYS (a weekly one within as many weeks), never older than the newest logged."""
     tz = now.tzinfo
     at = parse_time(sub["at_time"])
-    created = datetime.fromisoformat(sub["created_at"]).astimezone(tz)
+    since = datetime.fromisoformat(sub["due_from"]).astimezone(tz)
     window = CATCH_UP_DAYS * (7 if sub["weekday"] is not None else 1)
     newest = max(logged, default="")
     due = []
     for back in range(window, -1, -1):
         day = now.date() - timedelta(days=back)
         moment = datetime.combine(day, at, tzinfo=tz)
-        if not created < moment <= now:
+        if not since < moment <= now:
             continue
         if sub["weekday"] is not None and day.weekday() != sub["weekday"]:
             continue

@@ -223,13 +223,15 @@ def time_choice_reply(sub: dict[str, Any]) -> Reply:
     )
 
 
-async def change_subscription(store: Store, sub: dict[str, Any], action: str, at: str) -> str:
+async def change_subscription(store: Store, sub: dict[str, Any], action: str, now: datetime) -> str:
     """Apply a button's action; the Chinese confirmation."""
+    at = now.astimezone(UTC).isoformat()
     if action == "pause":
         await subs.update_subscription(store, sub["id"], at, status="paused")
         return "已暂停。"
     if action == "resume":
-        await subs.update_subscription(store, sub["id"], at, status="active")
+        # The digests of the paused days are skipped, not caught up on.
+        await subs.update_subscription(store, sub["id"], at, status="active", due_from=at)
         return "已恢复。"
     if action == "empty":
         await subs.update_subscription(store, sub["id"], at, skip_empty=int(not sub["skip_empty"]))

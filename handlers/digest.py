@@ -22,7 +22,6 @@ from telegram.error import (
 )
 from telegram.ext import Application, ContextTypes
 
-from bot.access import now_iso
 from bot.conversation import Reply
 from bot.digest_delivery import (
     Outcome,
@@ -109,7 +108,8 @@ async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def schedule_slot(app: Application, at_time: str) -> None:
     """A daily job at `at_time` unless one exists: one job per minute of the day, however
-    many subscribe to it (they are sent one after another, paced by the rate limiter)."""
+    many subscribe to it (a round sends to them a few at a time, paced by the rate
+    limiter). A job whose subscriptions are gone finds nothing due."""
     assert app.job_queue
     name = f"digest {at_time}"
     if app.job_queue.get_jobs_by_name(name):
@@ -296,7 +296,7 @@ async def subscription_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         if message:
             await edit(message, time_choice_reply(sub))
         return
-    text = await change_subscription(rt.store, sub, action, now_iso())
+    text = await change_subscription(rt.store, sub, action, digest_now(context))
     await rt.access.audit(
         query.from_user.id, sub["chat_id"], f"subscription {action}", str(sub["id"])
     )

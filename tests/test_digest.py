@@ -136,7 +136,7 @@ async def test_split_keeps_articles_whole_and_repeats_the_heading(library: Store
 
 
 def test_due_digests_catch_up_oldest_first_once() -> None:
-    sub = {"at_time": "08:30", "weekday": None, "created_at": "2024-07-01T12:00:00+00:00"}
+    sub = {"at_time": "08:30", "weekday": None, "due_from": "2024-07-01T12:00:00+00:00"}
     now = datetime(2024, 7, 5, 9, 0, tzinfo=TZ)
     every = [first.isoformat() for first, _ in due_digests(sub, now, set())]
     assert every == ["2024-07-01", "2024-07-02", "2024-07-03", "2024-07-04"]

@@ -10,7 +10,7 @@ from bot.store.db import _FIGURE_FIELDS, Store
 
 _FIELDS = (
     "id, chat_id, chat_type, chat_title, owner, at_time, weekday, filters, skip_empty, status,"
-    " reason, created_at, updated_at"
+    " reason, due_from, created_at, updated_at"
 )
 
 
@@ -18,9 +18,9 @@ async def add_subscription(store: Store, values: dict[str, Any]) -> int:
     async with store.transaction():
         cursor = await store.conn.execute(
             "INSERT INTO subscriptions (chat_id, chat_type, chat_title, owner, at_time, weekday,"
-            " filters, skip_empty, created_at, updated_at) VALUES (:chat_id, :chat_type,"
-            " :chat_title, :owner, :at_time, :weekday, :filters, :skip_empty, :created_at,"
-            " :created_at)",
+            " filters, skip_empty, due_from, created_at, updated_at) VALUES (:chat_id,"
+            " :chat_type, :chat_title, :owner, :at_time, :weekday, :filters, :skip_empty,"
+            " :created_at, :created_at, :created_at)",
             values,
         )
     assert cursor.lastrowid is not None

@@ -15,7 +15,9 @@ CREATE TABLE subscriptions (
     skip_empty  INTEGER NOT NULL DEFAULT 0,  -- 1: no message on a day without articles
     status      TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'paused', 'stopped')),
     reason      TEXT NOT NULL DEFAULT '',    -- why it was stopped (blocked, removed)
-    created_at  TEXT NOT NULL,          -- UTC ISO; no digest is due from before it
+    due_from    TEXT NOT NULL,          -- UTC ISO: no digest is due from a scheduled moment
+                                        -- before it (creation, or resuming after a pause)
+    created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL
 );
 CREATE INDEX subscriptions_chat ON subscriptions(chat_id);
