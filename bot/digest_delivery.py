@@ -71,7 +71,6 @@ class RoundReport:
     failed: int = 0
     not_allowed: int = 0
     messages: int = 0
-    digests: list[tuple[int, str]] = field(default_factory=list)  # (subscription, date) sent
 
 
 def parse_time(text: str) -> time:
@@ -131,8 +130,8 @@ class Round:
 
     async def run(self) -> RoundReport:
         """Deliver everything due, SENDING_AT_ONCE subscriptions at a time. Cancelling the
-        round (a restart) lets the subscriptions in flight finish their send and its log
-        first (asyncio.wait does not cancel them), so what the log says is what chats got."""
+        round (a restart) first lets the subscriptions in flight finish sending and logging
+        what they started (asyncio.wait does not cancel them): the log says what chats got."""
         now = self.now().astimezone(ZoneInfo(self.timezone))
         # Only digests a round may still send matter (a weekly one looks back furthest).
         since = now.date() - timedelta(days=7 * (CATCH_UP_DAYS + 1))
@@ -153,7 +152,7 @@ class Round:
             if pending:
                 done, pending = await asyncio.wait(pending)
                 _raise_failures(done)
-        except asyncio.CancelledError:
+        except BaseException:  # cancelled, or one subscription's delivery failed
             if pending:
                 await asyncio.wait(pending)
             raise
@@ -207,7 +206,6 @@ class Round:
         await subs.finish_delivery(self.store, sub["id"], day, "sent", sent, _stamp())
         self.report.sent += 1
         self.report.messages += sent
-        self.report.digests.append((sub["id"], day))
         return True
 
     async def _send(self, chat: int, reply: Reply) -> SendResult:
