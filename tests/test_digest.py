@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +16,10 @@ import pytest
 from bot.digest import REGION, build_digest, week_of
 from bot.digest_delivery import due_digests
 from bot.render_chat import digest_messages
+from bot.segment import han_set
 from bot.store import Store
+from bot.store import subscriptions as subs
+from bot.store.db import migrations
 from bot.subscribe import Spec, parse_digest_args, parse_subscribe
 from bot.summarise import SUMMARY_LIMIT, sentences, summarise
 from bot.textsplit import html_length
@@ -176,3 +180,28 @@ def test_cli_digest_json(seeded_file: Path, tmp_path: Path) -> None:
     assert bad.returncode == 2 and "火星" in bad.stderr
     empty = casebot("digest", "--date", "2024-07-02", db=db)
     assert empty.returncode == 0 and "没有符合条件的文章" in empty.stdout
+
+
+async def test_channels_switched_on_before_subscriptions_keep_their_digest(tmp_path: Path) -> None:
+    db = tmp_path / "before.db"
+    conn = sqlite3.connect(db)
+    conn.create_function("han_set", 1, han_set, deterministic=True)  # as Store registers it
+    for version, sql in migrations():
+        if version <= 7:  # the database as /channels left it before migration 0009
+            conn.executescript(sql)
+    conn.execute("PRAGMA user_version = 7")
+    conn.executemany(
+        "INSERT INTO chats (id, type, title, bot_status, settings, updated_at)"
+        " VALUES (?, 'channel', ?, 'administrator', ?, '2024-07-01')",
+        [(-100777, "党建频道", '{"digest": true}'), (-100888, "别的频道", '{"digest": false}')],
+    )
+    conn.commit()
+    conn.close()
+    store = await Store.open(db)
+    try:
+        kept = await subs.subscriptions(store)
+    finally:
+        await store.close()
+    assert [(s["chat_id"], s["at_time"], s["status"]) for s in kept] == [
+        (-100777, "08:30", "active")
+    ]

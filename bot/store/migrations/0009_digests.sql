@@ -35,3 +35,10 @@ CREATE TABLE digest_deliveries (
     PRIMARY KEY (subscription_id, digest_date)
 ) WITHOUT ROWID;
 CREATE INDEX digest_deliveries_date ON digest_deliveries(digest_date);
+
+-- Channels whose daily digest an admin switched on in /channels before subscriptions
+-- existed (chats.settings {"digest": true}) keep it, at the default time, from now on.
+INSERT INTO subscriptions (chat_id, chat_type, chat_title, at_time, due_from, created_at, updated_at)
+SELECT id, type, title, '08:30', strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'),
+       strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'), strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
+FROM chats WHERE type = 'channel' AND json_extract(settings, '$.digest') = 1;
