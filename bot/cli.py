@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from bot import render
 from bot.config import Settings, load_settings
+from bot.digest import Digest, build_digest, digest_json, week_of
 from bot.extract.topics import get_taxonomy
 from bot.ingest.pipeline import expand_paths, ingest_paths
 from bot.ingest.reindex import reindex
@@ -25,6 +26,7 @@ from bot.library import UnknownPlace, article_detail, find_cases
 from bot.search import more_like_this, search
 from bot.stats import StatsError, stats_csv, stats_for, stats_json
 from bot.store import Store, StoreError
+from bot.subscribe import default_digest_day, filter_problem
 
 
 def _day(value: str) -> str:
@@ -90,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="*", metavar="PLACE", help="地区（可省略）、时间:…、主题:…")
     p.add_argument("--json", action="store_true", help="输出 JSON")
     p.add_argument("--csv", action="store_true", help="输出 CSV（UTF-8 带 BOM，Excel 可直接打开）")
+
+    p = sub.add_parser(
+        "digest", parents=[common], help="某天（按发表日期）的文章摘要，按盟市、主题分组"
+    )
+    p.add_argument("filters", nargs="*", metavar="FILTER", help="地区:… 主题:… 关键词")
+    p.add_argument("--date", type=_day, help="日期 YYYY-MM-DD（默认昨天）")
+    p.add_argument("--week", action="store_true", help="该日期所在一周（周一至周日）的周报")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
 
     p = sub.add_parser(
         "reindex", parents=[common], help="重新抽取已入库文章的地点、案例、数字和主题"
@@ -227,6 +237,25 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    now = datetime.now(ZoneInfo(settings.timezone))
+    day = date.fromisoformat(args.date) if args.date else default_digest_day(now)
+    first, last = week_of(day) if args.week else (day, day)
+    filters = " ".join(args.filters)
+
+    async def job(store: Store) -> Digest | str:
+        return await filter_problem(store, filters) or await build_digest(
+            store, first, last, filters
+        )
+
+    digest = await _with_store(settings, job)
+    if isinstance(digest, str):
+        print(digest, file=sys.stderr)
+        return 2
+    _print_json(digest_json(digest)) if args.json else print(render.digest_text(digest))
+    return 0
+
+
 async def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     with tqdm(unit="篇", disable=None, file=sys.stderr) as bar:
         done = await _with_store(
@@ -254,6 +283,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = 
     "similar": cmd_similar,
     "cases": cmd_cases,
     "stats": cmd_stats,
+    "digest": cmd_digest,
     "reindex": cmd_reindex,
     "config": cmd_config,
 }

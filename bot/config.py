@@ -63,6 +63,12 @@ class Settings:
     webhook_port: int = _setting(8443, "port the webhook server listens on")
     webhook_path: str = _setting("telegram", "URL path of the webhook")
     webhook_secret: str = _setting("", "secret token Telegram sends with every webhook call")
+    digest_time: str = _setting("08:30", "default time (HH:MM, timezone above) of a new digest")
+    digest_catch_up: str = _setting(
+        "all",
+        "digests missed while the bot was down: all = each once, oldest first (up to 7 days);"
+        " latest = only the newest",
+    )
 
     @classmethod
     def help_lines(cls) -> list[str]:

@@ -31,6 +31,7 @@ from bot.render_chat import (
 from bot.search import more_like_this, search
 from bot.store import Store
 from bot.store.db import COUNT_CAP
+from bot.store.subscriptions import subscriptions
 
 PAGE_SIZE = 5  # results per search page in a chat
 INLINE_PAGE = 20  # results per inline answer (Telegram allows 50)
@@ -192,25 +193,18 @@ async def forget_old_queries(store: Store) -> int:
 
 
 async def channels_reply(store: Store) -> Reply:
-    """The channels the bot can post in, each with its settings as buttons (admins)."""
+    """The channels the bot can post in, each with its digest switch and a test post
+    (admins); the digest is on while the channel has a subscription."""
     channels = [c for c in await store.chats("channel") if c["bot_status"] == "administrator"]
+    ids = [c["id"] for c in channels]
+    subscribed = {s["chat_id"] for s in await subscriptions(store, chat_ids=ids)}
     rows = []
     for c in channels:
-        state = "开" if c["settings"].get("digest") else "关"
+        state = "开" if c["id"] in subscribed else "关"
         rows.append(
             (
                 Button(f"{_short(c['title'], 12)}：每日摘要 {state}", f"ch:{c['id']}:digest"),
                 Button("发送测试消息", f"ch:{c['id']}:test"),
             )
         )
-    return Reply(channels_html(channels), tuple(rows))
-
-
-async def toggle_channel_setting(store: Store, chat_id: int, key: str) -> bool:
-    """Flip a yes/no setting of a channel; False if the bot no longer knows the channel."""
-    chat = await store.chat(chat_id)
-    if chat is None or chat["type"] != "channel":
-        return False
-    settings = {**chat["settings"], key: not chat["settings"].get(key, False)}
-    await store.set_chat_settings(chat_id, settings, now_iso())
-    return True
+    return Reply(channels_html(channels, subscribed), tuple(rows))

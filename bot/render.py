@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.search import Hit, SearchPage, Similar
 from bot.stats import LEVEL_NAMES, Row, Stats
 from bot.store.db import COUNT_CAP
+
+if TYPE_CHECKING:  # bot.digest renders its figures with figure_text below
+    from bot.digest import Digest
 
 
 def snippet_html(runs: list[tuple[str, bool]]) -> str:
@@ -251,3 +254,32 @@ def _change(row: Row) -> str:
         if diff
         else f"（上期 {row.previous_articles}）"
     )
+
+
+def digest_text(d: Digest) -> str:
+    """The digest on a terminal: the same grouping and numbering as the bot's messages."""
+    span = d.date if not d.weekly else f"{d.date} 至 {d.end}"
+    lines = [
+        f"党建{'周报' if d.weekly else '日报'} {span}" + (f"（{d.filters}）" if d.filters else "")
+    ]
+    lines += d.notices
+    if not d.count:
+        return "\n".join([*lines, "没有符合条件的文章。"])
+    lines.append(f"共 {d.count} 篇文章" + (f"，另有 {d.more} 篇未列出" if d.more else ""))
+    if d.top_cases:
+        lines.append("\n今日典型案例" if not d.weekly else "\n本周典型案例")
+        lines += [case_card(c) for c in d.top_cases]
+    n = 0
+    for group, articles in d.groups:
+        lines.append(f"\n== {group}（{len(articles)} 篇）")
+        for a in articles:
+            n += 1
+            lines.append(
+                f"{n}. [{a.article_id}] {a.title}" + (f"  〔{a.topic}〕" if a.topic else "")
+            )
+            if a.places:
+                lines.append(f"   地点：{'、'.join(a.places)}")
+            lines.append(f"   {a.summary}")
+            if a.figures:
+                lines.append(f"   数字：{'；'.join(a.figures)}")
+    return "\n".join(lines)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from bot.digest import Digest, DigestArticle
 from bot.render import count_text, figure_text, stats_lines
 from bot.search import Hit, SearchPage
 from bot.stats import Stats, StatsError
-from bot.textsplit import MESSAGE_LIMIT, pack_html, split_plain
+from bot.textsplit import MESSAGE_LIMIT, html_length, pack_html, split_plain
 
 e = html.escape
 
@@ -154,14 +155,77 @@ def audit_html(entries: list[dict[str, Any]]) -> str:
     )
 
 
-def channels_html(channels: list[dict[str, Any]]) -> str:
+def channels_html(channels: list[dict[str, Any]], subscribed: set[int]) -> str:
     if not channels:
         return "机器人还不是任何频道的管理员。把机器人添加为频道管理员后，频道会出现在这里。"
     lines = ["<b>频道</b>（机器人为管理员、可以发布的频道）"]
     for c in channels:
-        digest = "开启" if c["settings"].get("digest") else "关闭"
+        digest = "开启" if c["id"] in subscribed else "关闭"
         lines.append(f"• {e(c['title'])} <code>{c['id']}</code> · 每日摘要：{digest}")
     return "\n".join(lines)
+
+
+def digest_title(d: Digest) -> str:
+    if d.weekly:
+        return f"📰 <b>党建周报</b> {d.date} 至 {d.end}"
+    return f"📰 <b>党建日报</b> {d.date}"
+
+
+def _digest_article_html(n: int, a: DigestArticle) -> str:
+    lines = [f"<b>{n}. {e(a.title)}</b>"]
+    if a.places:
+        lines.append(f"📍 {e('、'.join(a.places))}")
+    if a.summary:
+        lines.append(e(a.summary))
+    if a.figures:
+        lines.append(f"📊 {e('；'.join(a.figures))}")
+    return "\n".join(lines)
+
+
+def digest_messages(d: Digest, limit: int = MESSAGE_LIMIT) -> list[tuple[str, list[int]]]:
+    """The digest as few messages as fit, each with the article ids it numbers (for its
+    buttons). Every article stays whole; a 盟市 continued in the next message repeats its
+    heading with （续）."""
+    head = [digest_title(d)]
+    if d.filters:
+        head.append(f"筛选：{e(d.filters)}")
+    head += [e(n) for n in d.notices]
+    if not d.count:
+        head.append(
+            "这一天没有符合条件的新文章。" if not d.weekly else "本周没有符合条件的新文章。"
+        )
+        return [("\n".join(head), [])]
+    head.append(f"共 {d.count} 篇文章" + (f"（另有 {d.more} 篇未列出）" if d.more else ""))
+    blocks: list[tuple[str, str | None, int | None]] = [("\n".join(head), None, None)]
+    if d.top_cases:
+        cases = [f"⭐ <b>{'本周' if d.weekly else '今日'}典型案例</b>"]
+        cases += [case_card_html(c) for c in d.top_cases]
+        blocks.append(("\n\n".join(cases), None, None))
+    n = 0
+    for group, articles in d.groups:
+        heading = f"\n🏛 <b>{e(group)}</b>（{len(articles)} 篇）"
+        blocks.append((heading, None, None))
+        topic: str | None = None
+        for a in articles:
+            n += 1
+            text = _digest_article_html(n, a)
+            if a.topic != topic and a.topic:
+                text = f"🏷 <i>{e(a.topic)}</i>\n{text}"
+            topic = a.topic
+            blocks.append((text, heading, a.article_id))
+    messages: list[tuple[str, list[int]]] = []
+    current, ids = "", []
+    for text, heading, article_id in blocks:
+        joined = f"{current}\n{text}" if current else text
+        if current and html_length(joined) > limit:
+            messages.append((current, ids))
+            current, ids = (f"{heading.strip()}（续）\n{text}" if heading else text), []
+        else:
+            current = joined
+        if article_id is not None:
+            ids.append(article_id)
+    messages.append((current, ids))
+    return messages
 
 
 def start_html(bot_username: str) -> str:
@@ -197,6 +261,12 @@ HELP_HTML = """<b>搜索语法</b>
 /case 关键词 — 搜索典型案例
 /stats [地区] [时间:…] [主题:…] — 按地区统计报道和案例（默认近30天），附图表、下钻按钮和 CSV 导出
 /help — 本说明
+/digest [日期] [每周] [地区:… 主题:… 关键词] — 某天发表的文章摘要（默认昨天），按盟市、主题分组
+/subscribe [时间 08:30] [每天|每周一] [地区:… 主题:… 关键词] [跳过空日] — 订阅摘要：
+  每天定时发送前一天发表的文章（每周一则发送前一周）；群里由群管理员订阅；
+  频道在私聊中订阅：<code>/subscribe 频道:频道编号</code>，或用 /channels
+/subscriptions — 订阅列表：暂停、恢复、改时间、预览、删除
+/unsubscribe — 取消订阅
 在任意聊天输入 <code>@机器人用户名 关键词</code>：插入一条案例引文
 
 <b>统计口径</b>（/stats）
@@ -209,7 +279,7 @@ HELP_HTML = """<b>搜索语法</b>
 发送 txt/md/docx/pdf/html 文件即可导入
 /reindex — 重新抽取地区、案例和数字
 /admin — 管理可使用的人员、群组和频道
-/channels — 频道设置"""
+/channels — 频道：开关每日摘要、发送测试消息"""
 
 
 def upload_summary_html(file_name: str, report: dict[str, Any]) -> str:

@@ -11,12 +11,14 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.access import ADMIN, STAFF
-from bot.conversation import channels_reply, toggle_channel_setting
+from bot.conversation import channels_reply
 from bot.ingest.reindex import reindex
 from bot.render_chat import audit_html, members_html, upload_summary_html
 from bot.store import StoreError
+from bot.subscribe import Spec, subscription_row, toggle_channel_digest
 from bot.uploads import ingest_upload, safe_file_name, upload_refusal
 from handlers.common import edit, reply, runtime
+from handlers.digest import digest_now, schedule_slot
 
 ADMINS_ONLY = "只有管理员可以执行此操作。"
 ADMIN_USAGE = "用法：/admin add 编号 [备注] | /admin admin 编号 | /admin remove 编号 | /admin log"
@@ -133,10 +135,15 @@ async def channel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await rt.access.audit(query.from_user.id, channel, "channel test", "")
         await query.answer("已发送测试消息。")
         return
-    if not await toggle_channel_setting(rt.store, channel, what):
+    daily = Spec(rt.settings.digest_time, None, "", False, None)
+    row = subscription_row(daily, channel, "channel", "", query.from_user.id, digest_now(context))
+    on = await toggle_channel_digest(rt.store, channel, row)
+    if on is None:
         await query.answer("机器人已不在该频道。", show_alert=True)
         return
-    await rt.access.audit(query.from_user.id, channel, f"channel {what}", "切换")
+    if on:
+        schedule_slot(context.application, daily.at_time)
+    await rt.access.audit(query.from_user.id, channel, "channel digest", "开" if on else "关")
     await query.answer("已更新。")
     if isinstance(query.message, Message):
         await edit(query.message, await channels_reply(rt.store))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,7 +38,7 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.conversation import forget_old_queries, warm_up
 from bot.runtime import Runtime
-from handlers import admin, basic, search, stats
+from handlers import admin, basic, digest, search, stats
 from handlers.common import RUNTIME
 from handlers.errors import on_error
 from handlers.gate import gate
@@ -51,8 +52,12 @@ PRIVATE_COMMANDS = [
     BotCommand("stats", "按地区统计报道和案例，如 /stats 赤峰"),
     BotCommand("help", "搜索语法和全部命令"),
     BotCommand("start", "开始使用"),
+    BotCommand("digest", "昨天的文章摘要，如 /digest 2024-07-01 地区:赤峰"),
+    BotCommand("subscribe", "订阅每日摘要，如 /subscribe 时间 08:30 主题:基层治理"),
+    BotCommand("subscriptions", "管理摘要订阅"),
+    BotCommand("unsubscribe", "取消摘要订阅"),
 ]
-GROUP_COMMANDS = PRIVATE_COMMANDS[:4]
+GROUP_COMMANDS = [c for c in PRIVATE_COMMANDS if c.command != "start"]
 ADMIN_COMMANDS = [
     *PRIVATE_COMMANDS,
     BotCommand("admin", "管理可使用的人员、群组和频道"),
@@ -67,9 +72,11 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     background: bool = True,
+    clock: Callable[[], datetime] | None = None,
 ) -> Application:
     """The bot for `settings`; `request` replaces the HTTP transport (the console's).
-    With `background`, uploads and /reindex run beside other updates."""
+    With `background`, uploads and /reindex run beside other updates. `clock` replaces the
+    time digests are scheduled by (tests)."""
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token or "0:console")
@@ -83,6 +90,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
+    app.bot_data[digest.CLOCK] = clock
     register(app, background=background)
     return app
 
@@ -105,6 +113,12 @@ def register(app: Application, *, background: bool = True) -> None:
     app.add_handler(CommandHandler("case", search.case_command))
     app.add_handler(CommandHandler("stats", stats.stats_command))
 
+    # Digests and subscriptions (group subscriptions check the group's admins themselves).
+    app.add_handler(CommandHandler("digest", digest.digest_command))
+    app.add_handler(CommandHandler("subscribe", digest.subscribe_command))
+    app.add_handler(CommandHandler("subscriptions", digest.subscriptions_command))
+    app.add_handler(CommandHandler("unsubscribe", digest.unsubscribe_command))
+
     # Admin commands check the role themselves so staff get a refusal, not silence.
     # Long jobs (reindex, uploads) don't block: searches are answered meanwhile.
     app.add_handler(CommandHandler("reindex", admin.reindex_command, block=not background))
@@ -123,6 +137,7 @@ def register(app: Application, *, background: bool = True) -> None:
     app.add_handler(CallbackQueryHandler(admin.channel_button, pattern=r"^ch:-?\d+:\w+$"))
     app.add_handler(CallbackQueryHandler(stats.stats_button, pattern=r"^st:\d*:[\w-]+$"))
     app.add_handler(CallbackQueryHandler(stats.stats_csv_button, pattern=r"^stc:\d*:[\w-]+$"))
+    app.add_handler(CallbackQueryHandler(digest.subscription_button, pattern=r"^sub:\d+:\w+$"))
     app.add_handler(CallbackQueryHandler(search.noop_button))
 
     app.add_handler(InlineQueryHandler(search.inline_query))
@@ -145,6 +160,7 @@ def _opener(settings: Settings) -> Callable[[Application], Coroutine[Any, Any, N
         await forget_old_queries(rt.store)
         await warm_up(rt.store)
         await publish_commands(app, settings)
+        await digest.start_digests(app)
 
     return open_runtime
 

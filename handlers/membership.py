@@ -7,6 +7,7 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.access import STAFF, now_iso
+from bot.store.subscriptions import move_chat_subscriptions
 from handlers.common import runtime
 
 WELCOME = (
@@ -54,4 +55,7 @@ async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         old, new = message.chat_id, message.migrate_to_chat_id
     else:
         old, new = message.migrate_from_chat_id, message.chat_id  # type: ignore[assignment]
-    await runtime(context).access.migrate_chat(old, new)
+    rt = runtime(context)
+    await rt.access.migrate_chat(old, new)
+    if await move_chat_subscriptions(rt.store, old, new, now_iso()):
+        await rt.access.audit(None, new, "digest moved", f"{old} → {new}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -100,10 +101,11 @@ async def similar_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
-    """Below the message whose button was pressed, or in private if it is too old."""
+    """Below the message whose button was pressed, or in private if it is too old or in a
+    channel (a digest post: the article is for the reader, not the channel)."""
     query = update.callback_query
     assert query
-    if isinstance(query.message, Message):
+    if isinstance(query.message, Message) and query.message.chat.type != ChatType.CHANNEL:
         await reply(query.message, replies)
         return
     for r in replies:

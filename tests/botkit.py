@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from telegram.ext import Application
@@ -44,10 +45,11 @@ def seeded_copy(seeded_file: Path, tmp_path: Path) -> Path:
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings) -> AsyncIterator[Application]:
+async def running_bot(settings: Settings, **options: Any) -> AsyncIterator[Application]:
     """The Application of `casebot run` against the peer at settings.bot_api_url: polling,
-    or a webhook server when settings.webhook_url is set."""
-    app = build_application(settings)
+    or a webhook server when settings.webhook_url is set; `options` go to
+    build_application (e.g. clock=)."""
+    app = build_application(settings, **options)
     await app.initialize()
     assert app.post_init and app.post_shutdown and app.updater
     await app.post_init(app)  # run_polling() would call it; we drive the steps ourselves

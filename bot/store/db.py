@@ -648,13 +648,6 @@ class Store:
         )
         return {**rows[0], "settings": json.loads(rows[0]["settings"])} if rows else None
 
-    async def set_chat_settings(self, chat_id: int, settings: dict[str, Any], at: str) -> None:
-        async with self.transaction():
-            await self.conn.execute(
-                "UPDATE chats SET settings = ?, updated_at = ? WHERE id = ?",
-                (_json(settings), at, chat_id),
-            )
-
 
 CANDIDATES = 2000  # newest matches a search ranks
 # Matches are counted as far as they are ranked; more are reported as COUNT_CAP + 1 (shown
