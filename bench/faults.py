@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import signal
@@ -19,7 +20,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -27,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bench.synth import generate
 from bot.conversation import inline_answer, search_reply
 from bot.store import Store
+from bot.store import subscriptions as subs
 from tests.botkit import ADMIN, STAFF, TOKEN, bot_settings, running_bot
 from tests.conftest import ingest
 from tests.fixtures_files import make_blank_pdf, make_pdf, make_zip_bomb
@@ -34,6 +39,7 @@ from tests.peers.strict_api import ApiError, StrictBotApi, message_text
 from tests.test_reliability import HOSTILE_PIECES, table_checksum
 
 FAILED: list[str] = []
+DUE_EACH = 3  # digests due to each subscriber created three days ago at 00:00
 # What the bot writes down while refusing files (who tried what, the searches meanwhile).
 BOT_LOGS = ("audit_log", "saved_queries")
 
@@ -252,6 +258,96 @@ async def check_storage(tmp: Path) -> None:
     )
 
 
+async def check_digest_kills(tmp: Path, kills: int) -> None:
+    """kill -9 of `casebot run` during catch-up rounds to 50 subscribers, then a clean run:
+    no subscriber may get a digest twice; a digest in flight at a kill is logged `unknown`
+    and not resent (at most once), which is the only way one can be skipped."""
+    db = tmp / "digest.db"
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    users = list(range(20_000, 20_050))
+    store = await Store.open(db)
+    try:
+        await ingest(store, ROOT / "data" / "sample", forced_date=str(now.date() - timedelta(1)))
+        for user in users:
+            await subs.add_subscription(store, {
+                "chat_id": user, "chat_type": "private", "chat_title": "", "owner": user,
+                "at_time": "00:00", "weekday": None, "filters": "", "skip_empty": 0,
+                "created_at": (now - timedelta(days=3)).isoformat(),
+            })  # fmt: skip
+    finally:
+        await store.close()
+    rng = random.Random(11)
+    async with StrictBotApi(token=TOKEN) as api:
+        for user in users:
+            api.add_chat({"id": user, "type": "private", "first_name": str(user)})
+        env = os.environ | {
+            "TELEGRAM_BOT_TOKEN": TOKEN, "CASEBOT_BOT_API_URL": api.base_url,
+            "CASEBOT_STAFF_IDS": ",".join(map(str, users)), "CASEBOT_DB": str(db),
+        }  # fmt: skip
+
+        def is_digest(call: Any) -> bool:
+            return "党建日报" in call.params["text"]
+
+        def digests_sent() -> list[Any]:
+            return [c for c in api.calls if c.method == "sendMessage" and c.ok and is_digest(c)]
+
+        for run in range(kills + 1):
+            bot = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+            already = len(digests_sent())
+            if run < kills:  # let it send a few digests, then kill it mid-round
+                with contextlib.suppress(TimeoutError):
+                    step = already + rng.randrange(1, 12)
+                    await api.wait_for("sendMessage", is_digest, count=step, timeout=60)
+                os.killpg(bot.pid, signal.SIGKILL)
+                bot.wait()
+                continue
+            await api.wait_polling(timeout=60)
+            # A bench may poll: the log must come to hold every due digest.
+            while await _logged(db) < len(users) * DUE_EACH:
+                await asyncio.sleep(0.2)
+            delivered = await _logged(db, "sent")
+            with contextlib.suppress(TimeoutError):
+                await api.wait_for("sendMessage", is_digest, count=delivered, timeout=60)
+            bot.terminate()
+            bot.wait()
+        sent = digests_sent()
+    per_digest: dict[tuple[str, str], int] = {}
+    for call in sent:
+        day = call.params["text"].split("党建日报</b> ", 1)[1][:10]
+        key = (str(call.params["chat_id"]), day)
+        per_digest[key] = per_digest.get(key, 0) + 1
+    twice = sum(1 for n in per_digest.values() if n > 1)
+    con = sqlite3.connect(db)
+    statuses = dict(con.execute("SELECT state, count(*) FROM digest_deliveries GROUP BY state"))
+    con.close()
+    report(
+        "bot killed -9 mid-digest",
+        twice == 0 and invariants_ok(db),
+        f"{kills} kills during rounds to {len(users)} subscribers: {len(sent)} digests sent, "
+        f"{twice} sent twice, {len(users) * DUE_EACH - len(per_digest)} never sent "
+        f"(in flight at a kill: at most once), log {statuses}",
+    )
+
+
+async def _logged(db: Path, state: str | None = None) -> int:
+    """Digests in the delivery log (in `state`, or in any)."""
+    con = sqlite3.connect(db, timeout=30)
+    try:
+        sql = "SELECT count(*) FROM digest_deliveries WHERE ? IS NULL OR state = ?"
+        return con.execute(sql, (state, state)).fetchone()[0]
+    finally:
+        con.close()
+
+
+def invariants_ok(db: Path) -> bool:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        con.close()
+
+
 def timed(label: str, job: Callable[[], object]) -> None:
     start = time.perf_counter()
     job()
@@ -279,6 +375,8 @@ def main() -> None:
         timed("files", lambda: asyncio.run(check_files(db)))
         timed("storage", lambda: asyncio.run(check_storage(Path(tmp))))
     timed("kills", lambda: check_kills(args.kills))
+    with tempfile.TemporaryDirectory() as tmp:
+        timed("digest kills", lambda: asyncio.run(check_digest_kills(Path(tmp), args.kills // 2)))
     sys.exit(1 if FAILED else 0)
 
 
