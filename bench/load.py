@@ -1,5 +1,6 @@
-"""Load: many staff chats searching, paging and opening articles through the Bot API
-(the strict peer) while an ingest runs, against `casebot run` in its own process.
+"""Load: many staff chats searching, paging, opening articles and asking for statistics
+through the Bot API (the strict peer) while an ingest runs, against `casebot run` in its
+own process.
 
 Prints errors, "database is locked" occurrences, reply latency (p50/p95/p99, from the
 update being available to the bot's answer arriving at the peer) and the bot's peak RSS.
@@ -40,7 +41,8 @@ def peak_rss_mb(pid: int) -> float:
 
 
 async def one_chat(api: StrictBotApi, user: int, rng: random.Random, spread: float) -> list[float]:
-    """One staffer: search, page forward, open the first result; the latency of each."""
+    """One staffer: search, page forward, open the first result, maybe /stats; the
+    latency of each."""
     await asyncio.sleep(rng.uniform(0, spread))  # arrivals spread like a working morning
     waits = []
 
@@ -66,6 +68,12 @@ async def one_chat(api: StrictBotApi, user: int, rng: random.Random, spread: flo
     api.callback(opened, user_id=user, message=api.sent[user][-1])
     await api.wait_for("sendMessage", to_me, count=2, timeout=120)
     waits.append(time.perf_counter() - start)
+    if rng.random() < 0.5:  # half of them also ask for statistics (text and chart)
+        await asyncio.sleep(rng.uniform(1, 3))
+        start = time.perf_counter()
+        api.user_message(f"/stats {rng.choice(['', '赤峰', '鄂尔多斯', '锡盟'])}", user_id=user)
+        await api.wait_for("sendPhoto", to_me, timeout=120)
+        waits.append(time.perf_counter() - start)
     return waits
 
 

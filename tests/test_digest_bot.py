@@ -254,14 +254,16 @@ async def test_network_errors_are_retried_with_backoff_and_migration_moves_the_g
     async with running_bot(bot_settings(db, api.base_url), clock=clock) as app:
         app.bot_data[SLEEP] = sleep
         store = app.bot_data["runtime"].store
-        await subs.add_subscription(store, _row(GROUP, "group"))  # sent first
+        await subs.add_subscription(store, _row(GROUP, "group"))
         await subscribe(api, "/subscribe", STAFF)
-        api.fail_next("sendMessage", error_code=502, description="Bad Gateway", times=2)
+        api.fail_next(
+            "sendMessage", error_code=502, description="Bad Gateway", times=2, chat_id=GROUP
+        )
         clock.at = DAY_2
         api.fail_next(
             "sendMessage", error_code=400,
             description="Bad Request: group chat was upgraded to a supergroup chat (injected)",
-            parameters={"migrate_to_chat_id": supergroup},
+            parameters={"migrate_to_chat_id": supergroup}, chat_id=GROUP,
         )  # fmt: skip
         report = await run_round(app)
         moved = await subs.subscriptions(store, chat_ids=[supergroup])

@@ -270,7 +270,7 @@ class StrictBotApi:
         self._webhook_url = ""
         self._open_callback_queries: set[str] = set()
         self._open_inline_queries: set[str] = set()
-        self._faults: dict[str, list[ApiError]] = {}
+        self._faults: dict[str, list[tuple[int | None, ApiError]]] = {}
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(4_000_000_000_000_000)
         self._file_numbers = itertools.count(1)
@@ -568,10 +568,13 @@ class StrictBotApi:
         description: str,
         parameters: JsonDict | None = None,
         times: int = 1,
+        chat_id: int | None = None,
     ) -> None:
-        """The next `times` calls of `method` get this error, whatever they ask."""
+        """The next `times` calls of `method` get this error, whatever they ask; with
+        `chat_id`, the next calls to that chat only (concurrent sends arrive in any order)."""
         error = ApiError(error_code, description, parameters)
-        self._faults.setdefault(self._canonical(method), []).extend([error] * times)
+        fault = (chat_id, error)
+        self._faults.setdefault(self._canonical(method), []).extend([fault] * times)
 
     # -- HTTP --------------------------------------------------------------------------------
 
@@ -586,8 +589,11 @@ class StrictBotApi:
         if name.lower() not in self._methods:
             return self._refuse(name, params, ApiError(404, "Not Found"))
         method, handler = self._methods[name.lower()]
-        if faults := self._faults.get(method):
-            return self._refuse(method, params, faults.pop(0))
+        faults = self._faults.get(method, [])
+        for n, (chat, error) in enumerate(faults):
+            if chat is None or str(params.get("chat_id")) == str(chat):
+                del faults[n]
+                return self._refuse(method, params, error)
         try:
             result = handler(params)
             if inspect.isawaitable(result):
