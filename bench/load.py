@@ -40,11 +40,13 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def one_chat(api: StrictBotApi, user: int, rng: random.Random, spread: float) -> list[float]:
+async def one_chat(
+    api: StrictBotApi, user: int, rng: random.Random, spread: float
+) -> list[tuple[str, float]]:
     """One staffer: search, page forward, open the first result, maybe /stats; the
     latency of each."""
     await asyncio.sleep(rng.uniform(0, spread))  # arrivals spread like a working morning
-    waits = []
+    waits: list[tuple[str, float]] = []
 
     def to_me(call: object) -> bool:
         return str(call.params.get("chat_id")) == str(user)  # type: ignore[attr-defined]
@@ -54,26 +56,26 @@ async def one_chat(api: StrictBotApi, user: int, rng: random.Random, spread: flo
         rng.choice(["党建", "集体经济", "养老", "党建引领 产业", "嘎查"]), user_id=user
     )
     [page] = await api.wait_for("sendMessage", to_me, timeout=120)
-    waits.append(time.perf_counter() - start)
+    waits.append(("search", time.perf_counter() - start))
     await asyncio.sleep(rng.uniform(1, 3))  # reading
     forward = page.result["reply_markup"]["inline_keyboard"][-1][-1]["callback_data"]
     if forward.startswith("pg:"):
         start = time.perf_counter()
         api.callback(forward, user_id=user, message=page.result)
         await api.wait_for("editMessageText", to_me, timeout=120)
-        waits.append(time.perf_counter() - start)
+        waits.append(("page", time.perf_counter() - start))
         await asyncio.sleep(rng.uniform(1, 3))
     opened = api.sent[user][-1]["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     start = time.perf_counter()
     api.callback(opened, user_id=user, message=api.sent[user][-1])
     await api.wait_for("sendMessage", to_me, count=2, timeout=120)
-    waits.append(time.perf_counter() - start)
+    waits.append(("open", time.perf_counter() - start))
     if rng.random() < 0.5:  # half of them also ask for statistics (text and chart)
         await asyncio.sleep(rng.uniform(1, 3))
         start = time.perf_counter()
         api.user_message(f"/stats {rng.choice(['', '赤峰', '鄂尔多斯', '锡盟'])}", user_id=user)
         await api.wait_for("sendPhoto", to_me, timeout=120)
-        waits.append(time.perf_counter() - start)
+        waits.append(("stats", time.perf_counter() - start))
     return waits
 
 
@@ -118,8 +120,11 @@ async def run(chats: int, articles: int, spread: float) -> None:
             bot.wait(timeout=60)
             log.close()
             bot_log = (Path(tmp) / "bot.log").read_text()
+            (ROOT / "bench" / "out").mkdir(exist_ok=True)
+            (ROOT / "bench" / "out" / "load_bot.log").write_text(bot_log)  # for a closer look
         failures = [r for r in results if isinstance(r, BaseException)]
-        waits = sorted(w for r in results if isinstance(r, list) for w in r)
+        timed = [w for r in results if isinstance(r, list) for w in r]
+        waits = sorted(seconds for _, seconds in timed)
         refused = [c for c in api.calls if not c.ok and c.error.startswith("Bad Request")]
         # PTB logs its last getUpdates at shutdown failing as an error; that is not ours.
         errors = [x for x in bot_log.splitlines() if "ERROR" in x and "graceful shutdown" not in x]
@@ -140,6 +145,13 @@ async def run(chats: int, articles: int, spread: float) -> None:
             f"reply latency p50/p95/p99: {pct(0.5):.0f}/{pct(0.95):.0f}/{pct(0.99):.0f} ms "
             f"(target p99 <= 1000 ms)"
         )
+        for kind in ("search", "page", "open", "stats"):
+            some = sorted(seconds for k, seconds in timed if k == kind)
+            if some:
+                print(
+                    f"  {kind}: {len(some)}, p50 {some[len(some) // 2] * 1000:.0f} ms, "
+                    f"p99 {some[min(len(some) - 1, int(len(some) * 0.99))] * 1000:.0f} ms"
+                )
         print(f"bot peak RSS: {rss:.0f} MB (target <= 300 MB)")
         for failure in failures[:3]:
             print(f"  e.g. {failure!r}"[:300])

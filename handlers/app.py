@@ -43,6 +43,7 @@ from handlers.common import RUNTIME
 from handlers.errors import on_error
 from handlers.gate import gate
 from handlers.membership import migrated, my_membership
+from handlers.ordering import PerSenderOrder
 
 log = logging.getLogger("casebot.bot")
 
@@ -64,7 +65,8 @@ ADMIN_COMMANDS = [
     BotCommand("channels", "频道设置"),
     BotCommand("reindex", "重新抽取地区、案例和数字"),
 ]
-FLOOD_RETRIES = 3  # RetryAfter from Telegram: wait as told and resend, this many times
+FLOOD_RETRIES = 3
+CONCURRENT_UPDATES = 32  # RetryAfter from Telegram: wait as told and resend, this many times
 
 
 def build_application(
@@ -84,6 +86,9 @@ def build_application(
         .base_file_url(settings.bot_api_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
         .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+        # Updates are handled side by side (each sender's in order): a chart drawn in a
+        # thread or a slow upload must not hold up everyone else. The console keeps order.
+        .concurrent_updates(PerSenderOrder(CONCURRENT_UPDATES) if background else False)
         .post_init(_opener(settings))
         .post_shutdown(_close)
     )

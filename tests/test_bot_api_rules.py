@@ -66,7 +66,11 @@ async def test_inline_mode_pages_citations_for_staff_only(
         [first] = await api.wait_for("answerInlineQuery")
         api.inline_query("类型:案例 党建", user_id=STAFF, offset=first.params["next_offset"])
         api.inline_query("党建", user_id=OUTSIDER)
-        [_, second, outsider] = await api.wait_for("answerInlineQuery", count=3)
+        # Updates are handled side by side: the two answers may come in either order.
+        [outsider, second] = sorted(
+            (await api.wait_for("answerInlineQuery", count=3))[1:],
+            key=lambda c: len(c.params["results"]),
+        )
     results = first.params["results"]
     assert len(results) == 20 and first.params["next_offset"] == "20"
     assert first.params["is_personal"] is True
@@ -253,12 +257,15 @@ async def test_admins_manage_access_and_reindex(
         api.user_message("党建", user_id=newcomer)
         [refusal] = await api.wait_for("sendMessage", to(newcomer))
         api.user_message(f"/admin add {newcomer} 新同事", user_id=STAFF)  # not an admin
+        await api.wait_for("sendMessage", to(STAFF))
         api.user_message(f"/admin add {newcomer} 新同事", user_id=ADMIN)
         await api.wait_for("sendMessage", to(ADMIN))
         api.user_message("党建", user_id=newcomer)
         [_, served] = await api.wait_for("sendMessage", to(newcomer), count=2)
-        api.user_message(f"/admin remove {newcomer}", user_id=ADMIN)
-        api.user_message(f"/admin remove {ADMIN}", user_id=ADMIN)
+        # One at a time, as a person types: updates are handled side by side.
+        for n, command in enumerate([f"/admin remove {newcomer}", f"/admin remove {ADMIN}"]):
+            api.user_message(command, user_id=ADMIN)
+            await api.wait_for("sendMessage", to(ADMIN), count=2 + n)
         api.user_message("/reindex all", user_id=ADMIN)
         await api.wait_for("sendMessage", lambda c: "已重新抽取" in c.params["text"])
         api.user_message("党建", user_id=newcomer)

@@ -3,6 +3,7 @@ failing or old database loses nothing and says what is wrong."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import sqlite3
 from pathlib import Path
@@ -125,3 +126,25 @@ async def test_an_older_schema_is_backed_up_then_migrated(tmp_path: Path) -> Non
     with sqlite3.connect(backup) as conn:
         assert conn.execute("PRAGMA user_version").fetchone() == (6,)
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+async def test_a_write_waits_out_a_read_that_another_process_outdated(
+    library: Store,
+) -> None:
+    """The bot handles updates side by side on one connection: a SELECT between its steps
+    holds a snapshot; once another process commits, SQLite refuses BEGIN IMMEDIATE at once
+    ("database is locked") instead of waiting. The store waits for the read to end."""
+    reading = await library.conn.execute("SELECT id FROM articles")  # first step taken
+    other = await Store.open(library.path)  # e.g. `casebot ingest` in another process
+    try:
+        await other.save_query("other", "养老", "2026-12-01T00:00:00+00:00")
+    finally:
+        await other.close()
+    write = asyncio.create_task(library.save_query("mine", "党建", "2026-12-01T00:00:00+00:00"))
+    while not library._writer.locked():  # the write has sent its BEGIN IMMEDIATE
+        await asyncio.sleep(0)
+    rows = await reading.fetchall()  # the read ends while the write waits
+    await reading.close()
+    await write
+    assert len(rows) == 19
+    assert await library.saved_query("mine") == "党建"

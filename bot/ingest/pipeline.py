@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import sqlite3
+import time
 import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -49,6 +50,10 @@ MAX_CANDIDATES = 3  # per article, those sharing the most band keys
 # Files per transaction. Each file goes in whole or not at all either way; fewer commits
 # let FTS5 flush larger segments instead of merging thousands of tiny ones.
 BATCH_FILES = 25
+# Other writers (the bot saving a search, a digest's delivery log) wait for a batch to
+# commit; a busy machine must not stretch that wait towards their busy timeout.
+BATCH_SECONDS = 0.5
+WORKER_NICENESS = 10
 _EMPTY = 1 << 32
 
 
@@ -173,7 +178,9 @@ def _pick_date(path: Path, meta: date | None, forced: str | None, today: str) ->
 
 
 def init_worker() -> None:
-    """Load the dictionary and the place automaton once per worker, before the first file."""
+    """Load the dictionary and the place automaton once per worker, before the first file.
+    Workers yield the CPU to the bot: an ingest is a batch job, a reply is awaited."""
+    os.nice(WORKER_NICENESS)
     get_segmenter()
     get_place_matcher()
 
@@ -203,19 +210,22 @@ class Ingestor:
         self.report = IngestReport()
         self.open_batch = False
         self.files_in_batch = 0
+        self.batch_started = 0.0
 
     async def write(self, prepared: PreparedFile) -> None:
         """Store one file whole, inside the current batch transaction."""
         if not self.open_batch:
             await self.store.begin()
             self.open_batch = True
+            self.batch_started = time.monotonic()
         try:
             await self._write(prepared)
         except BaseException:
             await self.close_batch(commit=False)
             raise
         self.files_in_batch += 1
-        if self.files_in_batch >= BATCH_FILES:
+        held = time.monotonic() - self.batch_started
+        if self.files_in_batch >= BATCH_FILES or held >= BATCH_SECONDS:
             await self.close_batch(commit=True)
 
     async def close_batch(self, *, commit: bool) -> None:
@@ -368,6 +378,10 @@ async def _finish(
     future: asyncio.Future[PreparedFile],
     progress: Callable[[int], None] | None,
 ) -> None:
+    if not future.done():
+        # Commit rather than hold the write lock while the workers catch up: the bot and
+        # other writers of the database wait on it (busy_timeout), searches included.
+        await ingestor.close_batch(commit=True)
     try:
         prepared = await future
     except RejectedFile as exc:

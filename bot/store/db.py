@@ -23,6 +23,8 @@ from bot.extract.model import Case, Extraction
 from bot.ingest.normalize import to_simplified
 from bot.segment import han_set
 
+BUSY_TIMEOUT_S = 10.0  # how long a write waits for another process's transaction
+
 
 class StoreError(Exception):
     """The database cannot be opened or used; the message is for the user (Chinese)."""
@@ -113,7 +115,7 @@ class Store:
         for pragma in (
             "PRAGMA journal_mode = WAL",
             "PRAGMA foreign_keys = ON",
-            "PRAGMA busy_timeout = 10000",
+            f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}",
             "PRAGMA synchronous = NORMAL",
         ):
             await self.conn.execute(pragma)
@@ -152,10 +154,28 @@ class Store:
     async def begin(self) -> None:
         await self._writer.acquire()
         try:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            await self._begin_immediate()
         except BaseException:
             self._writer.release()
             raise
+
+    async def _begin_immediate(self) -> None:
+        """BEGIN IMMEDIATE, waiting out a lock SQLite reports without waiting itself: while
+        another coroutine's SELECT is between its steps on this connection, its snapshot
+        may be older than another process's commit, and SQLite answers "database is locked"
+        at once instead of calling the busy handler. The SELECT ends in milliseconds."""
+        delay = 0.005
+        waited = 0.0
+        while True:
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or waited >= BUSY_TIMEOUT_S:
+                    raise
+            await asyncio.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 0.2)
 
     async def commit(self) -> None:
         try:
