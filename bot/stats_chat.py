@@ -7,12 +7,11 @@ stc:<code>:<key>   the same table as a CSV file
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date
 
 from bot.access import now_iso
-from bot.charts import stats_chart
+from bot.charts import draw_in_background
 from bot.conversation import Button, Reply, _short, query_key
 from bot.places import get_gazetteer
 from bot.render_chat import stats_error_html, stats_html
@@ -74,7 +73,7 @@ async def _answer(store: Store, stats: Stats) -> StatsAnswer:
     key = query_key(context)
     await store.save_query(key, context, now_iso())
     reported = stats.totals.articles or stats.totals.cases
-    chart = await asyncio.to_thread(stats_chart, stats) if reported else None
+    chart = await draw_in_background(stats) if reported else None
     return StatsAnswer(Reply(stats_html(stats), _buttons(stats, key)), chart)
 
 

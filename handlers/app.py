@@ -35,6 +35,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.charts import stop_drawer
 from bot.config import Settings
 from bot.conversation import forget_old_queries, warm_up
 from bot.runtime import Runtime
@@ -171,6 +172,7 @@ def _opener(settings: Settings) -> Callable[[Application], Coroutine[Any, Any, N
 
 
 async def _close(app: Application) -> None:
+    stop_drawer()
     rt: Runtime | None = app.bot_data.pop(RUNTIME, None)
     if rt is not None:
         await rt.close()
