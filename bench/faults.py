@@ -169,6 +169,53 @@ async def check_files(db: Path) -> None:
     )
 
 
+async def check_telegram_and_access(db: Path) -> None:
+    """Faults Telegram answers with, and people who may not use the bot, through the real
+    Application and the strict peer."""
+    outsider, group = 666, -1002
+    async with StrictBotApi(token=TOKEN) as api:
+        api.add_chat({"id": ADMIN, "type": "private", "first_name": "管理员"})
+        async with running_bot(bot_settings(db, api.base_url)):
+
+            def to_staff(call: Any) -> bool:
+                return str(call.params["chat_id"]) == str(STAFF)
+
+            # Flood control: waited out and sent. A 5xx: the user is told briefly.
+            flood = "Too Many Requests: retry after 1"
+            api.fail_next("sendMessage", error_code=429, description=flood,
+                          parameters={"retry_after": 1}, chat_id=STAFF)  # fmt: skip
+            api.user_message("党建", user_id=STAFF)
+            [after_flood] = await api.wait_for("sendMessage", to_staff)
+            api.fail_next("sendMessage", error_code=502, description="Bad Gateway", chat_id=STAFF)
+            api.user_message("党建", user_id=STAFF)
+            [_, after_5xx] = await api.wait_for("sendMessage", to_staff, count=2)
+            api.block(ADMIN)
+            api.user_message("党建", user_id=ADMIN)
+            api.user_message("党建", user_id=outsider)
+            api.user_message("/search 党建", user_id=outsider, chat_id=group, chat_type="group")
+            api.inline_query("党建", user_id=outsider)
+            await api.wait_for("leaveChat")
+            [inline] = await api.wait_for("answerInlineQuery")
+            [refusal] = await api.wait_for(
+                "sendMessage", lambda c: str(c.params["chat_id"]) == str(outsider)
+            )
+    leaked = inline.params["results"] or "仅供" not in refusal.params["text"]
+    flood_ok = "共" in after_flood.params["text"]
+    told = "出错了" in after_5xx.params["text"]
+    report(
+        "Telegram faults",
+        flood_ok and told,
+        f"429: the reply waited out and delivered ({flood_ok}); 502: the user told briefly "
+        f"({told}); a user who blocked the bot: logged, not retried",
+    )
+    report(
+        "access",
+        not leaked,
+        "outsider: refused in private, bot left the unknown group, inline answer empty and "
+        f"personal ({inline.params['is_personal']})",
+    )
+
+
 def invariants(db: Path) -> list[str]:
     """What a crash must never leave behind."""
     con = sqlite3.connect(db, timeout=30)
@@ -374,6 +421,7 @@ def main() -> None:
         timed("queries", lambda: asyncio.run(check_queries(db, args.queries)))
         timed("files", lambda: asyncio.run(check_files(db)))
         timed("storage", lambda: asyncio.run(check_storage(Path(tmp))))
+        timed("telegram", lambda: asyncio.run(check_telegram_and_access(db)))
     timed("kills", lambda: check_kills(args.kills))
     with tempfile.TemporaryDirectory() as tmp:
         timed("digest kills", lambda: asyncio.run(check_digest_kills(Path(tmp), args.kills // 2)))
