@@ -73,8 +73,7 @@ async def build_digest(
     found = await search(store, f"{filters} 时间:{span}".strip(), limit=MAX_ARTICLES)
     notices = [n for n in found.notices if "时间" not in n]
     ids = [h.article_id for h in found.hits]
-    rows = await store.articles_by_id(ids) if ids else {}
-    ids = [i for i in ids if rows[i]["duplicate_of"] is None]
+    rows = await store.articles_by_id(ids) if ids else {}  # search leaves out near-duplicates
     cases = await store.cases_of(ids) if ids else []
     topics = await store.topics_of(ids) if ids else {}
     places = await store.article_places_of(ids) if ids else {}

@@ -20,12 +20,12 @@ import logging
 from asyncio import FIRST_COMPLETED
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.access import Access
+from bot.access import Access, now_iso
 from bot.conversation import Reply
 from bot.store import Store
 from bot.store import subscriptions as subs
@@ -73,11 +73,6 @@ class RoundReport:
     messages: int = 0
 
 
-def parse_time(text: str) -> time:
-    hours, minutes = text.split(":")
-    return time(int(hours), int(minutes))
-
-
 def covered(send_day: date, weekday: int | None) -> tuple[date, date]:
     """The days a digest sent on `send_day` covers: the day before, or the 7 days before."""
     if weekday is None:
@@ -93,7 +88,7 @@ def due_digests(
     logged yet, oldest first: one per scheduled moment since it was due from, within
     CATCH_UP_DAYS (a weekly one within as many weeks), never older than the newest logged."""
     tz = now.tzinfo
-    at = parse_time(sub["at_time"])
+    at = time.fromisoformat(sub["at_time"])
     since = datetime.fromisoformat(sub["due_from"]).astimezone(tz)
     window = CATCH_UP_DAYS * (7 if sub["weekday"] is not None else 1)
     newest = max(logged, default="")
@@ -183,10 +178,10 @@ class Round:
         """Send one digest unless logged; False if the subscription was stopped."""
         day = first.isoformat()
         replies, count = await self._digest(first, last, sub["filters"])
-        if not await subs.claim_delivery(self.store, sub["id"], day, _stamp()):
+        if not await subs.claim_delivery(self.store, sub["id"], day, now_iso()):
             return True
         if not count and sub["skip_empty"]:
-            await subs.finish_delivery(self.store, sub["id"], day, "empty", 0, _stamp())
+            await subs.finish_delivery(self.store, sub["id"], day, "empty", 0, now_iso())
             self.report.empty += 1
             return True
         chat, sent = sub["chat_id"], 0
@@ -194,7 +189,7 @@ class Round:
             result = await self._send(chat, reply)
             if result.outcome is Outcome.MIGRATED and result.new_chat_id:
                 await self.access.migrate_chat(chat, result.new_chat_id)
-                await subs.move_chat_subscriptions(self.store, chat, result.new_chat_id, _stamp())
+                await subs.move_chat_subscriptions(self.store, chat, result.new_chat_id, now_iso())
                 await self.access.audit(None, result.new_chat_id, "digest moved", f"{chat}")
                 chat = result.new_chat_id
                 result = await self._send(chat, reply)
@@ -203,7 +198,7 @@ class Round:
                 continue
             await self._failed(sub, chat, day, sent, result)
             return result.outcome is not Outcome.BLOCKED
-        await subs.finish_delivery(self.store, sub["id"], day, "sent", sent, _stamp())
+        await subs.finish_delivery(self.store, sub["id"], day, "sent", sent, now_iso())
         self.report.sent += 1
         self.report.messages += sent
         return True
@@ -227,14 +222,14 @@ class Round:
         detail = f"订阅 {sub['id']} {day}：{result.detail}"
         if result.outcome is Outcome.BLOCKED:
             await subs.update_subscription(
-                self.store, sub["id"], _stamp(), status="stopped", reason=result.detail
+                self.store, sub["id"], now_iso(), status="stopped", reason=result.detail
             )
-            await subs.finish_delivery(self.store, sub["id"], day, "failed", sent, _stamp())
+            await subs.finish_delivery(self.store, sub["id"], day, "failed", sent, now_iso())
             await self.access.audit(None, chat, "digest stopped", detail)
             self.report.stopped += 1
         elif result.outcome is Outcome.UNKNOWN or sent:
             # Part of it (or maybe all) reached the chat: never send it again.
-            await subs.finish_delivery(self.store, sub["id"], day, "unknown", sent, _stamp())
+            await subs.finish_delivery(self.store, sub["id"], day, "unknown", sent, now_iso())
             await self.access.audit(None, chat, "digest unknown", detail)
         else:
             await subs.release_delivery(self.store, sub["id"], day)  # the next round retries
@@ -252,13 +247,9 @@ async def settle_interrupted(store: Store, access: Access) -> int:
     stale = await subs.interrupted_deliveries(store)
     for row in stale:
         await subs.finish_delivery(
-            store, row["subscription_id"], row["digest_date"], "unknown", 0, _stamp()
+            store, row["subscription_id"], row["digest_date"], "unknown", 0, now_iso()
         )
         await access.audit(
             None, None, "digest unknown", f"订阅 {row['subscription_id']} {row['digest_date']}"
         )
     return len(stale)
-
-
-def _stamp() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -157,9 +157,12 @@ async def digest_replies(
     return replies, digest.count
 
 
+def _when(weekday: int | None) -> str:
+    return "每天" if weekday is None else f"每周{WEEKDAYS[weekday]}"
+
+
 def schedule_text(sub: dict[str, Any]) -> str:
-    when = "每天" if sub["weekday"] is None else f"每周{WEEKDAYS[sub['weekday']]}"
-    return f"{when} {sub['at_time']}"
+    return f"{_when(sub['weekday'])} {sub['at_time']}"
 
 
 def _sub_line(n: int, sub: dict[str, Any], here: int | None) -> str:
@@ -246,7 +249,7 @@ async def change_subscription(store: Store, sub: dict[str, Any], action: str, no
 
 
 def subscribed_text(spec: Spec, where: str) -> str:
-    when = "每天" if spec.weekday is None else f"每周{WEEKDAYS[spec.weekday]}"
+    when = _when(spec.weekday)
     covers = "前一天" if spec.weekday is None else "前一周"
     what = escape(spec.filters) if spec.filters else "全部文章"
     empty = "没有新文章的日子不发送" if spec.skip_empty else "没有新文章时简短告知"

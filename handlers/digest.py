@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,6 @@ from bot.digest_delivery import (
     RoundReport,
     SendResult,
     covered,
-    parse_time,
     settle_interrupted,
 )
 from bot.runtime import Runtime
@@ -115,7 +114,7 @@ def schedule_slot(app: Application, at_time: str) -> None:
     if app.job_queue.get_jobs_by_name(name):
         return
     tz = ZoneInfo(runtime_of(app).settings.timezone)
-    app.job_queue.run_daily(digest_job, parse_time(at_time).replace(tzinfo=tz), name=name)
+    app.job_queue.run_daily(digest_job, time.fromisoformat(at_time).replace(tzinfo=tz), name=name)
 
 
 def runtime_of(app: Application) -> Runtime:
