@@ -654,20 +654,18 @@ class Store:
             )
 
     async def chats(self, type_: str | None = None) -> list[dict[str, Any]]:
-        rows = await self._dicts(
-            "SELECT id, type, title, bot_status, settings, updated_at FROM chats"
-            " WHERE ? IS NULL OR type = ? ORDER BY title, id",
-            (type_, type_),
+        return await self._dicts(
+            f"{_CHATS} WHERE ? IS NULL OR type = ? ORDER BY title, id", (type_, type_)
         )
-        return [{**r, "settings": json.loads(r["settings"])} for r in rows]
 
     async def chat(self, chat_id: int) -> dict[str, Any] | None:
-        rows = await self._dicts(
-            "SELECT id, type, title, bot_status, settings, updated_at FROM chats WHERE id = ?",
-            (chat_id,),
-        )
-        return {**rows[0], "settings": json.loads(rows[0]["settings"])} if rows else None
+        rows = await self._dicts(f"{_CHATS} WHERE id = ?", (chat_id,))
+        return rows[0] if rows else None
 
+
+# chats.settings is read only by migration 0009, which turned its switches into
+# subscriptions.
+_CHATS = "SELECT id, type, title, bot_status, updated_at FROM chats"
 
 CANDIDATES = 2000  # newest matches a search ranks
 # Matches are counted as far as they are ranked; more are reported as COUNT_CAP + 1 (shown
