@@ -161,6 +161,13 @@ async def _is_chat_admin(bot: Bot, chat_id: int, user_id: int) -> bool:
     return member.status in ADMIN_STATUSES
 
 
+async def _manages(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int) -> bool:
+    """A group's or channel's digests are managed by its admins and the bot's admins."""
+    return await runtime(context).access.is_admin(user_id) or await _is_chat_admin(
+        context.bot, chat_id, user_id
+    )
+
+
 async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     assert message and user
@@ -180,9 +187,7 @@ async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             return
         chat_id, chat_type, title, where = target
     elif chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
-        if not (
-            await rt.access.is_admin(user.id) or await _is_chat_admin(context.bot, chat.id, user.id)
-        ):
+        if not await _manages(context, chat.id, user.id):
             await message.reply_text(GROUP_ADMINS_ONLY)
             return
         chat_id, chat_type, title, where = chat.id, chat.type, chat.title or "", "本群"
@@ -228,9 +233,7 @@ async def _channel_target(
             "机器人还不是该频道的管理员，无法发布。请先把机器人设为频道管理员。"
         )
         return None
-    if not (
-        await rt.access.is_admin(user_id) or await _is_chat_admin(context.bot, channel.id, user_id)
-    ):
+    if not await _manages(context, channel.id, user_id):
         await message.reply_text("只有该频道的管理员可以为它订阅摘要。")
         return None
     if not await rt.access.chat_allowed(channel.id):
@@ -247,26 +250,31 @@ def _listed(update: Update) -> tuple[list[int], int | None]:
     return [chat.id], user.id if chat.type == ChatType.PRIVATE else None
 
 
-async def subscriptions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _listed_subscriptions(
+    update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> tuple[list[dict[str, Any]], int]:
+    """The subscriptions a chat shows (see _listed), and the chat's id."""
     chat_ids, owner = _listed(update)
     found = await subs.subscriptions(runtime(context).store, chat_ids=chat_ids, owner=owner)
-    await reply(update.effective_message, [subscriptions_reply(found, chat_ids[0])])  # type: ignore[arg-type]
+    return found, chat_ids[0]
+
+
+async def subscriptions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    found, here = await _listed_subscriptions(update, context)
+    await reply(update.effective_message, [subscriptions_reply(found, here)])  # type: ignore[arg-type]
 
 
 async def unsubscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    chat_ids, owner = _listed(update)
-    found = await subs.subscriptions(runtime(context).store, chat_ids=chat_ids, owner=owner)
-    await reply(update.effective_message, [unsubscribe_reply(found, chat_ids[0])])  # type: ignore[arg-type]
+    found, here = await _listed_subscriptions(update, context)
+    await reply(update.effective_message, [unsubscribe_reply(found, here)])  # type: ignore[arg-type]
 
 
 async def _may_manage(context: ContextTypes.DEFAULT_TYPE, sub: dict[str, Any], user: int) -> bool:
     if sub["owner"] == user or sub["chat_id"] == user:
         return True
-    if await runtime(context).access.is_admin(user):
-        return True
-    return sub["chat_type"] != ChatType.PRIVATE and await _is_chat_admin(
-        context.bot, sub["chat_id"], user
-    )
+    if sub["chat_type"] == ChatType.PRIVATE:
+        return await runtime(context).access.is_admin(user)
+    return await _manages(context, sub["chat_id"], user)
 
 
 async def subscription_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -303,7 +311,5 @@ async def subscription_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         schedule_slot(context.application, f"{action[1:3]}:{action[3:]}")
     await query.answer(text)
     if message:
-        chat_ids = [message.chat_id]
-        owner = query.from_user.id if message.chat.type == ChatType.PRIVATE else None
-        found = await subs.subscriptions(rt.store, chat_ids=chat_ids, owner=owner)
-        await edit(message, subscriptions_reply(found, message.chat_id))
+        found, here = await _listed_subscriptions(update, context)
+        await edit(message, subscriptions_reply(found, here))
