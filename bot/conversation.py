@@ -94,7 +94,7 @@ async def _search_page(store: Store, key: str, query: str, number: int) -> Reply
     else:
         opens = [(h.article_id, h.title) for h in found.hits]
     rows: list[tuple[Button, ...]] = [
-        (Button(f"{n}. {_short(label)}", f"art:{article_id}"),)
+        (Button(f"{n}. {short_label(label)}", f"art:{article_id}"),)
         for n, (article_id, label) in enumerate(opens, start=offset + 1)
     ]
     if pages > 1:
@@ -108,7 +108,8 @@ async def _search_page(store: Store, key: str, query: str, number: int) -> Reply
     return Reply(text, tuple(rows))
 
 
-def _short(label: str, width: int = 24) -> str:
+def short_label(label: str, width: int = 24) -> str:
+    """A button label cut to fit a phone's button."""
     return label if len(label) <= width else label[: width - 1] + "…"
 
 
@@ -131,7 +132,7 @@ async def similar_reply(store: Store, article_id: int) -> Reply | None:
     lines = [f"与《{escape(found.title)}》相近的文章："]
     lines += [f"{n}. {escape(h.title)}（{h.date}）" for n, h in enumerate(found.hits, start=1)]
     rows = tuple(
-        (Button(f"{n}. {_short(h.title)}", f"art:{h.article_id}"),)
+        (Button(f"{n}. {short_label(h.title)}", f"art:{h.article_id}"),)
         for n, h in enumerate(found.hits, start=1)
     )
     return Reply("\n".join(lines), rows)
@@ -203,7 +204,7 @@ async def channels_reply(store: Store) -> Reply:
         state = "开" if c["id"] in subscribed else "关"
         rows.append(
             (
-                Button(f"{_short(c['title'], 12)}：每日摘要 {state}", f"ch:{c['id']}:digest"),
+                Button(f"{short_label(c['title'], 12)}：每日摘要 {state}", f"ch:{c['id']}:digest"),
                 Button("发送测试消息", f"ch:{c['id']}:test"),
             )
         )

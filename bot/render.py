@@ -13,10 +13,11 @@ if TYPE_CHECKING:  # bot.digest renders its figures with figure_text below
     from bot.digest import Digest
 
 
-def snippet_html(runs: list[tuple[str, bool]]) -> str:
-    """Escaped text with matched words in <mark>…</mark> (the JSON `snippet` field)."""
+def snippet_html(runs: list[tuple[str, bool]], tag: str = "mark") -> str:
+    """Escaped text with matched words in <mark>…</mark> (the JSON `snippet` field; chats,
+    which have no <mark>, ask for <b>)."""
     return "".join(
-        f"<mark>{html.escape(piece)}</mark>" if hit else html.escape(piece) for piece, hit in runs
+        f"<{tag}>{html.escape(piece)}</{tag}>" if hit else html.escape(piece) for piece, hit in runs
     )
 
 
@@ -146,11 +147,17 @@ def figure_text(f: dict[str, Any]) -> str:
     )
 
 
-def case_card(case: dict[str, Any], *, with_article: bool = True) -> str:
-    """A case as staff read it: who, where, what, with what result, who said so."""
+def case_where(case: dict[str, Any]) -> str | None:
+    """盟市 › 旗县 › … › the place itself, when the chain does not end with it."""
     where = " › ".join(case["chain"]) or case["place"]
     if case["place"] and case["chain"] and case["chain"][-1] != case["place"]:
         where += f" › {case['place']}"
+    return where
+
+
+def case_card(case: dict[str, Any], *, with_article: bool = True) -> str:
+    """A case as staff read it: who, where, what, with what result, who said so."""
+    where = case_where(case)
     lines = [f"【{case['actor']}】{case['practice']}", f"  地点：{where}"]
     lines.append(f"  做法：{case['summary']}")
     if case["figures"]:

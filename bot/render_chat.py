@@ -7,7 +7,7 @@ import html
 from typing import Any
 
 from bot.digest import Digest, DigestArticle
-from bot.render import count_text, figure_text, stats_lines
+from bot.render import case_where, count_text, figure_text, snippet_html, stats_lines
 from bot.search import Hit, SearchPage
 from bot.stats import Stats, StatsError
 from bot.textsplit import MESSAGE_LIMIT, html_length, pack_html, split_plain
@@ -15,20 +15,11 @@ from bot.textsplit import MESSAGE_LIMIT, html_length, pack_html, split_plain
 e = html.escape
 
 
-def snippet_bold(runs: list[tuple[str, bool]]) -> str:
-    """Telegram has no <mark>: matched words are bold."""
-    return "".join(f"<b>{e(piece)}</b>" if hit else e(piece) for piece, hit in runs)
-
-
-def _where(case: dict[str, Any]) -> str:
-    where = " › ".join(case["chain"]) or case["place"] or "（地点未定）"
-    if case["place"] and case["chain"] and case["chain"][-1] != case["place"]:
-        where += f" › {case['place']}"
-    return where
-
-
 def case_card_html(case: dict[str, Any], *, with_article: bool = True) -> str:
-    lines = [f"<b>【{e(case['actor'])}】{e(case['practice'])}</b>", f"📍 {e(_where(case))}"]
+    lines = [
+        f"<b>【{e(case['actor'])}】{e(case['practice'])}</b>",
+        f"📍 {e(case_where(case) or '（地点未定）')}",
+    ]
     if case["summary"]:
         lines.append(f"做法：{e(case['summary'])}")
     if case["figures"]:
@@ -49,7 +40,7 @@ def quoted(query: str, width: int = 60) -> str:
 
 def _hit_html(n: int, h: Hit) -> str:
     meta = " · ".join(x for x in (h.date, "、".join(h.places[:3]), h.column or "") if x)
-    lines = [f"<b>{n}. {e(h.title)}</b>", e(meta), snippet_bold(h.snippet)]
+    lines = [f"<b>{n}. {e(h.title)}</b>", e(meta), snippet_html(h.snippet, tag="b")]
     if h.duplicates:
         lines.append(f"（另有 {h.duplicates} 篇相近报道）")
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from datetime import date
 
 from bot.access import now_iso
 from bot.charts import draw_in_background
-from bot.conversation import Button, Reply, _short, query_key
+from bot.conversation import Button, Reply, query_key, short_label
 from bot.places import get_gazetteer
 from bot.render_chat import stats_error_html, stats_html
 from bot.stats import (
@@ -83,7 +83,7 @@ def _buttons(stats: Stats, key: str) -> tuple[tuple[Button, ...], ...]:
     drill = [Button(f"{r.name} {r.articles}/{r.cases}", f"st:{r.code}:{key}") for r in covered]
     rows = [tuple(drill[i : i + PER_ROW]) for i in range(0, len(drill), PER_ROW)]
     rows += [
-        (Button(f"📄 {n}. {_short(a['title'])}", f"art:{a['article_id']}"),)
+        (Button(f"📄 {n}. {short_label(a['title'])}", f"art:{a['article_id']}"),)
         for n, a in enumerate(stats.recent, start=1)
     ]
     last = [Button("导出 CSV", f"stc:{code}:{key}")]
