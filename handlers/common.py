@@ -35,10 +35,14 @@ def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
     )
 
 
+def quotes_asker(message: Message) -> bool:
+    """In groups an answer quotes the asker, so they see which answer is theirs."""
+    return message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
 async def reply(message: Message, replies: Sequence[Reply]) -> None:
-    """Send replies to the chat of `message`; in groups the first one quotes the asker so
-    they see which answer is theirs."""
-    quote = message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    """Send replies to the chat of `message`, the first one quoting the asker in groups."""
+    quote = quotes_asker(message)
     for n, r in enumerate(replies):
         await message.reply_text(
             r.text, reply_markup=keyboard(r.buttons), do_quote=quote and n == 0

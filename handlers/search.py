@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
@@ -16,6 +18,7 @@ from bot.conversation import (
     search_reply,
     similar_reply,
 )
+from bot.store import Store
 from handlers.common import edit, keyboard, reply, runtime
 
 USAGE = (
@@ -78,26 +81,32 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def open_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _article_button(update, context, article_replies)
+
+
+async def similar_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def similar(store: Store, article_id: int) -> list[Reply] | None:
+        found = await similar_reply(store, article_id)
+        return None if found is None else [found]
+
+    await _article_button(update, context, similar)
+
+
+async def _article_button(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    answer: Callable[[Store, int], Awaitable[list[Reply] | None]],
+) -> None:
+    """art:<id> and sim:<id>: what `answer` says about the article, or an alert when it is
+    no longer in the library."""
     query = update.callback_query
     assert query and query.data
-    article_id = int(query.data.split(":")[1])
-    replies = await article_replies(runtime(context).store, article_id)
+    replies = await answer(runtime(context).store, int(query.data.split(":")[1]))
     if replies is None:
         await query.answer("这篇文章已不在库中，请重新搜索。", show_alert=True)
         return
     await query.answer()
     await _send(update, context, replies)
-
-
-async def similar_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query and query.data
-    found = await similar_reply(runtime(context).store, int(query.data.split(":")[1]))
-    if found is None:
-        await query.answer("这篇文章已不在库中，请重新搜索。", show_alert=True)
-        return
-    await query.answer()
-    await _send(update, context, [found])
 
 
 async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:

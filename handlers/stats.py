@@ -8,16 +8,16 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from telegram import InputFile, Message, Update
-from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.stats_chat import StatsAnswer, stats_answer, stats_button_answer, stats_csv_file
 from bot.store import Store
-from handlers.common import keyboard, reply, runtime
+from bot.textsplit import html_length
+from handlers.common import keyboard, quotes_asker, reply, runtime
 from handlers.search import EXPIRED
 
 T = TypeVar("T")
-CAPTION_LIMIT = 1024  # Telegram's, after HTML parsing: markup only makes the text longer
+CAPTION_LIMIT = 1024  # Telegram's, after HTML parsing: the HTML as sent is never shorter
 
 
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -73,9 +73,9 @@ async def _send(message: Message, answer: StatsAnswer) -> None:
     if answer.chart is None:
         await reply(message, [answer.reply])
         return
-    quote = message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    quote = quotes_asker(message)
     r = answer.reply
-    if len(r.text) <= CAPTION_LIMIT:
+    if html_length(r.text) <= CAPTION_LIMIT:
         await message.reply_photo(
             answer.chart, caption=r.text, reply_markup=keyboard(r.buttons), do_quote=quote
         )
