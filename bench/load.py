@@ -139,7 +139,7 @@ async def run(chats: int, articles: int, spread: float) -> None:
         )
         print(
             f"errors: {len(failures)} chats failed, {len(refused)} requests refused, "
-            f"{bot_log.count('ERROR')} errors logged, {locked} 'database is locked'"
+            f"{len(errors)} errors logged, {locked} 'database is locked'"
         )
         print(
             f"reply latency p50/p95/p99: {pct(0.5):.0f}/{pct(0.95):.0f}/{pct(0.99):.0f} ms "

@@ -91,6 +91,12 @@ def _drawer() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
 
 
+def start_drawer() -> None:
+    """Start the drawing process, with matplotlib and the font loaded, without waiting:
+    left to the first /stats, they would make its reply take two seconds."""
+    _drawer().submit(cjk_font)
+
+
 def stop_drawer() -> None:
     if _drawer.cache_info().currsize:
         _drawer().shutdown(cancel_futures=True)

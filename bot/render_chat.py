@@ -4,6 +4,7 @@ citations, help. Pure functions; bot.conversation decides what to show, handlers
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from typing import Any
 
 from bot.digest import Digest, DigestArticle
@@ -287,13 +288,15 @@ def upload_summary_html(file_name: str, report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def stats_html(stats: Stats) -> str:
-    """Statistics for a chat: the heading in bold, the rest as plain lines."""
+def stats_html(stats: Stats, counted_at: datetime) -> str:
+    """Statistics for a chat: the heading in bold, the rest as plain lines, then when they
+    were counted (a chat may be shown an answer counted a little earlier)."""
     lines = [e(line) for line in stats_lines(stats)]
     heading = len(stats.notices)
     lines[heading] = f"<b>{lines[heading]}</b>"
     if any(r.articles or r.cases for r in stats.rows):
         lines.append("（按钮上的数字为 文章/案例，点按查看下一级）")
+    lines.append(f"数据截至 {counted_at:%Y-%m-%d %H:%M}")
     return "\n".join(lines)
 
 

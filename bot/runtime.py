@@ -1,4 +1,5 @@
-"""The services one bot process shares: settings, the store and access decisions."""
+"""The services one bot process shares: settings, the store, access decisions and the
+statistics answers chats share."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.access import Access
 from bot.config import Settings
+from bot.stats_chat import StatsAnswers
 from bot.store import Store
 
 
@@ -14,11 +16,12 @@ class Runtime:
     settings: Settings
     store: Store
     access: Access
+    stats: StatsAnswers
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
         store = await Store.open(settings.db_path)
-        return cls(settings, store, Access(store, settings))
+        return cls(settings, store, Access(store, settings), StatsAnswers(store))
 
     async def close(self) -> None:
         await self.store.close()

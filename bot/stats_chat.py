@@ -7,8 +7,10 @@ stc:<code>:<key>   the same table as a CSV file
 
 from __future__ import annotations
 
+import asyncio
+from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime, timedelta
 
 from bot.access import now_iso
 from bot.charts import draw_in_background
@@ -31,50 +33,103 @@ DRILL_BUTTONS = 15  # places below with a button, most reported first
 PER_ROW = 3
 
 
+FRESH = timedelta(seconds=60)  # how old a shared answer may be (StatsAnswers)
+KEPT = 64  # answers kept, each with its chart (~80 KB)
+
+
 @dataclass(frozen=True)
 class StatsAnswer:
     reply: Reply
     chart: bytes | None = None  # PNG, sent as a photo with (or above) the text
 
 
-async def stats_answer(store: Store, text: str, today: date) -> StatsAnswer:
-    """/stats with what the user typed after it."""
-    try:
-        request = request_from_text(text, today)
-    except StatsError as exc:
-        return StatsAnswer(Reply(stats_error_html(exc)))
-    stats = await compute(store, request)
-    return await _answer(store, stats)
+@dataclass(frozen=True)
+class _Kept:
+    answer: StatsAnswer
+    at: datetime
+    library_edits: int  # the store's count when it was computed
 
 
-async def stats_button_answer(store: Store, code: str, key: str) -> StatsAnswer | None:
-    """Another place's statistics for the period and topic of the message whose button was
-    pressed; None when that message's context is no longer saved."""
-    stats = await _saved_stats(store, code, key)
-    return None if stats is None else await _answer(store, stats)
+class StatsAnswers:
+    """/stats answers of one bot process, each shared between chats for up to a minute.
+
+    While an ingest in another process runs, the counts change every half second: drawing a
+    chart for every answer then queues the charts behind each other, and with 200 chats
+    each reply took seconds. So an answer is reused while it is younger than FRESH and
+    nothing was stored through this process (an upload or /reindex shows at once); its text
+    says when it was counted. Chats asking the same thing at once wait for one computation.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._kept: OrderedDict[StatsRequest, _Kept] = OrderedDict()
+        self._computing: dict[StatsRequest, asyncio.Task[_Kept]] = {}
+
+    async def answer(self, text: str, now: datetime) -> StatsAnswer:
+        """/stats with what the user typed after it; `now` in the bot's timezone."""
+        try:
+            request = request_from_text(text, now.date())
+        except StatsError as exc:
+            return StatsAnswer(Reply(stats_error_html(exc)))
+        return await self._shared(request, now)
+
+    async def button_answer(self, code: str, key: str, now: datetime) -> StatsAnswer | None:
+        """Another place's statistics for the period and topic of the message whose button
+        was pressed; None when that message's context is no longer saved."""
+        request = await _saved_request(self.store, code, key)
+        return None if request is None else await self._shared(request, now)
+
+    async def _shared(self, request: StatsRequest, now: datetime) -> StatsAnswer:
+        kept = self._kept.get(request)
+        if kept and now - kept.at < FRESH and kept.library_edits == self.store.library_edits:
+            self._kept.move_to_end(request)
+            return kept.answer
+        task = self._computing.get(request)
+        if task is None:
+            task = asyncio.create_task(self._compute(request, now))
+            self._computing[request] = task
+        # One chat giving up (its update cancelled) must not cancel the others' answer.
+        return (await asyncio.shield(task)).answer
+
+    async def _compute(self, request: StatsRequest, now: datetime) -> _Kept:
+        try:
+            edits = self.store.library_edits  # read first: an edit while counting is newer
+            kept = _Kept(await _answer(self.store, await compute(self.store, request), now),
+                         now, edits)  # fmt: skip
+        finally:
+            del self._computing[request]
+        self._kept[request] = kept
+        self._kept.move_to_end(request)
+        while len(self._kept) > KEPT:
+            self._kept.popitem(last=False)
+        return kept
 
 
 async def stats_csv_file(store: Store, code: str, key: str) -> tuple[str, bytes] | None:
-    """(file name, CSV bytes) of a statistics table; None when no longer saved."""
-    stats = await _saved_stats(store, code, key)
-    return None if stats is None else (csv_name(stats), stats_csv(stats))
+    """(file name, CSV bytes) of a statistics table, counted now; None when no longer
+    saved."""
+    request = await _saved_request(store, code, key)
+    if request is None:
+        return None
+    stats = await compute(store, request)
+    return csv_name(stats), stats_csv(stats)
 
 
-async def _saved_stats(store: Store, code: str, key: str) -> Stats | None:
+async def _saved_request(store: Store, code: str, key: str) -> StatsRequest | None:
     """None also for a code that names no division: callback data can be forged."""
     context = await store.saved_query(key)
     if context is None or (code and code not in get_gazetteer().divisions):
         return None
-    return await compute(store, StatsRequest.from_context(context, code or None))
+    return StatsRequest.from_context(context, code or None)
 
 
-async def _answer(store: Store, stats: Stats) -> StatsAnswer:
+async def _answer(store: Store, stats: Stats, now: datetime) -> StatsAnswer:
     context = stats.request.context()
     key = query_key(context)
     await store.save_query(key, context, now_iso())
     reported = stats.totals.articles or stats.totals.cases
     chart = await draw_in_background(stats) if reported else None
-    return StatsAnswer(Reply(stats_html(stats), _buttons(stats, key)), chart)
+    return StatsAnswer(Reply(stats_html(stats, now), _buttons(stats, key)), chart)
 
 
 def _buttons(stats: Stats, key: str) -> tuple[tuple[Button, ...], ...]:

@@ -35,7 +35,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.charts import stop_drawer
+from bot.charts import start_drawer, stop_drawer
 from bot.config import Settings
 from bot.conversation import forget_old_queries, warm_up
 from bot.runtime import Runtime
@@ -209,6 +209,7 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
 def run_bot(settings: Settings) -> int:
     """Serve Telegram until interrupted: a webhook when a public URL is set, else polling."""
     app = build_application(settings)
+    start_drawer()
     try:
         if settings.webhook_url:
             app.run_webhook(**webhook_options(settings))

@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 from telegram import InputFile, Message, Update
 from telegram.ext import ContextTypes
 
-from bot.stats_chat import StatsAnswer, stats_answer, stats_button_answer, stats_csv_file
-from bot.store import Store
+from bot.stats_chat import StatsAnswer, stats_csv_file
 from bot.textsplit import html_length
 from handlers.common import keyboard, quotes_asker, reply, runtime
 from handlers.search import EXPIRED
@@ -24,13 +23,15 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     message = update.effective_message
     assert message
     rt = runtime(context)
-    today = datetime.now(ZoneInfo(rt.settings.timezone)).date()
-    answer = await stats_answer(rt.store, " ".join(context.args or []), today)
+    answer = await rt.stats.answer(" ".join(context.args or []), _now(context))
     await _send(message, answer)
 
 
 async def stats_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    answer = await _pressed(update, context, stats_button_answer)
+    now = _now(context)
+    answer = await _pressed(
+        update, context, lambda code, key: runtime(context).stats.button_answer(code, key, now)
+    )
     query = update.callback_query
     if answer is None or query is None:
         return
@@ -41,7 +42,9 @@ async def stats_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def stats_csv_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    found = await _pressed(update, context, stats_csv_file)
+    found = await _pressed(
+        update, context, lambda code, key: stats_csv_file(runtime(context).store, code, key)
+    )
     query = update.callback_query
     if found is None or query is None:
         return
@@ -50,17 +53,21 @@ async def stats_csv_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await context.bot.send_document(chat, InputFile(content, filename=name))
 
 
+def _now(context: ContextTypes.DEFAULT_TYPE) -> datetime:
+    return datetime.now(ZoneInfo(runtime(context).settings.timezone))
+
+
 async def _pressed(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    fetch: Callable[[Store, str, str], Awaitable[T | None]],
+    fetch: Callable[[str, str], Awaitable[T | None]],
 ) -> T | None:
     """What a st:/stc: button asks for (code, saved context key), the press answered; None
     (with an alert) when the context has expired."""
     query = update.callback_query
     assert query and query.data
     _, code, key = query.data.split(":")
-    found = await fetch(runtime(context).store, code, key)
+    found = await fetch(code, key)
     if found is None:
         await query.answer(EXPIRED, show_alert=True)
     else:

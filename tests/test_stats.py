@@ -3,12 +3,14 @@ places typed with aliases and typos, CSV, JSON and charts."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 import warnings
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -22,6 +24,12 @@ from bot.store.db import migrations
 from tests.conftest import ROOT, casebot, ingest
 
 TODAY = date(2024, 7, 15)
+NOW = datetime(2024, 7, 15, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+ADDED = """松山区“红色驿站”让群众办事不出村
+
+今年以来，赤峰市松山区委组织部在全区推行“红色驿站”便民服务机制，依托村党组织建成驿站86个，\
+为群众代办事项1.2万件。
+"""  # one more article about 赤峰, with one case
 JULY = "时间:2024-07"
 
 # Read off each seed article's primary places and cases (bench/annotations/seeds.toml
@@ -232,13 +240,60 @@ async def test_drill_down_keeps_the_period_topic_and_the_default_label(library: 
 
 
 async def test_buttons_with_forged_or_expired_data_read_nothing(library: Store) -> None:
-    from bot.stats_chat import stats_answer, stats_button_answer, stats_csv_file
+    from bot.stats_chat import StatsAnswers, stats_csv_file
 
-    answer = await stats_answer(library, JULY, TODAY)
+    answers = StatsAnswers(library)
+    answer = await answers.answer(JULY, NOW)
     drill = answer.reply.buttons[0][0].data
     assert drill and drill.startswith("st:1506:")
     key = drill.split(":")[2]
-    assert await stats_button_answer(library, "1506", key) is not None
-    assert await stats_button_answer(library, "99999", key) is None
+    assert await answers.button_answer("1506", key, NOW) is not None
+    assert await answers.button_answer("99999", key, NOW) is None
     assert await stats_csv_file(library, "15069", key) is None
-    assert await stats_button_answer(library, "1506", "nosuchkey0") is None
+    assert await answers.button_answer("1506", "nosuchkey0", NOW) is None
+
+
+def added(folder: Path) -> Path:
+    path = folder / "songshan.txt"
+    path.write_text(ADDED, "utf-8")
+    return path
+
+
+async def test_chats_share_an_answer_for_a_minute_and_it_says_when_it_was_counted(
+    library: Store, tmp_path: Path
+) -> None:
+    """Another process (an ingest) changing the library is seen within a minute."""
+    from bot.stats_chat import FRESH, StatsAnswers
+
+    answers = StatsAnswers(library)
+    first = await answers.answer(JULY, NOW)
+    assert "文章 15 篇" in first.reply.text and "数据截至 2024-07-15 09:30" in first.reply.text
+    other = await Store.open(library.path)
+    try:
+        await ingest(other, added(tmp_path), forced_date="2024-07-02")
+    finally:
+        await other.close()
+    later = NOW + FRESH - timedelta(seconds=1)
+    assert await answers.answer(JULY, later) is first
+    recounted = await answers.answer(JULY, NOW + FRESH)
+    assert (
+        "文章 16 篇" in recounted.reply.text and "数据截至 2024-07-15 09:31" in recounted.reply.text
+    )
+    assert recounted.chart != first.chart
+
+
+async def test_a_change_through_this_process_shows_at_once(library: Store, tmp_path: Path) -> None:
+    from bot.stats_chat import StatsAnswers
+
+    answers = StatsAnswers(library)
+    assert "文章 15 篇" in (await answers.answer(JULY, NOW)).reply.text
+    await ingest(library, added(tmp_path), forced_date="2024-07-02")
+    assert "文章 16 篇" in (await answers.answer(JULY, NOW)).reply.text
+
+
+async def test_chats_asking_at_once_wait_for_one_count(library: Store) -> None:
+    from bot.stats_chat import StatsAnswers
+
+    answers = StatsAnswers(library)
+    together = await asyncio.gather(*(answers.answer(f"赤峰 {JULY}", NOW) for _ in range(5)))
+    assert all(a is together[0] for a in together)

@@ -86,6 +86,9 @@ class Store:
         self.conn = conn
         self.path = path
         self._writer = asyncio.Lock()
+        # Bumped by every change to the articles or what was extracted from them made
+        # through this store, so answers cached in this process know they are out of date.
+        self.library_edits = 0
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -306,6 +309,7 @@ class Store:
         """Replace what was extracted from these articles, in the caller's transaction
         (`fresh`: the articles were just added with their extract_version, there is nothing
         to replace)."""
+        self.library_edits += 1
         if not fresh:
             ids = [(i,) for i, _ in items]
             for table in ("article_extracts", "article_places", "cases", "article_topics"):
