@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -32,16 +33,20 @@ from bench.synth import generate
 from bot.conversation import inline_answer, search_reply
 from bot.store import Store
 from bot.store import subscriptions as subs
-from tests.botkit import ADMIN, STAFF, TOKEN, bot_settings, running_bot
+from bot.subscribe import subscription_row
+from handlers.digest import run_round
+from tests.botkit import ADMIN, GROUP, STAFF, TOKEN, bot_settings, running_bot
 from tests.conftest import ingest
 from tests.fixtures_files import make_blank_pdf, make_pdf, make_zip_bomb
-from tests.peers.strict_api import ApiError, StrictBotApi, message_text
+from tests.peers.strict_api import AnsweredLate, ApiError, Dropped, StrictBotApi, message_text
+from tests.test_digest_bot import DAILY, DAY_2, DAY_3, READ_TIMEOUT, SUBSCRIBED, Clock, digests
 from tests.test_reliability import HOSTILE_PIECES, table_checksum
 
 FAILED: list[str] = []
 DUE_EACH = 3  # digests due to each subscriber created three days ago at 00:00
 # What the bot writes down while refusing files (who tried what, the searches meanwhile).
 BOT_LOGS = ("audit_log", "saved_queries")
+FLOOD = "Too Many Requests: retry after 1"
 
 
 def report(name: str, ok: bool, figure: str) -> None:
@@ -181,8 +186,7 @@ async def check_telegram_and_access(db: Path) -> None:
                 return str(call.params["chat_id"]) == str(STAFF)
 
             # Flood control: waited out and sent. A 5xx: the user is told briefly.
-            flood = "Too Many Requests: retry after 1"
-            api.fail_next("sendMessage", error_code=429, description=flood,
+            api.fail_next("sendMessage", error_code=429, description=FLOOD,
                           parameters={"retry_after": 1}, chat_id=STAFF)  # fmt: skip
             api.user_message("党建", user_id=STAFF)
             [after_flood] = await api.wait_for("sendMessage", to_staff)
@@ -213,6 +217,58 @@ async def check_telegram_and_access(db: Path) -> None:
         not leaked,
         "outsider: refused in private, bot left the unknown group, inline answer empty and "
         f"personal ({inline.params['is_personal']})",
+    )
+
+
+async def check_digest_faults(tmp: Path, seeded: Path) -> None:
+    """One digest round to seven subscribers, each send meeting another fault the peer
+    injects, then the next day's round: every digest sent exactly once except to the user
+    who blocked the bot (stopped), the migrated group's moved to its supergroup."""
+    db = tmp / "digest_faults.db"
+    shutil.copy(seeded, db)
+    flooded, flaky, dropped, late, blocked = STAFF, ADMIN, 30_001, 30_002, 30_003
+    group, supergroup = GROUP, -100_777
+    users = [flooded, flaky, dropped, late, blocked]
+    clock = Clock(SUBSCRIBED)
+    async with StrictBotApi(token=TOKEN) as api:
+        for user in users:
+            api.add_chat({"id": user, "type": "private", "first_name": str(user)})
+        api.add_chat({"id": group, "type": "group", "title": "宣传群"})
+        api.add_chat({"id": supergroup, "type": "supergroup", "title": "宣传群"})
+        settings = bot_settings(db, api.base_url, staff_ids=tuple(users))
+        async with running_bot(settings, clock=clock) as app:
+            store = app.bot_data["runtime"].store
+            for chat in [*users, group]:
+                kind = "private" if chat > 0 else "group"
+                await subs.add_subscription(
+                    store, subscription_row(DAILY, chat, kind, "", ADMIN, SUBSCRIBED)
+                )
+            api.fail_next("sendMessage", error_code=429, description=FLOOD,
+                          parameters={"retry_after": 1}, chat_id=flooded)  # fmt: skip
+            api.fail_next("sendMessage", error_code=502, description="Bad Gateway", times=2,
+                          chat_id=flaky)  # fmt: skip
+            api.fault_next("sendMessage", Dropped(), chat_id=dropped)
+            api.fault_next("sendMessage", AnsweredLate(READ_TIMEOUT + 1), chat_id=late)
+            api.block(blocked)
+            api.fail_next("sendMessage", error_code=400, description="Bad Request: group chat"
+                          " was upgraded to a supergroup chat", chat_id=group,
+                          parameters={"migrate_to_chat_id": supergroup})  # fmt: skip
+            clock.at = DAY_2
+            first = await run_round(app)
+            clock.at = DAY_3
+            second = await run_round(app)
+            left = {s["chat_id"] for s in await subs.subscriptions(store)}
+    received = {chat: len(digests(api, chat)) for chat in [*users, group, supergroup]}
+    expected = {flooded: 2, flaky: 2, dropped: 2, late: 2, blocked: 0, group: 0, supergroup: 2}
+    ok = received == expected and left == {flooded, flaky, dropped, late, supergroup}
+    report(
+        "Telegram faults in digests",
+        ok,
+        f"429, 502 twice, connection dropped, answer after the timeout, blocked, group "
+        f"migrated: digests received {list(received.values())} (expected "
+        f"{list(expected.values())}); rounds sent {first.sent}+{second.sent}, blocked "
+        f"subscription stopped ({blocked not in left}), moved to the supergroup "
+        f"({supergroup in left})",
     )
 
 
@@ -414,6 +470,7 @@ def main() -> None:
         timed("files", lambda: asyncio.run(check_files(db)))
         timed("storage", lambda: asyncio.run(check_storage(Path(tmp))))
         timed("telegram", lambda: asyncio.run(check_telegram_and_access(db)))
+        timed("digest faults", lambda: asyncio.run(check_digest_faults(Path(tmp), db)))
     timed("kills", lambda: check_kills(args.kills))
     with tempfile.TemporaryDirectory() as tmp:
         timed("digest kills", lambda: asyncio.run(check_digest_kills(Path(tmp), args.kills // 2)))

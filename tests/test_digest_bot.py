@@ -20,7 +20,7 @@ from bot.subscribe import Spec, subscription_row
 from handlers.digest import SLEEP, run_round
 from tests import test_bot_api_rules as rules
 from tests.botkit import ADMIN, GROUP, STAFF, assert_no_errors, bot_settings, running_bot
-from tests.peers.strict_api import StrictBotApi
+from tests.peers.strict_api import AnsweredLate, Dropped, StrictBotApi
 from tests.test_bot_api_rules import CHANNEL, texts, to
 
 api, db = rules.api, rules.db  # the strict peer and a copy of the seeded library
@@ -30,6 +30,7 @@ SUBSCRIBED = datetime(2024, 7, 1, 20, 0, tzinfo=TZ)
 DAY_2 = datetime(2024, 7, 2, 9, 0, tzinfo=TZ)  # after 08:30: the 2024-07-01 digest is due
 DAY_3 = datetime(2024, 7, 3, 9, 0, tzinfo=TZ)
 TITLE = "📰"
+READ_TIMEOUT = 5.0  # python-telegram-bot's default: how long the bot waits for an answer
 DAILY = Spec("08:30", None, "", False, None)
 
 
@@ -272,6 +273,38 @@ async def test_network_errors_are_retried_with_backoff_and_migration_moves_the_g
     assert len(digests(api, STAFF)) == 1 and len(digests(api, supergroup)) == 1
     assert len(moved) == 1 and digests(api, GROUP) == []
     assert_no_errors(caplog)
+
+
+async def test_a_dropped_connection_is_retried_and_a_late_answer_never_resent(
+    api: StrictBotApi, db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A connection closed before any answer: nothing went out, so the digest is sent again.
+    An answer that comes after the bot stopped waiting (Telegram did send it): logged
+    `unknown`, not sent a second time, the next day's digest goes out as usual."""
+    clock = Clock(SUBSCRIBED)
+    async with running_bot(bot_settings(db, api.base_url), clock=clock) as app:
+        app.bot_data[SLEEP] = _no_wait
+        store = app.bot_data["runtime"].store
+        await subscribe(api, "/subscribe", STAFF)
+        await subs.add_subscription(store, _row(ADMIN))
+        api.fault_next("sendMessage", Dropped(), chat_id=STAFF)
+        api.fault_next("sendMessage", AnsweredLate(READ_TIMEOUT + 1), chat_id=ADMIN)
+        clock.at = DAY_2
+        report = await run_round(app)
+        clock.at = DAY_3
+        later = await run_round(app)
+        logged = {sub["chat_id"]: await subs.deliveries(store, sub["id"])
+                  for sub in await subs.subscriptions(store, chat_ids=[STAFF, ADMIN])}  # fmt: skip
+    assert report.sent == 1 and report.failed == 1 and later.sent == 2
+    assert [d["state"] for d in logged[STAFF]] == ["sent", "sent"]
+    assert len(digests(api, STAFF)) == 2
+    assert sorted(d["state"] for d in logged[ADMIN]) == ["sent", "unknown"]
+    assert len(digests(api, ADMIN)) == 2  # the late one arrived, and was not repeated
+    assert_no_errors(caplog)
+
+
+async def _no_wait(seconds: float) -> None:
+    """The back-off between retries, skipped: the test waits for the round, not the clock."""
 
 
 async def test_a_send_cut_off_by_a_killed_process_is_not_repeated(

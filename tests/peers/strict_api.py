@@ -203,6 +203,22 @@ class ApiError(Exception):
         self.parameters = parameters
 
 
+@dataclass(frozen=True)
+class Dropped:
+    """A fault: the connection closes before any answer (the client sees a network error)."""
+
+
+@dataclass(frozen=True)
+class AnsweredLate:
+    """A fault: the call is carried out, but answered only after `seconds`, when the client
+    has given up waiting (it cannot know whether its message went out)."""
+
+    seconds: float
+
+
+Fault = ApiError | Dropped | AnsweredLate
+
+
 def bad_request(reason: str) -> ApiError:
     return ApiError(400, f"Bad Request: {reason}")
 
@@ -270,7 +286,7 @@ class StrictBotApi:
         self._webhook_url = ""
         self._open_callback_queries: set[str] = set()
         self._open_inline_queries: set[str] = set()
-        self._faults: dict[str, list[tuple[int | None, ApiError]]] = {}
+        self._faults: dict[str, list[tuple[int | None, Fault]]] = {}
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(4_000_000_000_000_000)
         self._file_numbers = itertools.count(1)
@@ -572,9 +588,13 @@ class StrictBotApi:
     ) -> None:
         """The next `times` calls of `method` get this error, whatever they ask; with
         `chat_id`, the next calls to that chat only (concurrent sends arrive in any order)."""
-        error = ApiError(error_code, description, parameters)
-        fault = (chat_id, error)
-        self._faults.setdefault(self._canonical(method), []).extend([fault] * times)
+        self.fault_next(method, ApiError(error_code, description, parameters), times, chat_id)
+
+    def fault_next(
+        self, method: str, fault: Fault, times: int = 1, chat_id: int | None = None
+    ) -> None:
+        """Like fail_next, with any fault: an error, a dropped connection, a late answer."""
+        self._faults.setdefault(self._canonical(method), []).extend([(chat_id, fault)] * times)
 
     # -- HTTP --------------------------------------------------------------------------------
 
@@ -589,11 +609,14 @@ class StrictBotApi:
         if name.lower() not in self._methods:
             return self._refuse(name, params, ApiError(404, "Not Found"))
         method, handler = self._methods[name.lower()]
-        faults = self._faults.get(method, [])
-        for n, (chat, error) in enumerate(faults):
-            if chat is None or str(params.get("chat_id")) == str(chat):
-                del faults[n]
-                return self._refuse(method, params, error)
+        fault = self._take_fault(method, params)
+        if isinstance(fault, ApiError):
+            return self._refuse(method, params, fault)
+        if isinstance(fault, Dropped):
+            self._record(Call(method, params, False, "connection dropped (injected)"))
+            assert request.transport
+            request.transport.abort()
+            return web.Response()  # never reaches the client
         try:
             result = handler(params)
             if inspect.isawaitable(result):
@@ -605,7 +628,17 @@ class StrictBotApi:
             self._record(Call(method, params, False, f"StrictBotApi crashed: {crash!r}"))
             raise
         self._record(Call(method, params, True, None, result))
+        if isinstance(fault, AnsweredLate):
+            await asyncio.sleep(fault.seconds)
         return web.json_response({"ok": True, "result": result})
+
+    def _take_fault(self, method: str, params: JsonDict) -> Fault | None:
+        faults = self._faults.get(method, [])
+        for n, (chat, fault) in enumerate(faults):
+            if chat is None or str(params.get("chat_id")) == str(chat):
+                del faults[n]
+                return fault
+        return None
 
     async def _serve_file(self, request: web.Request) -> web.Response:
         params = {"file_path": request.match_info["file_path"]}
