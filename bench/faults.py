@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
+import logging
 import os
 import random
 import shutil
@@ -39,6 +41,7 @@ from tests.botkit import ADMIN, GROUP, STAFF, TOKEN, bot_settings, running_bot
 from tests.conftest import ingest
 from tests.fixtures_files import make_blank_pdf, make_pdf, make_zip_bomb
 from tests.peers.strict_api import AnsweredLate, ApiError, Dropped, StrictBotApi, message_text
+from tests.test_bot_api_rules import to
 from tests.test_digest_bot import DAILY, DAY_2, DAY_3, READ_TIMEOUT, SUBSCRIBED, Clock, digests
 from tests.test_reliability import HOSTILE_PIECES, table_checksum
 
@@ -101,6 +104,57 @@ async def check_queries(db: Path, count: int) -> None:
         f"{count} queries, {errors} exceptions, {refused} replies Telegram would refuse, "
         f"p99 {p99:.1f} ms",
     )
+
+
+async def check_bot_queries(db: Path, count: int) -> None:
+    """Hostile queries as Telegram would deliver them (a message of 1–4,096 characters
+    without surrounding blanks; an inline query of at most 256) to the running bot from 50
+    chats at once: each answered in a way the strict peer accepts, no error logged."""
+    rng = random.Random(9)
+    users = list(range(40_000, 40_050))
+    errors = _ErrorRecords()
+    logging.getLogger().addHandler(errors)
+    asked = 0
+    try:
+        async with StrictBotApi(token=TOKEN) as api:
+            settings = bot_settings(db, api.base_url, staff_ids=tuple(users))
+            async with running_bot(settings):
+                for batch in itertools.count(1):
+                    chats = users[: count - asked]
+                    if not chats:
+                        break
+                    for user in chats:
+                        text = hostile_query(rng).strip()[:4096].strip() or "？"
+                        api.user_message(text, user_id=user)
+                        api.inline_query(text[:256], user_id=user)
+                    asked += len(chats)
+                    for user in chats:
+                        await api.wait_for("sendMessage", to(user), count=batch, timeout=120)
+                    await api.wait_for("answerInlineQuery", count=asked, timeout=120)
+    finally:
+        logging.getLogger().removeHandler(errors)
+    # Not answers: the admin's command menu (no chat with the bot yet), the last long poll.
+    refused = [c for c in api.calls if not c.ok and c.method not in ("setMyCommands", "getUpdates")]
+    for call in refused[:3]:
+        print(f"      refused: {call.method} {call.error}")
+    report(
+        "hostile queries via the bot",
+        not refused and not errors.records,
+        f"{asked} messages and {asked} inline queries from 50 chats: {len(refused)} answers "
+        f"Telegram would refuse, {len(errors.records)} errors logged",
+    )
+
+
+class _ErrorRecords(logging.Handler):
+    """What the bot logs as errors (the peer's aiohttp server excepted, as in tests)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.name.startswith("aiohttp"):
+            self.records.append(record)
 
 
 def hostile_files(folder: Path) -> dict[str, bytes]:
@@ -181,18 +235,14 @@ async def check_telegram_and_access(db: Path) -> None:
     async with StrictBotApi(token=TOKEN) as api:
         api.add_chat({"id": ADMIN, "type": "private", "first_name": "管理员"})
         async with running_bot(bot_settings(db, api.base_url)):
-
-            def to_staff(call: Any) -> bool:
-                return str(call.params["chat_id"]) == str(STAFF)
-
             # Flood control: waited out and sent. A 5xx: the user is told briefly.
             api.fail_next("sendMessage", error_code=429, description=FLOOD,
                           parameters={"retry_after": 1}, chat_id=STAFF)  # fmt: skip
             api.user_message("党建", user_id=STAFF)
-            [after_flood] = await api.wait_for("sendMessage", to_staff)
+            [after_flood] = await api.wait_for("sendMessage", to(STAFF))
             api.fail_next("sendMessage", error_code=502, description="Bad Gateway", chat_id=STAFF)
             api.user_message("党建", user_id=STAFF)
-            [_, after_5xx] = await api.wait_for("sendMessage", to_staff, count=2)
+            [_, after_5xx] = await api.wait_for("sendMessage", to(STAFF), count=2)
             api.block(ADMIN)
             api.user_message("党建", user_id=ADMIN)
             api.user_message("党建", user_id=outsider)
@@ -467,6 +517,8 @@ def main() -> None:
 
         asyncio.run(seed())
         timed("queries", lambda: asyncio.run(check_queries(db, args.queries)))
+        bot_queries = args.queries // 10
+        timed("bot queries", lambda: asyncio.run(check_bot_queries(db, bot_queries)))
         timed("files", lambda: asyncio.run(check_files(db)))
         timed("storage", lambda: asyncio.run(check_storage(Path(tmp))))
         timed("telegram", lambda: asyncio.run(check_telegram_and_access(db)))
