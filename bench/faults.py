@@ -250,24 +250,40 @@ async def check_telegram_and_access(db: Path) -> None:
             api.inline_query("党建", user_id=outsider)
             await api.wait_for("leaveChat")
             [inline] = await api.wait_for("answerInlineQuery")
-            [refusal] = await api.wait_for(
-                "sendMessage", lambda c: str(c.params["chat_id"]) == str(outsider)
-            )
-    leaked = inline.params["results"] or "仅供" not in refusal.params["text"]
+            [refusal] = await api.wait_for("sendMessage", to(outsider))
+            # Buttons forged by an outsider on a staffer's message; a staffer's admin actions.
+            forged = ["art:1", "sim:1", "pg:x:2", "st::x", "stc::x", f"ch:{GROUP}:test"]
+            for data in forged:
+                api.forged_callback(data, user_id=outsider, message=after_flood.result)
+            api.user_message("/reindex all", user_id=STAFF)
+            api.user_message(f"/admin add {outsider}", user_id=STAFF)
+            upload = api.add_file("标题\n\n正文。".encode(), "ok.txt")
+            api.user_message("", user_id=STAFF, document=upload)
+            presses = await api.wait_for("answerCallbackQuery", count=len(forged))
+            *_, reindex, grant, file = await api.wait_for("sendMessage", to(STAFF), count=5)
+    blocked = [c for c in api.calls if c.method == "sendMessage" and not c.ok and to(ADMIN)(c)]
     flood_ok = "共" in after_flood.params["text"]
     told = "出错了" in after_5xx.params["text"]
     report(
         "Telegram faults",
-        flood_ok and told,
+        flood_ok and told and len(blocked) == 1,
         f"429: the reply waited out and delivered ({flood_ok}); 502: the user told briefly "
-        f"({told}); a user who blocked the bot: logged, not retried",
+        f"({told}); a user who blocked the bot: tried {len(blocked)} time(s)",
     )
+    outsider_ok = not inline.params["results"] and "仅供" in refusal.params["text"]
+    denied = sum(p.params["text"] == "您没有使用权限。" for p in presses)
+    admin_only = sum("只有管理员" in c.params["text"] for c in (reindex, grant, file))
+    read = [c for c in api.calls if c.method in ("getFile", "copyMessage", "forwardMessage")]
+    outsider_sent = len(api.sent[outsider])  # the one refusal
     report(
         "access",
-        not leaked,
+        outsider_ok and denied == len(forged) and admin_only == 3 and not read
+        and outsider_sent == 1,
         "outsider: refused in private, bot left the unknown group, inline answer empty and "
-        f"personal ({inline.params['is_personal']})",
-    )
+        f"personal ({inline.params['is_personal']}); forged buttons refused {denied}/"
+        f"{len(forged)}, messages to the outsider {outsider_sent}; a staffer's /reindex, "
+        f"/admin and upload refused {admin_only}/3, files downloaded {len(read)}",
+    )  # fmt: skip
 
 
 async def check_digest_faults(tmp: Path, seeded: Path) -> None:

@@ -350,21 +350,10 @@ async def test_forged_callbacks_from_outsiders_read_nothing(
     async with running_bot(bot_settings(db, api.base_url)):
         api.user_message("党建", user_id=STAFF)
         [page] = await api.wait_for("sendMessage", to(STAFF))
-        for n, data in enumerate(["art:1", "sim:1", "pg:whatever:2", f"ch:{GROUP}:test"]):
+        for data in ["art:1", "sim:1", "pg:whatever:2", f"ch:{GROUP}:test"]:
             # An outsider replays button data against the staffer's message.
-            forged = {
-                "id": f"forged-{n}",
-                "from": {"id": OUTSIDER, "is_bot": False, "first_name": "外人"},
-                "chat_instance": "x",
-                "message": page.result,
-                "data": data,
-            }
-            api.push_update({"callback_query": forged})
-        answers = await api.wait_for(
-            "answerCallbackQuery",
-            lambda c: c.params["callback_query_id"].startswith("forged"),
-            count=4,
-        )
+            api.forged_callback(data, user_id=OUTSIDER, message=page.result)
+        answers = await api.wait_for("answerCallbackQuery", count=4)
     assert all(a.params["text"] == "您没有使用权限。" for a in answers)
     assert len(api.sent[STAFF]) == 1  # no article reached anyone
     assert OUTSIDER not in api.sent

@@ -486,11 +486,16 @@ class StrictBotApi:
         offered = [button.get("callback_data") for row in rows for button in row]
         if data not in offered:
             raise ValueError(f"no button with callback_data {data!r}; the message has {offered}")
+        return self.forged_callback(data, user_id=user_id, message=current)
+
+    def forged_callback(self, data: str, *, user_id: int, message: JsonDict) -> int:
+        """A press a modified client can send: any data, by any user, on any message (a bot
+        must not trust callback data)."""
         query = {
             "id": str(next(self._query_ids)),
             "from": self._user(user_id),
-            "message": current,
-            "chat_instance": str(chat.id),
+            "message": message,
+            "chat_instance": str(message["chat"]["id"]),
             "data": data,
         }
         return self.push_update({"callback_query": query})
