@@ -43,8 +43,8 @@ def peak_rss_mb(pid: int) -> float:
 async def one_chat(
     api: StrictBotApi, user: int, rng: random.Random, spread: float
 ) -> list[tuple[str, float]]:
-    """One staffer: search, page forward, open the first result, maybe /stats; the
-    latency of each."""
+    """One staffer: search, page forward, open the first result, maybe /stats and a place
+    one level down; the latency of each."""
     await asyncio.sleep(rng.uniform(0, spread))  # arrivals spread like a working morning
     waits: list[tuple[str, float]] = []
 
@@ -74,8 +74,16 @@ async def one_chat(
         await asyncio.sleep(rng.uniform(1, 3))
         start = time.perf_counter()
         api.user_message(f"/stats {rng.choice(['', '赤峰', '鄂尔多斯', '锡盟'])}", user_id=user)
-        await api.wait_for("sendPhoto", to_me, timeout=120)
+        [chart] = await api.wait_for("sendPhoto", to_me, timeout=120)
         waits.append(("stats", time.perf_counter() - start))
+        # Then one level down: a place among the first few buttons, most reported first.
+        await asyncio.sleep(rng.uniform(1, 3))
+        places = [b["callback_data"] for row in chart.result["reply_markup"]["inline_keyboard"]
+                  for b in row if b["callback_data"].startswith("st:")][:6]  # fmt: skip
+        start = time.perf_counter()
+        api.callback(rng.choice(places), user_id=user, message=chart.result)
+        await api.wait_for("sendPhoto", to_me, count=2, timeout=120)
+        waits.append(("drill", time.perf_counter() - start))
     return waits
 
 
@@ -145,7 +153,7 @@ async def run(chats: int, articles: int, spread: float) -> None:
             f"reply latency p50/p95/p99: {pct(0.5):.0f}/{pct(0.95):.0f}/{pct(0.99):.0f} ms "
             f"(target p99 <= 1000 ms)"
         )
-        for kind in ("search", "page", "open", "stats"):
+        for kind in ("search", "page", "open", "stats", "drill"):
             some = sorted(seconds for k, seconds in timed if k == kind)
             if some:
                 print(
