@@ -43,7 +43,7 @@ from tests.fixtures_files import make_blank_pdf, make_pdf, make_zip_bomb
 from tests.peers.strict_api import AnsweredLate, ApiError, Dropped, StrictBotApi, message_text
 from tests.test_bot_api_rules import to
 from tests.test_digest_bot import DAILY, DAY_2, DAY_3, READ_TIMEOUT, SUBSCRIBED, Clock, digests
-from tests.test_reliability import HOSTILE_PIECES, table_checksum
+from tests.test_reliability import HOSTILE_PIECES, make_old_schema, table_checksum
 
 FAILED: list[str] = []
 DUE_EACH = 3  # digests due to each subscriber created three days ago at 00:00
@@ -424,6 +424,21 @@ async def check_storage(tmp: Path) -> None:
         "database path not creatable",
         done.returncode == 2 and "Traceback" not in done.stderr,
         done.stderr.strip()[:60],
+    )
+    old = tmp / "old.db"
+    make_old_schema(old, 6)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ingest", str(ROOT / "data" / "sample"), "--db",
+         str(old)], cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    with contextlib.closing(sqlite3.connect(old.with_name("old.db.v6.bak"))) as conn:
+        kept = conn.execute("PRAGMA user_version").fetchone()[0]
+    problems = invariants(old)
+    report(
+        "older schema",
+        done.returncode == 0 and kept == 6 and not problems,
+        f"version 6 backed up (the backup's version: {kept}), migrated, then the seeds "
+        f"ingested: {done.stdout.strip()[:30]}…, problems: {problems or 'none'}",
     )
 
 

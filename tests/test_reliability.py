@@ -106,15 +106,20 @@ def test_a_database_path_that_cannot_be_created(tmp_path: Path) -> None:
     assert "无法打开数据库" in done.stderr and "Traceback" not in done.stderr
 
 
-async def test_an_older_schema_is_backed_up_then_migrated(tmp_path: Path) -> None:
-    db = tmp_path / "old.db"
-    with sqlite3.connect(db) as conn:  # the schema of casebot before the bot (version 6)
+def make_old_schema(db: Path, version: int) -> None:
+    """A database as casebot left it at schema `version` (6: before the bot)."""
+    with sqlite3.connect(db) as conn:
         conn.create_function("han_set", 1, lambda text: "")
-        for version, sql in migrations():
-            if version <= 6:
+        for number, sql in migrations():
+            if number <= version:
                 for statement in _statements(sql):
                     conn.execute(statement)
-        conn.execute("PRAGMA user_version = 6")
+        conn.execute(f"PRAGMA user_version = {version}")
+
+
+async def test_an_older_schema_is_backed_up_then_migrated(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    make_old_schema(db, 6)
     store = await Store.open(db)
     try:
         await ingest(store, ROOT / "data" / "sample")
