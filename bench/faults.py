@@ -425,6 +425,7 @@ async def check_storage(tmp: Path) -> None:
         done.returncode == 2 and "Traceback" not in done.stderr,
         done.stderr.strip()[:60],
     )
+    report("database not writable", *read_only_database(tmp, seeded))
     old = tmp / "old.db"
     make_old_schema(old, 6)
     done = subprocess.run(
@@ -440,6 +441,32 @@ async def check_storage(tmp: Path) -> None:
         f"version 6 backed up (the backup's version: {kept}), migrated, then the seeds "
         f"ingested: {done.stdout.strip()[:30]}…, problems: {problems or 'none'}",
     )
+
+
+def read_only_database(tmp: Path, seeded: Path) -> tuple[bool, str]:
+    """A search on a library whose file and folder the user may not write (as root, who may
+    write anything, the search runs as `nobody`)."""
+    folder = tmp / "read-only"
+    folder.mkdir()
+    shutil.copy(seeded, folder / "library.db")
+    (folder / "library.db").chmod(0o444)
+    folder.chmod(0o555)
+    tmp.chmod(0o755)  # `nobody` must reach the folder to be refused by it
+    command = [
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "search",
+        "党建",
+        "--db",
+        str(folder / "library.db"),
+    ]
+    if os.geteuid() == 0:
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    folder.chmod(0o755)  # for the temporary folder's removal
+    ok = done.returncode == 2 and "只读" in done.stderr and "Traceback" not in done.stderr
+    return ok, done.stderr.strip()[:70]
 
 
 async def check_digest_kills(tmp: Path, kills: int) -> None:

@@ -103,7 +103,16 @@ def test_a_database_path_that_cannot_be_created(tmp_path: Path) -> None:
     blocker.write_text("x")
     done = casebot("search", "党建", db=blocker / "sub" / "casebot.db")
     assert done.returncode == 2
-    assert "无法打开数据库" in done.stderr and "Traceback" not in done.stderr
+    assert f"{blocker} 是文件，不是文件夹" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_file_that_is_not_a_database_is_named_as_such(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.db"
+    notes.write_text("会议记录\n" * 100, encoding="utf-8")
+    done = casebot("search", "党建", db=notes)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "不是 casebot 的数据库，或已损坏" in done.stderr
+    assert notes.read_text(encoding="utf-8") == "会议记录\n" * 100
 
 
 def make_old_schema(db: Path, version: int) -> None:

@@ -30,19 +30,31 @@ class StoreError(Exception):
     """The database cannot be opened or used; the message is for the user (Chinese)."""
 
     @classmethod
+    def on_open(cls, path: Path, exc: sqlite3.Error) -> StoreError:
+        reason = _reason(exc) or str(exc)
+        return cls(f"数据库 {path} 无法使用：{reason}。")
+
+    @classmethod
     def on_write(cls, exc: sqlite3.Error) -> StoreError:
         """A failed write, explained: the transaction was rolled back, so what was stored
         before is intact and the files of the failed batch can simply be imported again."""
-        text = str(exc).lower()
-        if "full" in text:
-            reason = "磁盘空间不足"
-        elif "readonly" in text or "read-only" in text:
-            reason = "数据库文件只读"
-        elif "locked" in text or "busy" in text:
-            reason = "数据库被其他程序占用"
-        else:
-            reason = f"数据库写入失败（{exc}）"
+        reason = _reason(exc) or f"数据库写入失败（{exc}）"
         return cls(f"{reason}。已入库的内容完好，本批未写完的文件未导入，处理后重新导入即可。")
+
+
+def _reason(exc: sqlite3.Error) -> str | None:
+    """SQLite's English error, said in Chinese where it has a cause the user can act on."""
+    text = str(exc).lower()
+    if "full" in text:
+        return "磁盘空间不足"
+    if "readonly" in text or "read-only" in text:
+        # Even reading needs the -wal and -shm files beside the database.
+        return "数据库文件只读，请检查该文件及其所在目录的写权限"
+    if "locked" in text or "busy" in text:
+        return "数据库被其他程序占用"
+    if "not a database" in text or "malformed" in text:
+        return "文件不是 casebot 的数据库，或已损坏"
+    return None
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -95,6 +107,13 @@ class Store:
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:
+            folders = [path.parent, *path.parent.parents]
+            blocker = next((p for p in folders if p.exists() and not p.is_dir()), path.parent)
+            raise StoreError(f"无法打开数据库 {path}：{blocker} 是文件，不是文件夹。") from exc
+        except PermissionError as exc:
+            raise StoreError(f"无法打开数据库 {path}：没有权限创建文件夹 {exc.filename}。") from exc
+        try:
             conn = await aiosqlite.connect(path, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"无法打开数据库 {path}：{exc}") from exc
@@ -104,7 +123,7 @@ class Store:
             await store._migrate()
         except sqlite3.DatabaseError as exc:
             await conn.close()
-            raise StoreError(f"数据库 {path} 无法使用：{exc}") from exc
+            raise StoreError.on_open(path, exc) from exc
         return store
 
     async def close(self) -> None:
