@@ -97,12 +97,15 @@ async def _run(store: Store, query: Query, limit: int, offset: int) -> SearchPag
     )
     if match is None and not (where.places or query.has_filters or where.exclude or where.chars):
         return SearchPage(query.text, 0, [], query.kind, notices=notices)
-    # Without words, the places' names rank what the filters keep.
-    rank_match = match_expression(words or _placed(query), query.excluded, words_only=True)
+    rank_match = match_expression(words, query.excluded, words_only=True)
+    # Places typed as words filter, and their names rank: as words or inside longer names
+    # (查干沐沦 in 查干沐沦苏木, which jieba indexes whole).
+    named = match_expression(_placed(query), query.excluded)
     if query.kind == "cases":
-        return await _case_page(store, query, (match, rank_match), where, limit, offset, notices)
+        expressions = (match, rank_match, named)
+        return await _case_page(store, query, expressions, where, limit, offset, notices)
     wanted = max(RERANK, offset + limit)
-    total, ranked = await store.search_articles(match, rank_match, where, wanted)
+    total, ranked = await store.search_articles(match, rank_match, where, wanted, named)
     places = await store.article_places_of([i for i, _ in ranked]) if ranked else {}
     ranked = await _reranked(store, query, ranked, places)
     hits = await _hits(store, query, ranked[offset : offset + limit], places)
@@ -195,7 +198,7 @@ def _needles(query: Query) -> list[str]:
 async def _case_page(
     store: Store,
     query: Query,
-    match: tuple[str | None, str | None],
+    match: tuple[str | None, str | None, str | None],
     where: SearchFilter,
     limit: int,
     offset: int,
@@ -203,7 +206,8 @@ async def _case_page(
 ) -> SearchPage:
     """Case cards: the cases of the best matching articles that name a query word in their
     practice, actor or summary (practice counts most), in the query's places."""
-    _, ranked = await store.search_articles(*match, where, CASE_CANDIDATES)
+    words, rank_match, named = match
+    _, ranked = await store.search_articles(words, rank_match, where, CASE_CANDIDATES, named)
     order = {article_id: n for n, (article_id, _) in enumerate(ranked)}
     rows = await store.cases_of(list(order)) if order else []
     codes = [p.codes for p in _query_places(query)]
