@@ -1,7 +1,7 @@
 """The search service behind `casebot search`, the bot's /search and inline mode.
 
 parse → correct typos (only when nothing matched) → filters → FTS5 (BM25, bounded) →
-rerank the best candidates (case practices, places) → collapse repeats → snippets.
+rerank the best candidates (depth, case practices, places) → collapse repeats → snippets.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.extract.topics import get_taxonomy
+from bot.ingest.normalize import to_simplified
 from bot.library import article_detail, case_object
 from bot.places import get_gazetteer
 from bot.search.correct import SUGGEST_SCORE, closest, correction, display_name, vocabulary
@@ -23,6 +24,7 @@ from bot.search.expression import (
     variants,
 )
 from bot.search.query import Clause, Place, Query, Term, clause_for, parse_query
+from bot.search.rank import depth, word_pattern
 from bot.search.snippet import snippet
 from bot.segment import get_segmenter
 from bot.store import Store
@@ -30,7 +32,8 @@ from bot.store.db import SearchFilter
 
 RERANK = 60  # best BM25 candidates reranked with what the index does not see
 CASE_CANDIDATES = 300  # best matching articles whose cases a case search reads
-PRACTICE_BOOST = 0.5  # a case practice names a query word
+DEPTH_BOOST = 1.5  # the article going deepest into the query's words (bot/search/rank.py)
+PRACTICE_BOOST = 0.5  # its case practices name every query word (a share of it for some)
 PLACE_BOOST = 0.5  # the article is mainly about the place the query names
 
 ArticlePlaces = dict[int, list[tuple[str, bool]]]  # Store.article_places_of
@@ -97,15 +100,21 @@ async def _run(store: Store, query: Query, limit: int, offset: int) -> SearchPag
     )
     if match is None and not (where.places or query.has_filters or where.exclude or where.chars):
         return SearchPage(query.text, 0, [], query.kind, notices=notices)
-    # Without words, the places' names rank what the filters keep.
-    rank_match = match_expression(words or _placed(query), query.excluded, words_only=True)
+    rank_match = match_expression(words, query.excluded, words_only=True)
+    # Places typed as words filter, and their names rank: as words or inside longer names
+    # (查干沐沦 in 查干沐沦苏木, which jieba indexes whole).
+    named = match_expression(_placed(query), query.excluded)
     if query.kind == "cases":
-        return await _case_page(store, query, (match, rank_match), where, limit, offset, notices)
+        expressions = (match, rank_match, named)
+        return await _case_page(store, query, expressions, where, limit, offset, notices)
     wanted = max(RERANK, offset + limit)
-    total, ranked = await store.search_articles(match, rank_match, where, wanted)
-    places = await store.article_places_of([i for i, _ in ranked]) if ranked else {}
-    ranked = await _reranked(store, query, ranked, places)
-    hits = await _hits(store, query, ranked[offset : offset + limit], places)
+    total, ranked = await store.search_articles(match, rank_match, where, wanted, named)
+    ids = [i for i, _ in ranked]
+    places = await store.article_places_of(ids) if ids else {}
+    rows = await store.articles_by_id(ids) if ids else {}
+    cases = await store.cases_of(ids) if ids else []
+    ranked = _reranked(query, ranked, places, rows, cases)
+    hits = await _hits(store, query, ranked[offset : offset + limit], places, rows)
     return SearchPage(query.text, total, hits, notices=notices)
 
 
@@ -124,31 +133,53 @@ def topic_named(name: str | None, notices: list[str]) -> str | None:
     return name
 
 
-async def _reranked(
-    store: Store, query: Query, ranked: list[tuple[int, float]], places: ArticlePlaces
+def _reranked(
+    query: Query,
+    ranked: list[tuple[int, float]],
+    places: ArticlePlaces,
+    rows: dict[int, dict[str, Any]],
+    cases: list[dict[str, Any]],
 ) -> list[tuple[int, float]]:
-    """BM25 order adjusted by what the index does not see: a case practice naming a query
-    word, and the article being mainly about a place the query names."""
+    """BM25 order adjusted by what the index does not see: how deep the article goes into
+    the query's words (bot/search/rank.py), the share of them its case practices name,
+    and the article being mainly about a place the query names."""
     if not ranked:
         return ranked
-    ids = [i for i, _ in ranked]
-    words = [v for t in query.terms if not t.phrase for v in variants(t.text)]
-    words += [t.text for t in query.terms if t.phrase]
-    practiced = {
-        c["article_id"] for c in await store.cases_of(ids) if any(w in c["practice"] for w in words)
-    }
+    forms = _word_forms(query)
+    patterns = [word_pattern(f) for f in forms]
+    practiced: dict[int, set[int]] = {}
+    for case in cases:
+        named = {n for n, f in enumerate(forms) if any(w in case["practice"] for w in f)}
+        practiced.setdefault(case["article_id"], set()).update(named)
+    texts = {i: _searchable(rows[i]) for i, _ in ranked}
+    average = sum(map(len, texts.values())) / len(texts)
+    depths = {i: depth(text, patterns, average) for i, text in texts.items()}
+    deepest = max(depths.values()) or 1.0
     codes = [c for p in _query_places(query) for c in p.codes]
     scored = []
     for rank, (article_id, score) in enumerate(ranked):
-        boost = 1.0
-        if article_id in practiced:
-            boost += PRACTICE_BOOST
+        boost = 1.0 + DEPTH_BOOST * depths[article_id] / deepest
+        if forms:
+            boost += PRACTICE_BOOST * len(practiced.get(article_id, ())) / len(forms)
         about = [code for code, primary in places.get(article_id, ()) if primary]
         if any(code.startswith(tuple(codes)) for code in about):
             boost += PLACE_BOOST
         scored.append((-(max(score, 0.01) * boost), rank, article_id, score))
     scored.sort()
     return [(article_id, round(-s, 4)) for s, _, article_id, _ in scored]
+
+
+def _word_forms(query: Query) -> list[list[str]]:
+    """Each positive term as the strings that count as it: a phrase as typed, a word with
+    its synonyms, a place with its other names."""
+    return [[t.text] if t.phrase else variants(t.text) for t in query.terms]
+
+
+def _searchable(row: dict[str, Any]) -> str:
+    """The body as query words are compared with it: simplified (when written otherwise)
+    and lower case."""
+    text: str = row["text"]
+    return (to_simplified(text) if row["script"] == "traditional" else text).lower()
 
 
 def _placed(query: Query) -> list[Clause]:
@@ -160,13 +191,16 @@ def _query_places(query: Query) -> list[Place]:
 
 
 async def _hits(
-    store: Store, query: Query, ranked: list[tuple[int, float]], places: ArticlePlaces
+    store: Store,
+    query: Query,
+    ranked: list[tuple[int, float]],
+    places: ArticlePlaces,
+    rows: dict[int, dict[str, Any]],
 ) -> list[Hit]:
-    """The page's hits; `places` holds (at least) their articles' places."""
+    """The page's hits; `places` and `rows` (Store.articles_by_id) hold at least theirs."""
     ids = [i for i, _ in ranked]
     if not ids:
         return []
-    rows = await store.articles_by_id(ids)
     duplicates = await store.duplicate_counts(ids)
     needles = _needles(query)
     gazetteer = get_gazetteer()
@@ -188,14 +222,13 @@ async def _hits(
 
 def _needles(query: Query) -> list[str]:
     """What to mark in snippets: the words, their synonyms and the places' names."""
-    needles = [v for t in query.terms for v in ([t.text] if t.phrase else variants(t.text))]
-    return list(dict.fromkeys(needles))
+    return list(dict.fromkeys(w for forms in _word_forms(query) for w in forms))
 
 
 async def _case_page(
     store: Store,
     query: Query,
-    match: tuple[str | None, str | None],
+    match: tuple[str | None, str | None, str | None],
     where: SearchFilter,
     limit: int,
     offset: int,
@@ -203,7 +236,8 @@ async def _case_page(
 ) -> SearchPage:
     """Case cards: the cases of the best matching articles that name a query word in their
     practice, actor or summary (practice counts most), in the query's places."""
-    _, ranked = await store.search_articles(*match, where, CASE_CANDIDATES)
+    words, rank_match, named = match
+    _, ranked = await store.search_articles(words, rank_match, where, CASE_CANDIDATES, named)
     order = {article_id: n for n, (article_id, _) in enumerate(ranked)}
     rows = await store.cases_of(list(order)) if order else []
     codes = [p.codes for p in _query_places(query)]
@@ -309,7 +343,8 @@ async def more_like_this(store: Store, article_id: int, limit: int = 5) -> Simil
     )  # fmt: skip
     best = [(i, round(-k, 4)) for k, _, i, _ in scored[:limit]]
     query = Query(text=" ".join(words), clauses=clauses)
-    hits = await _hits(store, query, best, shared)
+    rows = await store.articles_by_id([i for i, _ in best]) if best else {}
+    hits = await _hits(store, query, best, shared, rows)
     cases = [
         case_object(row, get_gazetteer())
         for row in await store.cases_of([i for i, _ in best])

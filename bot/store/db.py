@@ -442,19 +442,28 @@ class Store:
     # --- search ---------------------------------------------------------------------
 
     async def search_articles(
-        self, match: str | None, rank_match: str | None, where: SearchFilter, limit: int
+        self,
+        match: str | None,
+        rank_match: str | None,
+        where: SearchFilter,
+        limit: int,
+        named: str | None = None,
     ) -> tuple[int, list[tuple[int, float]]]:
         """The number of matches (counted up to COUNT_CAP + 1) and the best `limit` of
-        (article_id, score).
+        (article_id, score), then those of the best `limit` mainly about the filter's places
+        that are not among them.
 
         With an FTS5 expression, only the newest CANDIDATES matches are ranked, so a query
         matching most of the library costs what one matching CANDIDATES articles does.
         Up to FULL_RANK of them are ranked by BM25 over `match`; more, and matches of
         `rank_match` (the words-only expression, cheap to rank) come first by BM25, then
-        the others by BM25 over `match`. Without an expression, see `_filtered`.
+        the others by BM25 over `match`. The articles mainly about the filter's places are
+        added so that the rerank sees them: a place filter keeps every article naming the
+        place, and the few about it may rank far down among those naming it once. Without
+        an expression, see `_filtered`, where `named` ranks.
         """
         if not match:
-            return await self._filtered(where, limit, rank_match)
+            return await self._filtered(where, limit, named)
         common = await self._common_places(where)
         conditions, params = _filter_sql(where, "article_fts.rowid", common)
         rows = await self.conn.execute_fetchall(
@@ -476,14 +485,20 @@ class Store:
             found = await self._bm25_among(expression, candidates, limit)
             seen = {i for i, _ in ranked}
             ranked += [(i, score) for i, score in found if i not in seen]
-        return len(rows), ranked[:limit]
+        ranked = ranked[:limit]
+        about = list(await self._about(where, candidates))
+        if about:
+            seen = {i for i, _ in ranked}
+            found = await self._bm25_among(match, about, limit)
+            ranked += [(i, score) for i, score in found if i not in seen]
+        return len(rows), ranked
 
     async def _filtered(
-        self, where: SearchFilter, limit: int, rank_match: str | None
+        self, where: SearchFilter, limit: int, named: str | None
     ) -> tuple[int, list[tuple[int, float]]]:
         """Articles meeting the filters alone: of the newest CANDIDATES, those mainly about
-        the filter's places first, then by BM25 over `rank_match` (the places' names), then
-        the newest."""
+        the filter's places first, then by BM25 over `named` (the places' names, also where
+        they are part of a longer name), then the newest."""
         common = await self._common_places(where)
         conditions, params = _filter_sql(where, "a.id", common)
         rows = await self.conn.execute_fetchall(
@@ -492,19 +507,24 @@ class Store:
             params,
         )
         newest = [r[0] for r in rows[:CANDIDATES]]
+        about = await self._about(where, newest)
+        scores = dict(await self._bm25_among(named, newest)) if named and newest else {}
+        best = sorted(newest, key=lambda i: (-about.get(i, 0), -scores.get(i, 0.0)))[:limit]
+        return len(rows), [(i, about.get(i, 0) + scores.get(i, 0.0)) for i in best]
+
+    async def _about(self, where: SearchFilter, ids: list[int]) -> dict[int, int]:
+        """Of `ids`, those mainly about the filter's places, with how many of them."""
         about: dict[int, int] = {}
-        for codes, _ in where.places:
+        for codes, _ in where.places if ids else ():
             under, under_params = _under(codes, "code")
             found = await self.conn.execute_fetchall(
                 "SELECT DISTINCT article_id FROM article_places WHERE is_primary AND"
                 f" {under} AND article_id IN (SELECT value FROM json_each(?))",
-                (*under_params, json.dumps(newest)),
+                (*under_params, json.dumps(ids)),
             )
             for (article_id,) in found:
                 about[article_id] = about.get(article_id, 0) + 1
-        named = dict(await self._bm25_among(rank_match, newest)) if rank_match and newest else {}
-        best = sorted(newest, key=lambda i: (-about.get(i, 0), -named.get(i, 0.0)))[:limit]
-        return len(rows), [(i, about.get(i, 0) + named.get(i, 0.0)) for i in best]
+        return about
 
     async def _bm25_among(
         self, expression: str, ids: list[int], limit: int = -1
