@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,7 +37,11 @@ DEPTH = {"prefecture": 1, "county": 2, "township": 3, "village": 4}
 # The region itself: not a place to count, but matched so nothing inside it is (内蒙古 ⊃ 蒙古).
 REGION_WORDS = ("内蒙古自治区", "内蒙古", "自治区", "全区", "我区", "全盟", "全市", "全旗")
 _ORGANISATION = re.compile(rf"[{HAN}]{{0,8}}?(?:集团|有限公司|有限责任公司|股份公司|公司)")
-_JIEBA_RUN = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+")
+_JIEBA_RUN_CHARS = r"\u4E00-\u9FD5a-zA-Z0-9+#&._%\-"
+_JIEBA_RUN = re.compile(f"[{_JIEBA_RUN_CHARS}]+")
+# Matched from 0 up to an offset, ends where the run reaching the offset starts: `.*` jumps to
+# the offset at once and backtracks over that run only.
+_BEFORE_RUN = re.compile(f"(?s:.*[^{_JIEBA_RUN_CHARS}])?")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 # Divisions the gazetteer may lack, recognised by their suffix (longest suffix first).
 _INFERRED_SUFFIX = re.compile(
@@ -80,6 +84,8 @@ class _Match:
 class PlaceMatcher:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
+        # Resolution compares depths hundreds of times per article.
+        self.depth = {code: DEPTH[d.level] for code, d in gazetteer.divisions.items()}
         codes: dict[str, set[str]] = defaultdict(set)
         safe: dict[str, bool] = defaultdict(bool)
         for place in gazetteer.place_names():
@@ -116,18 +122,11 @@ class PlaceMatcher:
         words = _WordEdges(full)
         matches, outside = self._matches(full, words)
         self._resolve(matches)
-        inferred = self._infer(full, matches, words)
         mentions = [self._mention(m, title) for m in matches if m.code or m.ambiguous]
         mentions += [self._outside(m, title) for m in outside]
-        mentions += [_shift(m, title) for m in inferred]
+        mentions += self._infer(full, title, matches, words)
         mentions.sort(key=lambda m: (m.paragraph, m.start))
-        return [self._with_prefecture(m) for m in mentions], self._primary(matches)
-
-    def _with_prefecture(self, m: PlaceMention) -> PlaceMention:
-        code = m.code or m.parent
-        if code is None:
-            return m
-        return PlaceMention(**{**m.__dict__, "prefecture": self.gazetteer.prefecture_of(code)})
+        return mentions, self._primary(matches)
 
     def article_places(
         self, mentions: list[PlaceMention], primary: list[str]
@@ -174,10 +173,12 @@ class PlaceMatcher:
     def _resolve(self, matches: list[_Match]) -> None:
         # First pass: context from names that cannot be anything else; second pass: from
         # everything the first pass resolved (白音汉嘎查 once 乌丹镇 is known).
-        open_ = [m for m in matches if not self._certain(m)]
+        open_ = []
         for m in matches:
             if self._certain(m):
                 m.code = m.name.codes[0]
+            else:
+                open_.append(m)
         for _ in range(2 if open_ else 0):
             context = self._context([m for m in matches if m.code])
             dominant = self._dominant(matches)
@@ -235,10 +236,10 @@ class PlaceMatcher:
     def _support(self, code: str, name: _Name, known: set[str]) -> int:
         """How specific the named ancestor (or the place itself) is that supports reading
         `name` as `code`; 0 if none, or none specific enough for a risky name or village."""
-        depth = DEPTH[self.level(code)]
+        depth = self.depth[code]
         needed = 2 if depth == 4 else max(1, depth - 1) if name.risky else 1
-        found = [DEPTH[self.level(a)] for a in self.gazetteer.chain(code) if a in known]
-        best = max(found, default=0)
+        # The chain runs from the most specific division up: the first named is the best.
+        best = next((self.depth[a] for a in self.gazetteer.chain(code) if a in known), 0)
         return best if best >= needed else 0
 
     def _dominant(self, matches: list[_Match]) -> str | None:
@@ -251,7 +252,9 @@ class PlaceMatcher:
 
     # --- 4: infer -------------------------------------------------------------------------
 
-    def _infer(self, full: str, matches: list[_Match], words: _WordEdges) -> list[PlaceMention]:
+    def _infer(
+        self, full: str, title: str, matches: list[_Match], words: _WordEdges
+    ) -> list[PlaceMention]:
         """Divisions the gazetteer lacks, named right after the place that encloses them
         (翁牛特旗乌丹镇白音汉嘎查, 呼和浩特市金桥电子商务产业园): elsewhere a suffix such as 村
         or 社区 is far more often an ordinary word than a name."""
@@ -267,13 +270,14 @@ class PlaceMatcher:
             suffix = _INFERRED_SUFFIX.search(full, start, end)
             assert suffix
             found.append(
-                PlaceMention(
-                    name=full[start:end],
-                    code=None,
-                    level=_INFERRED_LEVEL.get(suffix.group(), "township"),
-                    start=start,
-                    end=end,
-                    paragraph=m.paragraph,
+                self._located(
+                    title,
+                    full[start:end],
+                    None,
+                    _INFERRED_LEVEL.get(suffix.group(), "township"),
+                    start,
+                    end,
+                    m.paragraph,
                     inferred=True,
                     parent=m.code,
                 )
@@ -321,58 +325,87 @@ class PlaceMatcher:
 
     def _mention(self, m: _Match, title: str) -> PlaceMention:
         level = self.level(m.code) if m.code else self.level(m.name.codes[0])
-        return _shift(
-            PlaceMention(
-                name=m.name.text,
-                code=m.code,
-                level=level,
-                start=m.start,
-                end=m.end,
-                paragraph=m.paragraph,
-                ambiguous=m.ambiguous,
-                candidates=m.name.codes if m.ambiguous else (),
-            ),
+        return self._located(
             title,
+            m.name.text,
+            m.code,
+            level,
+            m.start,
+            m.end,
+            m.paragraph,
+            ambiguous=m.ambiguous,
+            candidates=m.name.codes if m.ambiguous else (),
         )
 
     def _outside(self, m: _Match, title: str) -> PlaceMention:
-        return _shift(
-            PlaceMention(m.name.text, None, "outside", m.start, m.end, m.paragraph), title
+        return self._located(title, m.name.text, None, "outside", m.start, m.end, m.paragraph)
+
+    def _located(
+        self,
+        title: str,
+        name: str,
+        code: str | None,
+        level: str,
+        start: int,
+        end: int,
+        paragraph: int,
+        *,
+        inferred: bool = False,
+        ambiguous: bool = False,
+        candidates: tuple[str, ...] = (),
+        parent: str | None = None,
+    ) -> PlaceMention:
+        """The mention as stored, built once (an article has dozens): offsets into the title
+        (paragraph -1) or the text rather than into title + "\\n" + text, and the 盟市 of its
+        code or parent."""
+        if start < len(title):
+            paragraph = -1
+        else:
+            skip = len(title) + 1
+            start, end, paragraph = start - skip, end - skip, paragraph - 1
+        located = code or parent
+        return PlaceMention(
+            name,
+            code,
+            level,
+            start,
+            end,
+            paragraph,
+            inferred=inferred,
+            ambiguous=ambiguous,
+            candidates=candidates,
+            parent=parent,
+            prefecture=self.gazetteer.prefecture_of(located) if located else None,
         )
-
-
-def _shift(m: PlaceMention, title: str) -> PlaceMention:
-    """From offsets into title + "\\n" + text to the title (paragraph -1) or the text."""
-    if m.start < len(title):
-        return PlaceMention(**{**m.__dict__, "paragraph": -1})
-    skip = len(title) + 1
-    return PlaceMention(
-        **{**m.__dict__, "start": m.start - skip, "end": m.end - skip, "paragraph": m.paragraph - 1}
-    )
 
 
 class _WordEdges:
     """Offsets where a jieba word starts or ends. jieba cuts each run of Han characters,
     letters and digits on its own (its `re_han_default`), so only the runs asked about are
-    segmented, and a run's own edges are word edges without segmenting anything."""
+    segmented, and a run's own edges are word edges without segmenting anything. The run
+    around an offset is found from the offset itself: listing every run of the article
+    would cost more than the few offsets asked about."""
 
     def __init__(self, text: str) -> None:
-        self.runs = [m.span() for m in _JIEBA_RUN.finditer(text)]
-        self.starts = [start for start, _ in self.runs]
         self.text = text
-        self.edges: dict[int, set[int]] = {}
+        self.edges: dict[int, set[int]] = {}  # by the start of the run
 
     def __contains__(self, offset: int) -> bool:
-        index = bisect_right(self.starts, offset) - 1
-        if index < 0:
+        start = _run_start(self.text, offset)
+        run = _JIEBA_RUN.match(self.text, offset)
+        if start == offset or run is None:  # no run goes on across the offset
             return True
-        start, end = self.runs[index]
-        if offset >= end or offset == start:
-            return True
-        if index not in self.edges:
-            words = get_segmenter().boundaries(self.text[start:end])
-            self.edges[index] = {start + i for i in words}
-        return offset in self.edges[index]
+        if start not in self.edges:
+            words = get_segmenter().boundaries(self.text[start : run.end()])
+            self.edges[start] = {start + i for i in words}
+        return offset in self.edges[start]
+
+
+def _run_start(text: str, offset: int) -> int:
+    """Where the run of characters jieba cuts on its own that reaches `offset` starts;
+    `offset` itself if none reaches it."""
+    before = _BEFORE_RUN.match(text, 0, offset)
+    return before.end() if before else 0
 
 
 def _named_after(full: str, at: int, boundaries: _WordEdges) -> tuple[int, int] | None:
