@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bot.extract.model import Case, Figure, PlaceMention, Speaker
@@ -73,8 +74,10 @@ _ORGANISATION = re.compile(
     r"旗委|区委|县委|市委|盟委|政府|公司|集团|合作社)$"
 )
 _SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
-# What every practice pattern needs at least one of: most sentences have none and are skipped.
-_PRACTICE_CUE = re.compile(rf"{_AT_VERB}(?:{_VERBS})|制定|出台|印发|\d|[“‘]")
+# What the verb patterns and the counted pattern start with: each runs only on the sentences
+# holding it (most hold none), from where it first occurs.
+_VERB = re.compile(rf"{_AT_VERB}(?:{_VERBS})")
+_DIGIT = re.compile(r"\d")
 _GENERIC_PRACTICE = re.compile(
     r"^(?:相关|各类|各项|一系列|多种|这一|该|此|新的)?(?:活动|服务|工作机制|机制|模式|平台|制度|工程|品牌|基地|行动)$"
 )
@@ -166,24 +169,32 @@ def _running_subject(
 
 def practices_in(sentence: str) -> list[tuple[int, str]]:
     """Names of practices a sentence reports with their offsets, in order, without repeats."""
-    if not _PRACTICE_CUE.search(sentence):
-        return []
     found: list[tuple[int, str]] = []
-    for m in _VERB_PHRASE.finditer(sentence):
-        name = m.group("name")
-        if not _GENERIC_PRACTICE.match(name.strip("“”")):
-            found.append((m.start("name"), name))
-    for pattern in (_VERB_QUOTE, _VERB_DOCUMENT, _COUNTED):
-        found += [(m.start("name"), m.group("name")) for m in pattern.finditer(sentence)]
-    for m in _QUOTED.finditer(sentence):
-        inner, tail = m.group(1), m.group(2)
-        if tail or _PRACTICE_IN_QUOTE.search(inner):
-            found.append((m.start(), m.group(0)))
+    if verb := _VERB.search(sentence):
+        for m in _VERB_PHRASE.finditer(sentence, verb.start()):
+            name = m.group("name")
+            if not _GENERIC_PRACTICE.match(name.strip("“”")):
+                found.append((m.start("name"), name))
+        if "“" in sentence:
+            found += _named(_VERB_QUOTE.finditer(sentence, verb.start()))
+    found += _named(_VERB_DOCUMENT.finditer(sentence))
+    if digit := _DIGIT.search(sentence):
+        found += _named(_COUNTED.finditer(sentence, digit.start()))
+    if "“" in sentence or "‘" in sentence:
+        for m in _QUOTED.finditer(sentence):
+            inner, tail = m.group(1), m.group(2)
+            if tail or _PRACTICE_IN_QUOTE.search(inner):
+                found.append((m.start(), m.group(0)))
     names: list[tuple[int, str]] = []
     for at, name in sorted(found):
         if not any(name in n or n in name for _, n in names):
             names.append((at, name))
     return names
+
+
+def _named(matches: Iterator[re.Match[str]]) -> list[tuple[int, str]]:
+    """The offset and text of each match's `name` group."""
+    return [(m.start("name"), m.group("name")) for m in matches]
 
 
 def _actor_of(
