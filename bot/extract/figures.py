@@ -16,6 +16,7 @@ import re
 from bisect import bisect_right
 
 from bot.extract.model import Figure
+from bot.extract.text import AfterLast
 from bot.segment import get_segmenter
 
 _DIGITS = r"\d+(?:,\d{3})*(?:\.\d+)?"
@@ -48,6 +49,7 @@ _MONEY_MAGNITUDE = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千万": 1e7, "百�
 # A number is part of a larger token when these touch it.
 _GLUED = re.compile(r"[\w.%％]")
 _CLAUSE_BREAK = re.compile(r"[，,。；;：:！!？?、“”\"（）()《》\s]")
+_CLAUSE_START = AfterLast(_CLAUSE_BREAK.pattern)
 # Linking words between what is measured and the number: 覆盖率达100%, 增收超过5000元.
 _LINK = re.compile(
     r"(?:达到|达|为|超过|超|突破|逾|近|约|共计|合计|总计|累计|共|计|至|到|了|以上|均|不足"
@@ -189,9 +191,7 @@ def _counted_after(text: str, end: int) -> tuple[str, int]:
 def _measured_before(text: str, start: int) -> tuple[str, int]:
     """What the number measures: the clause before it up to the linking word
     (户均增收|5250元, 覆盖率|达|100%), a few words at most."""
-    clause_start = start
-    while clause_start > 0 and not _CLAUSE_BREAK.match(text[clause_start - 1]):
-        clause_start -= 1
+    clause_start = _CLAUSE_START(text, start)
     clause = text[clause_start:start]
     lead = _LEAD.match(clause)
     skipped = lead.end() if lead else 0

@@ -29,6 +29,7 @@ from itertools import pairwise
 from ahocorasick_rs import AhoCorasick, MatchKind
 
 from bot.extract.model import ArticlePlace, PlaceMention
+from bot.extract.text import AfterLast
 from bot.ingest.normalize import HAN
 from bot.places import Gazetteer, get_gazetteer
 from bot.segment import get_segmenter
@@ -39,9 +40,7 @@ REGION_WORDS = ("内蒙古自治区", "内蒙古", "自治区", "全区", "我�
 _ORGANISATION = re.compile(rf"[{HAN}]{{0,8}}?(?:集团|有限公司|有限责任公司|股份公司|公司)")
 _JIEBA_RUN_CHARS = r"\u4E00-\u9FD5a-zA-Z0-9+#&._%\-"
 _JIEBA_RUN = re.compile(f"[{_JIEBA_RUN_CHARS}]+")
-# Matched from 0 up to an offset, ends where the run reaching the offset starts: `.*` jumps to
-# the offset at once and backtracks over that run only.
-_BEFORE_RUN = re.compile(f"(?s:.*[^{_JIEBA_RUN_CHARS}])?")
+_RUN_START = AfterLast(f"[^{_JIEBA_RUN_CHARS}]")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 # Divisions the gazetteer may lack, recognised by their suffix (longest suffix first).
 _INFERRED_SUFFIX = re.compile(
@@ -391,7 +390,7 @@ class _WordEdges:
         self.edges: dict[int, set[int]] = {}  # by the start of the run
 
     def __contains__(self, offset: int) -> bool:
-        start = _run_start(self.text, offset)
+        start = _RUN_START(self.text, offset)
         run = _JIEBA_RUN.match(self.text, offset)
         if start == offset or run is None:  # no run goes on across the offset
             return True
@@ -399,13 +398,6 @@ class _WordEdges:
             words = get_segmenter().boundaries(self.text[start : run.end()])
             self.edges[start] = {start + i for i in words}
         return offset in self.edges[start]
-
-
-def _run_start(text: str, offset: int) -> int:
-    """Where the run of characters jieba cuts on its own that reaches `offset` starts;
-    `offset` itself if none reaches it."""
-    before = _BEFORE_RUN.match(text, 0, offset)
-    return before.end() if before else 0
 
 
 def _named_after(full: str, at: int, boundaries: _WordEdges) -> tuple[int, int] | None:
