@@ -171,18 +171,23 @@ class PlaceMatcher:
 
     def _resolve(self, matches: list[_Match]) -> None:
         # First pass: context from names that cannot be anything else; second pass: from
-        # everything the first pass resolved (白音汉嘎查 once 乌丹镇 is known).
+        # everything the first pass resolved (白音汉嘎查 once 乌丹镇 is known). Where the first
+        # resolved nothing, the second would see the same context and decide the same.
         open_ = []
         for m in matches:
             if self._certain(m):
                 m.code = m.name.codes[0]
             else:
                 open_.append(m)
-        for _ in range(2 if open_ else 0):
+        for _ in range(2):
+            if not open_:
+                break
             context = self._context([m for m in matches if m.code])
             dominant = self._dominant(matches)
             for m in open_:
                 m.code, m.ambiguous = self._decide(m, context, dominant)
+            if not any(m.code for m in open_):
+                break
         # A name read one way where the text located it is read the same way throughout
         # the article (牛营子镇 after 喀喇沁旗牛营子镇).
         read_as = {m.name.text: m.code for m in matches if m.code}
@@ -214,7 +219,9 @@ class PlaceMatcher:
             scopes.append(("a", 0))
         supported = False
         for scope in scopes:
-            support = {c: self._support(c, m.name, context.get(scope, set())) for c in candidates}
+            if scope not in context:
+                continue  # nothing named there supports any reading
+            support = {c: self._support(c, m.name, context[scope]) for c in candidates}
             best = max(support.values())
             if best:
                 supported = True
