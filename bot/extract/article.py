@@ -16,11 +16,14 @@ from bot.ingest.normalize import to_simplified
 EXTRACT_VERSION = 1
 
 
-def extract_article(title: str, text: str) -> Extraction:
+def extract_article(title: str, text: str, simplified: tuple[str, str] | None = None) -> Extraction:
     """Places, figures, speakers, cases and topics of an article. Offsets are into
     `text`; traditional-script articles are read through their simplified form, which keeps
-    offsets where the conversion keeps the length (it does for nearly all text)."""
-    title, text = _simplified(title), _simplified(text)
+    offsets where the conversion keeps the length (it does for nearly all text).
+    `simplified` is `to_simplified` of the title and the text, for a caller that has it
+    already (ingest indexes it), which spares converting twice."""
+    title_s, text_s = simplified or (to_simplified(title), to_simplified(text))
+    title, text = _same_length(title, title_s), _same_length(text, text_s)
     matcher = get_place_matcher()
     mentions, primary = matcher.find(title, text)
     figures = find_figures(text)
@@ -46,6 +49,5 @@ def extract_article(title: str, text: str) -> Extraction:
     )
 
 
-def _simplified(s: str) -> str:
-    converted = to_simplified(s)
+def _same_length(s: str, converted: str) -> str:
     return converted if len(converted) == len(s) else s
