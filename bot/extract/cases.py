@@ -88,6 +88,9 @@ _SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
 # holding it (most hold none), from where it first occurs.
 _VERB = re.compile(rf"{_AT_VERB}(?:{_VERBS})")
 _DIGIT = re.compile(r"\d")
+# An actor named without its place (村党支部, 旗委组织部).
+_BARE_ACTOR = re.compile("^(?:村|嘎查|社区|镇|苏木|乡|旗|县|区|市|盟)")
+_SALIENT_MECHANISM = re.compile("共同体|联合体|机制|模式|平台|工程")
 _GENERIC_PRACTICE = re.compile(
     r"^(?:相关|各类|各项|一系列|多种|这一|该|此|新的)?(?:活动|服务|工作机制|机制|模式|平台|制度|工程|品牌|基地|行动)$"
 )
@@ -352,7 +355,7 @@ def _case(d: _Draft, drafts: list[_Draft], figures: list[Figure], speakers: list
 def _full_actor(actor: str, place: PlaceMention) -> str:
     """村党支部 → 北村党支部, 旗委组织部 → 阿荣旗旗委组织部: name the place a bare actor
     stands in."""
-    if re.match("^(?:村|嘎查|社区|镇|苏木|乡|旗|县|区|市|盟)", actor) and place.name not in actor:
+    if _BARE_ACTOR.match(actor) and place.name not in actor:
         return place.name + (actor[1:] if actor[0] == place.name[-1] else actor)
     return actor
 
@@ -360,6 +363,6 @@ def _full_actor(actor: str, place: PlaceMention) -> str:
 def _salience(p: _Practice) -> tuple[int, int]:
     """Quoted names and mechanism words first; earlier mentions break ties."""
     return (
-        ("“" in p.name) + bool(re.search(r"共同体|联合体|机制|模式|平台|工程", p.name)),
+        ("“" in p.name) + bool(_SALIENT_MECHANISM.search(p.name)),
         -p.start,
     )
