@@ -190,7 +190,8 @@ def practices_in(sentence: str) -> list[tuple[int, str]]:
                 found.append((m.start("name"), name))
         if "“" in sentence:
             found += _named(_VERB_QUOTE.finditer(sentence, verb.start()))
-    found += _named(_VERB_DOCUMENT.finditer(sentence))
+    if document := _VERB_DOCUMENT.search(sentence):  # rare: one search is cheaper than finditer
+        found += _named(_VERB_DOCUMENT.finditer(sentence, document.start()))
     if digit := _DIGIT.search(sentence):
         found += _named(_COUNTED.finditer(sentence, digit.start()))
     if "“" in sentence or "‘" in sentence:
