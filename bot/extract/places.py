@@ -25,6 +25,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from operator import attrgetter
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
@@ -124,7 +125,7 @@ class PlaceMatcher:
         mentions = [self._mention(m, title) for m in matches if m.code or m.ambiguous]
         mentions += [self._outside(m, title) for m in outside]
         mentions += self._infer(full, title, matches, words)
-        mentions.sort(key=lambda m: (m.paragraph, m.start))
+        mentions.sort(key=attrgetter("paragraph", "start"))
         return mentions, self._primary(matches)
 
     def article_places(
@@ -155,16 +156,14 @@ class PlaceMatcher:
             name = self.names[index]
             if name.kind == "region":
                 continue
+            if name.kind == "place":
+                if not name.official and _ORGANISATION.match(full, end):
+                    continue  # 乌兰发展集团, 乌斯太精细化工有限公司: a brand, not a place
+                if (name.risky or name.village) and (start not in words or end not in words):
+                    continue
             sentence = bisect_left(sentence_ends, start)
             match = _Match(name, start, end, sentence, bisect_left(line_breaks, start))
-            if name.kind == "outside":
-                outside.append(match)
-                continue
-            if not name.official and _ORGANISATION.match(full, end):
-                continue  # 乌兰发展集团, 乌斯太精细化工有限公司: a brand, not a place
-            if (name.risky or name.village) and (start not in words or end not in words):
-                continue
-            places.append(match)
+            (outside if name.kind == "outside" else places).append(match)
         return places, outside
 
     # --- 3: resolve ---------------------------------------------------------------------
