@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from bot.extract.cases import find_cases
 from bot.extract.figures import find_figures
 from bot.extract.model import Extraction
 from bot.extract.places import get_place_matcher
 from bot.extract.speakers import find_speakers
-from bot.extract.topics import get_taxonomy, topics_of
+from bot.extract.topics import topics_of
 from bot.ingest.normalize import to_simplified
 
 # Bump when extraction changes: `casebot reindex` redoes articles extracted by an older one.
@@ -29,20 +27,10 @@ def extract_article(title: str, text: str, simplified: tuple[str, str] | None = 
     figures = find_figures(text)
     speakers = find_speakers(text)
     home = next((m for m in reversed(mentions) if primary and m.code == primary[-1]), None)
-    taxonomy = get_taxonomy()
-    cases = [
-        replace(
-            case,
-            topics=topics_of(
-                f"{case.practice}\n{case.summary}", limit=2, min_score=taxonomy.case_min_score
-            ),
-        )
-        for case in find_cases(text, mentions, figures, speakers, home)
-    ]
     return Extraction(
         mentions=mentions,
         places=matcher.article_places(mentions, primary),
-        cases=cases,
+        cases=find_cases(text, mentions, figures, speakers, home),
         figures=figures,
         speakers=speakers,
         topics=topics_of(f"{title}\n{text}"),

@@ -9,7 +9,8 @@ has no place in Inner Mongolia (自治区党委) is region-wide policy, not a ca
 
 Practices of one actor in one paragraph form one case; the same practice named again later
 joins its case. Figures and speakers come from the case's paragraphs, and from the
-paragraph after when that one only goes on about it (no practice of its own).
+paragraph after when that one only goes on about it (no practice of its own); topics from
+the taxonomy, from its practice and summary.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bot.extract.model import Case, Figure, PlaceMention, Speaker
+from bot.extract.topics import get_taxonomy, topics_of
 from bot.ingest.normalize import HAN
 
 # Words that make a phrase the name of a practice rather than an ordinary noun phrase.
@@ -340,16 +342,21 @@ def _case(d: _Draft, drafts: list[_Draft], figures: list[Figure], speakers: list
     own = {p.paragraph for p in d.practices}
     paragraphs = own | {i + 1 for i in own if i + 1 not in claimed}
     main = max(d.practices, key=_salience)
+    practice = " / ".join(p.name for p in sorted(d.practices, key=_salience, reverse=True)[:3])
+    summary = main.sentence.strip()[:160]
     return Case(
         actor=_full_actor(d.actor, d.place),
         place=d.place.code or d.place.parent,
         place_name=d.place.name,
         prefecture=d.place.prefecture,
-        practice=" / ".join(p.name for p in sorted(d.practices, key=_salience, reverse=True)[:3]),
-        summary=main.sentence.strip()[:160],
+        practice=practice,
+        summary=summary,
         figures=[f for f in figures if f.paragraph in paragraphs],
         speaker=next((s for s in speakers if s.paragraph in paragraphs), None),
         paragraphs=(min(paragraphs), max(paragraphs)),
+        topics=topics_of(
+            f"{practice}\n{summary}", limit=2, min_score=get_taxonomy().case_min_score
+        ),
     )
 
 
