@@ -94,6 +94,8 @@ def find_figures(text: str) -> list[Figure]:
     position = 0
     while match := _NUMBER.search(text, position):
         position = match.end() or match.start() + 1
+        if not (match["unit"] or match["mag"] or match["pct"]):
+            continue  # a bare number (2023年, 统一): most are, so no call is made for them
         figure = _figure(text, match, paragraph_starts)
         if figure is not None:
             figures.append(figure)
@@ -121,11 +123,12 @@ def parse_number(written: str) -> float | None:
 
 
 def _figure(text: str, match: re.Match[str], paragraph_starts: list[int]) -> Figure | None:
+    """The figure a number with a unit, a magnitude or 百分之 states, if it is one."""
     num, unit, mag = match["num"], match["unit"] or "", match["mag"] or ""
     start = match.start()
     if match["pct"]:
         unit = "%"
-    if not (unit or mag) or not _stands_alone(text, match):
+    if not _stands_alone(text, match):
         return None
     if num[0] in _CHINESE and not _counts_as_chinese_figure(text, match):
         return None
