@@ -25,7 +25,7 @@ import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -41,7 +41,6 @@ from bot.ingest.split import split_page
 
 ANNOTATIONS = ROOT / "bench" / "annotations" / "seeds.toml"
 SAMPLE = ROOT / "data" / "sample"
-T = TypeVar("T")
 TARGETS = {"places F1": 0.95, "cases recall": 0.85}
 
 
@@ -165,10 +164,15 @@ def speed(n_articles: int, rounds: int) -> None:
     size = sum(len(f"{t}\n{b}".encode()) for t, b in texts)
     matcher = get_place_matcher()
     mentions = sum(len(matcher.find(t, b)[0]) for t, b in texts)  # also warms every cache
-    matched = best_cpu(lambda t: matcher.find(*t), texts, rounds)
-    whole = best_cpu(lambda t: extract_article(*t), texts, rounds)
-    plain = best_cpu(lambda d: prepare_article(d, extract=False), drafts, rounds)
-    full = best_cpu(lambda d: prepare_article(d, extract=True), drafts, rounds)
+    matched, whole, plain, full = best_cpu(
+        [
+            (lambda t: matcher.find(*t), texts),
+            (lambda t: extract_article(*t), texts),
+            (lambda d: prepare_article(d, extract=False), drafts),
+            (lambda d: prepare_article(d, extract=True), drafts),
+        ],
+        rounds,
+    )
     n = len(texts)
     print(f"speed on {n} synthetic articles ({size / 1e6:.1f} MB), one process, CPU time:")
     print(
@@ -186,17 +190,19 @@ def speed(n_articles: int, rounds: int) -> None:
     )
 
 
-def best_cpu(run: Callable[[T], object], items: Sequence[T], rounds: int) -> float:
-    """The least CPU seconds running `run` on every item took in `rounds` rounds. Results
-    are dropped at once, as a worker sends them off: kept, they would make the garbage
-    collector's passes longer and longer."""
-    times = []
+def best_cpu(runs: list[tuple[Callable[[Any], object], Sequence[Any]]], rounds: int) -> list[float]:
+    """For each (function, items), the least CPU seconds calling it on every item took in
+    `rounds` rounds. Each round runs them all in turn, so that a stretch of other load on the
+    machine weighs on all alike. Results are dropped at once, as a worker sends them off:
+    kept, they would make the garbage collector's passes longer and longer."""
+    best = [float("inf")] * len(runs)
     for _ in range(rounds):
-        started = time.process_time()
-        for item in items:
-            run(item)
-        times.append(time.process_time() - started)
-    return min(times)
+        for i, (run, items) in enumerate(runs):
+            started = time.process_time()
+            for item in items:
+                run(item)
+            best[i] = min(best[i], time.process_time() - started)
+    return best
 
 
 def main() -> None:
