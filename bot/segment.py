@@ -78,7 +78,7 @@ class Segmenter:
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         """Default-mode words with jieba's part-of-speech tags."""
-        return [(word, flag) for word, flag in self._jieba.tag(text)]
+        return self._jieba.tag(text)
 
     def knows(self, word: str) -> bool:
         """Whether `word` is in the dictionary (unknown words are guessed, names often are)."""

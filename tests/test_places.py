@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot.extract.model import PlaceMention
-from bot.extract.places import get_place_matcher
+from bot.extract.places import _JIEBA_RUN, _WordEdges, get_place_matcher
 from bot.ingest.split import split_page
+from bot.segment import get_segmenter
 from tests.conftest import seed_article, seed_text
 
 
@@ -236,3 +237,23 @@ def test_mention_offsets_point_at_the_name() -> None:
                 assert source[m.start : m.end] == m.name
                 if m.paragraph >= 0:
                     assert draft.body.count("\n", 0, m.start) == m.paragraph
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "翁牛特旗乌丹镇白音汉嘎查，着力激活嘎查村集体经济。",
+        "“党建+”模式覆盖5G基站A3区，(呼市)新城区街道!",
+        "美丽村庄",
+        "",
+    ],
+)
+def test_word_edges_are_run_edges_and_jieba_edges_inside_runs(text: str) -> None:
+    # The definition the matcher relies on, computed the long way for every offset.
+    expected = {0, len(text)}
+    for run in _JIEBA_RUN.finditer(text):
+        expected |= {run.start() + i for i in get_segmenter().boundaries(run.group())}
+    inside = {i for run in _JIEBA_RUN.finditer(text) for i in range(run.start() + 1, run.end())}
+    edges = _WordEdges(text)
+    for offset in range(len(text) + 2):
+        assert (offset in edges) == (offset in expected or offset not in inside)

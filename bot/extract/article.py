@@ -2,50 +2,40 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from bot.extract.cases import find_cases
 from bot.extract.figures import find_figures
 from bot.extract.model import Extraction
 from bot.extract.places import get_place_matcher
 from bot.extract.speakers import find_speakers
-from bot.extract.topics import get_taxonomy, topics_of
+from bot.extract.topics import topics_of
 from bot.ingest.normalize import to_simplified
 
 # Bump when extraction changes: `casebot reindex` redoes articles extracted by an older one.
 EXTRACT_VERSION = 1
 
 
-def extract_article(title: str, text: str) -> Extraction:
+def extract_article(title: str, text: str, simplified: tuple[str, str] | None = None) -> Extraction:
     """Places, figures, speakers, cases and topics of an article. Offsets are into
     `text`; traditional-script articles are read through their simplified form, which keeps
-    offsets where the conversion keeps the length (it does for nearly all text)."""
-    title, text = _simplified(title), _simplified(text)
+    offsets where the conversion keeps the length (it does for nearly all text).
+    `simplified` is `to_simplified` of the title and the text, for a caller that has it
+    already (ingest indexes it), which spares converting twice."""
+    title_s, text_s = simplified or (to_simplified(title), to_simplified(text))
+    title, text = _same_length(title, title_s), _same_length(text, text_s)
     matcher = get_place_matcher()
     mentions, primary = matcher.find(title, text)
     figures = find_figures(text)
     speakers = find_speakers(text)
     home = next((m for m in reversed(mentions) if primary and m.code == primary[-1]), None)
-    taxonomy = get_taxonomy()
-    cases = [
-        replace(
-            case,
-            topics=topics_of(
-                f"{case.practice}\n{case.summary}", limit=2, min_score=taxonomy.case_min_score
-            ),
-        )
-        for case in find_cases(text, mentions, figures, speakers, home)
-    ]
     return Extraction(
         mentions=mentions,
         places=matcher.article_places(mentions, primary),
-        cases=cases,
+        cases=find_cases(text, mentions, figures, speakers, home),
         figures=figures,
         speakers=speakers,
         topics=topics_of(f"{title}\n{text}"),
     )
 
 
-def _simplified(s: str) -> str:
-    converted = to_simplified(s)
+def _same_length(s: str, converted: str) -> str:
     return converted if len(converted) == len(s) else s

@@ -9,16 +9,19 @@ has no place in Inner Mongolia (自治区党委) is region-wide policy, not a ca
 
 Practices of one actor in one paragraph form one case; the same practice named again later
 joins its case. Figures and speakers come from the case's paragraphs, and from the
-paragraph after when that one only goes on about it (no practice of its own).
+paragraph after when that one only goes on about it (no practice of its own); topics from
+the taxonomy, from its practice and summary.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bot.extract.model import Case, Figure, PlaceMention, Speaker
+from bot.extract.topics import get_taxonomy, topics_of
 from bot.ingest.normalize import HAN
 
 # Words that make a phrase the name of a practice rather than an ordinary noun phrase.
@@ -56,25 +59,40 @@ _ORG_SUFFIX = re.compile(
     r"检查站|民政局|局|旗委|区委|县委|市委|盟委|政府|公司|集团|合作社|社区|嘎查|村|苏木|镇|"
     r"街道|党校|医院|旗|县|区|市|盟"
 )
-# Where a clause's subject ends: the first verb, adverb or preposition after it.
+_CLAUSE_WORD_LIST = (
+    "把 将 对 按照 围绕 结合 坚持 积极 始终 扎实 充分 着力 不断 大力 深入 找准 加强 牵头 作为 "
+    "以 通过 利用 依托 在 的 抓好 成立 持续 先后 进一步 全面 聚焦 已 还 也 注重 探索 践行 立足 "
+    "紧紧 认真 是 推动 深化 确保 精心 与 为 应建 加快 完善 提高 强化 健全 落实"
+).split()
+# Where a clause's subject ends: the first verb, adverb or preposition after it. Only where
+# it starts counts, so the lookahead on the first characters of all of them lets the regex
+# engine skip every other position in one test.
+_CLAUSE_WORD_STARTS = "".join(
+    sorted({w[0] for w in [*_VERB_WORDS, *_CLAUSE_WORD_LIST, "发展", "联合", "组织"]})
+)
 _CLAUSE_WORDS = re.compile(
-    rf"(?:{_VERBS})|把|将|对|按照|围绕|结合|坚持|积极|始终|扎实|充分|着力|不断|大力|深入|找准|"
-    r"加强|牵头|作为|联合(?!党委|大党委|党支部)|以|通过|利用|依托|在|的|把|抓好|成立|持续|先后|进一步|全面|聚焦|已|还|也|"
-    r"注重|探索|践行|立足|紧紧|认真|是|推动|深化|确保|精心|组织(?!部)|与|为|应建|加快|完善|"
-    r"提高|强化|健全|落实|[0-9《]"
+    rf"(?=[{_CLAUSE_WORD_STARTS}0-9《])"
+    rf"(?:{_VERBS}|{'|'.join(_CLAUSE_WORD_LIST)}|联合(?!党委|大党委|党支部)|组织(?!部)|[0-9《])"
 )
 # Front matter before a clause's subject: time, purpose and reporting phrases.
 _LEAD = re.compile(
-    r"^[”」』’\s]*(?:据|如|在|由|经|近日|近年来|目前|如今|同时|此外|其中|去年|今年)?[，、]?"
+    r"[”」』’\s]*(?:据|如|在|由|经|近日|近年来|目前|如今|同时|此外|其中|去年|今年)?[，、]?"
 )
+_CLAUSE_MARK = re.compile("[，：]")
+_CLAUSE_END = re.compile("[，。；：]")
 _BACK_REFERENCE = re.compile(r"^该(高新区|示范区|院|社区|嘎查|村|镇|旗|区|县|市|公司|局)")
 _ORGANISATION = re.compile(
     r"(?:党委|党总支|党支部|党工委|党组|组织部|检察院|法院|公安局|指挥中心|大队|支队|检查站|局|"
     r"旗委|区委|县委|市委|盟委|政府|公司|集团|合作社)$"
 )
 _SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
-# What every practice pattern needs at least one of: most sentences have none and are skipped.
-_PRACTICE_CUE = re.compile(rf"{_AT_VERB}(?:{_VERBS})|制定|出台|印发|\d|[“‘]")
+# What the verb patterns and the counted pattern start with: each runs only on the sentences
+# holding it (most hold none), from where it first occurs.
+_VERB = re.compile(rf"{_AT_VERB}(?:{_VERBS})")
+_DIGIT = re.compile(r"\d")
+# An actor named without its place (村党支部, 旗委组织部).
+_BARE_ACTOR = re.compile("^(?:村|嘎查|社区|镇|苏木|乡|旗|县|区|市|盟)")
+_SALIENT_MECHANISM = re.compile("共同体|联合体|机制|模式|平台|工程")
 _GENERIC_PRACTICE = re.compile(
     r"^(?:相关|各类|各项|一系列|多种|这一|该|此|新的)?(?:活动|服务|工作机制|机制|模式|平台|制度|工程|品牌|基地|行动)$"
 )
@@ -166,24 +184,33 @@ def _running_subject(
 
 def practices_in(sentence: str) -> list[tuple[int, str]]:
     """Names of practices a sentence reports with their offsets, in order, without repeats."""
-    if not _PRACTICE_CUE.search(sentence):
-        return []
     found: list[tuple[int, str]] = []
-    for m in _VERB_PHRASE.finditer(sentence):
-        name = m.group("name")
-        if not _GENERIC_PRACTICE.match(name.strip("“”")):
-            found.append((m.start("name"), name))
-    for pattern in (_VERB_QUOTE, _VERB_DOCUMENT, _COUNTED):
-        found += [(m.start("name"), m.group("name")) for m in pattern.finditer(sentence)]
-    for m in _QUOTED.finditer(sentence):
-        inner, tail = m.group(1), m.group(2)
-        if tail or _PRACTICE_IN_QUOTE.search(inner):
-            found.append((m.start(), m.group(0)))
+    if verb := _VERB.search(sentence):
+        for m in _VERB_PHRASE.finditer(sentence, verb.start()):
+            name = m.group("name")
+            if not _GENERIC_PRACTICE.match(name.strip("“”")):
+                found.append((m.start("name"), name))
+        if "“" in sentence:
+            found += _named(_VERB_QUOTE.finditer(sentence, verb.start()))
+    if document := _VERB_DOCUMENT.search(sentence):  # rare: one search is cheaper than finditer
+        found += _named(_VERB_DOCUMENT.finditer(sentence, document.start()))
+    if digit := _DIGIT.search(sentence):
+        found += _named(_COUNTED.finditer(sentence, digit.start()))
+    if "“" in sentence or "‘" in sentence:
+        for m in _QUOTED.finditer(sentence):
+            inner, tail = m.group(1), m.group(2)
+            if tail or _PRACTICE_IN_QUOTE.search(inner):
+                found.append((m.start(), m.group(0)))
     names: list[tuple[int, str]] = []
     for at, name in sorted(found):
         if not any(name in n or n in name for _, n in names):
             names.append((at, name))
     return names
+
+
+def _named(matches: Iterator[re.Match[str]]) -> list[tuple[int, str]]:
+    """The offset and text of each match's `name` group."""
+    return [(m.start("name"), m.group("name")) for m in matches]
 
 
 def _actor_of(
@@ -197,10 +224,10 @@ def _actor_of(
     """Who does what is said at offset `at` of the sentence: the subject of the nearest
     clause before it (an organisation or a place acting as one), or what 该院/该社区 refers
     back to."""
-    clauses = [0] + [m.end() for m in re.finditer("[，：]", sentence) if m.end() <= at]
-    for lead in reversed(clauses):
-        body = _LEAD.sub("", sentence[lead:])
-        lead += len(sentence) - lead - len(body)
+    clauses = [0] + [m.end() for m in _CLAUSE_MARK.finditer(sentence, 0, at)]
+    for clause in reversed(clauses):
+        lead = _LEAD.match(sentence, clause).end()  # type: ignore[union-attr]
+        body = sentence[lead:]
         if back := _BACK_REFERENCE.match(body):
             return _refer_back(back.group(1), start + lead, located, drafts)
         subject = _subject(body)
@@ -247,7 +274,7 @@ def _speaker_actor(speaker: Speaker, located: _Located) -> tuple[str, PlaceMenti
 def _subject(clause: str) -> str:
     """The longest organisation name at the front of a clause (鄂尔多斯市杭锦旗人民检察院),
     stopping before the first verb or adverb."""
-    clause = re.split("[，。；：]", clause, maxsplit=1)[0]
+    clause = _CLAUSE_END.split(clause, maxsplit=1)[0]
     stop = _CLAUSE_WORDS.search(clause)
     front = clause[: stop.start()] if stop else clause[:24]
     best = ""
@@ -315,23 +342,28 @@ def _case(d: _Draft, drafts: list[_Draft], figures: list[Figure], speakers: list
     own = {p.paragraph for p in d.practices}
     paragraphs = own | {i + 1 for i in own if i + 1 not in claimed}
     main = max(d.practices, key=_salience)
+    practice = " / ".join(p.name for p in sorted(d.practices, key=_salience, reverse=True)[:3])
+    summary = main.sentence.strip()[:160]
     return Case(
         actor=_full_actor(d.actor, d.place),
         place=d.place.code or d.place.parent,
         place_name=d.place.name,
         prefecture=d.place.prefecture,
-        practice=" / ".join(p.name for p in sorted(d.practices, key=_salience, reverse=True)[:3]),
-        summary=main.sentence.strip()[:160],
+        practice=practice,
+        summary=summary,
         figures=[f for f in figures if f.paragraph in paragraphs],
         speaker=next((s for s in speakers if s.paragraph in paragraphs), None),
         paragraphs=(min(paragraphs), max(paragraphs)),
+        topics=topics_of(
+            f"{practice}\n{summary}", limit=2, min_score=get_taxonomy().case_min_score
+        ),
     )
 
 
 def _full_actor(actor: str, place: PlaceMention) -> str:
     """村党支部 → 北村党支部, 旗委组织部 → 阿荣旗旗委组织部: name the place a bare actor
     stands in."""
-    if re.match("^(?:村|嘎查|社区|镇|苏木|乡|旗|县|区|市|盟)", actor) and place.name not in actor:
+    if _BARE_ACTOR.match(actor) and place.name not in actor:
         return place.name + (actor[1:] if actor[0] == place.name[-1] else actor)
     return actor
 
@@ -339,6 +371,6 @@ def _full_actor(actor: str, place: PlaceMention) -> str:
 def _salience(p: _Practice) -> tuple[int, int]:
     """Quoted names and mechanism words first; earlier mentions break ties."""
     return (
-        ("“" in p.name) + bool(re.search(r"共同体|联合体|机制|模式|平台|工程", p.name)),
+        ("“" in p.name) + bool(_SALIENT_MECHANISM.search(p.name)),
         -p.start,
     )

@@ -20,15 +20,17 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from operator import attrgetter
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
 from bot.extract.model import ArticlePlace, PlaceMention
+from bot.extract.text import AfterLast
 from bot.ingest.normalize import HAN
 from bot.places import Gazetteer, get_gazetteer
 from bot.segment import get_segmenter
@@ -37,7 +39,9 @@ DEPTH = {"prefecture": 1, "county": 2, "township": 3, "village": 4}
 # The region itself: not a place to count, but matched so nothing inside it is (内蒙古 ⊃ 蒙古).
 REGION_WORDS = ("内蒙古自治区", "内蒙古", "自治区", "全区", "我区", "全盟", "全市", "全旗")
 _ORGANISATION = re.compile(rf"[{HAN}]{{0,8}}?(?:集团|有限公司|有限责任公司|股份公司|公司)")
-_JIEBA_RUN = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+")
+_JIEBA_RUN_CHARS = r"\u4E00-\u9FD5a-zA-Z0-9+#&._%\-"
+_JIEBA_RUN = re.compile(f"[{_JIEBA_RUN_CHARS}]+")
+_RUN_START = AfterLast(f"[^{_JIEBA_RUN_CHARS}]")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 # Divisions the gazetteer may lack, recognised by their suffix (longest suffix first).
 _INFERRED_SUFFIX = re.compile(
@@ -80,6 +84,8 @@ class _Match:
 class PlaceMatcher:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
+        # Resolution compares depths hundreds of times per article.
+        self.depth = {code: DEPTH[d.level] for code, d in gazetteer.divisions.items()}
         codes: dict[str, set[str]] = defaultdict(set)
         safe: dict[str, bool] = defaultdict(bool)
         for place in gazetteer.place_names():
@@ -116,18 +122,11 @@ class PlaceMatcher:
         words = _WordEdges(full)
         matches, outside = self._matches(full, words)
         self._resolve(matches)
-        inferred = self._infer(full, matches, words)
         mentions = [self._mention(m, title) for m in matches if m.code or m.ambiguous]
         mentions += [self._outside(m, title) for m in outside]
-        mentions += [_shift(m, title) for m in inferred]
-        mentions.sort(key=lambda m: (m.paragraph, m.start))
-        return [self._with_prefecture(m) for m in mentions], self._primary(matches)
-
-    def _with_prefecture(self, m: PlaceMention) -> PlaceMention:
-        code = m.code or m.parent
-        if code is None:
-            return m
-        return PlaceMention(**{**m.__dict__, "prefecture": self.gazetteer.prefecture_of(code)})
+        mentions += self._infer(full, title, matches, words)
+        mentions.sort(key=attrgetter("paragraph", "start"))
+        return mentions, self._primary(matches)
 
     def article_places(
         self, mentions: list[PlaceMention], primary: list[str]
@@ -157,32 +156,37 @@ class PlaceMatcher:
             name = self.names[index]
             if name.kind == "region":
                 continue
+            if name.kind == "place":
+                if not name.official and _ORGANISATION.match(full, end):
+                    continue  # 乌兰发展集团, 乌斯太精细化工有限公司: a brand, not a place
+                if (name.risky or name.village) and (start not in words or end not in words):
+                    continue
             sentence = bisect_left(sentence_ends, start)
             match = _Match(name, start, end, sentence, bisect_left(line_breaks, start))
-            if name.kind == "outside":
-                outside.append(match)
-                continue
-            if not name.official and _ORGANISATION.match(full, end):
-                continue  # 乌兰发展集团, 乌斯太精细化工有限公司: a brand, not a place
-            if (name.risky or name.village) and (start not in words or end not in words):
-                continue
-            places.append(match)
+            (outside if name.kind == "outside" else places).append(match)
         return places, outside
 
     # --- 3: resolve ---------------------------------------------------------------------
 
     def _resolve(self, matches: list[_Match]) -> None:
         # First pass: context from names that cannot be anything else; second pass: from
-        # everything the first pass resolved (白音汉嘎查 once 乌丹镇 is known).
-        open_ = [m for m in matches if not self._certain(m)]
+        # everything the first pass resolved (白音汉嘎查 once 乌丹镇 is known). Where the first
+        # resolved nothing, the second would see the same context and decide the same.
+        open_ = []
         for m in matches:
             if self._certain(m):
                 m.code = m.name.codes[0]
-        for _ in range(2 if open_ else 0):
+            else:
+                open_.append(m)
+        for _ in range(2):
+            if not open_:
+                break
             context = self._context([m for m in matches if m.code])
             dominant = self._dominant(matches)
             for m in open_:
                 m.code, m.ambiguous = self._decide(m, context, dominant)
+            if not any(m.code for m in open_):
+                break
         # A name read one way where the text located it is read the same way throughout
         # the article (牛营子镇 after 喀喇沁旗牛营子镇).
         read_as = {m.name.text: m.code for m in matches if m.code}
@@ -214,7 +218,9 @@ class PlaceMatcher:
             scopes.append(("a", 0))
         supported = False
         for scope in scopes:
-            support = {c: self._support(c, m.name, context.get(scope, set())) for c in candidates}
+            if scope not in context:
+                continue  # nothing named there supports any reading
+            support = {c: self._support(c, m.name, context[scope]) for c in candidates}
             best = max(support.values())
             if best:
                 supported = True
@@ -235,10 +241,10 @@ class PlaceMatcher:
     def _support(self, code: str, name: _Name, known: set[str]) -> int:
         """How specific the named ancestor (or the place itself) is that supports reading
         `name` as `code`; 0 if none, or none specific enough for a risky name or village."""
-        depth = DEPTH[self.level(code)]
+        depth = self.depth[code]
         needed = 2 if depth == 4 else max(1, depth - 1) if name.risky else 1
-        found = [DEPTH[self.level(a)] for a in self.gazetteer.chain(code) if a in known]
-        best = max(found, default=0)
+        # The chain runs from the most specific division up: the first named is the best.
+        best = next((self.depth[a] for a in self.gazetteer.chain(code) if a in known), 0)
         return best if best >= needed else 0
 
     def _dominant(self, matches: list[_Match]) -> str | None:
@@ -251,7 +257,9 @@ class PlaceMatcher:
 
     # --- 4: infer -------------------------------------------------------------------------
 
-    def _infer(self, full: str, matches: list[_Match], words: _WordEdges) -> list[PlaceMention]:
+    def _infer(
+        self, full: str, title: str, matches: list[_Match], words: _WordEdges
+    ) -> list[PlaceMention]:
         """Divisions the gazetteer lacks, named right after the place that encloses them
         (翁牛特旗乌丹镇白音汉嘎查, 呼和浩特市金桥电子商务产业园): elsewhere a suffix such as 村
         or 社区 is far more often an ordinary word than a name."""
@@ -267,13 +275,14 @@ class PlaceMatcher:
             suffix = _INFERRED_SUFFIX.search(full, start, end)
             assert suffix
             found.append(
-                PlaceMention(
-                    name=full[start:end],
-                    code=None,
-                    level=_INFERRED_LEVEL.get(suffix.group(), "township"),
-                    start=start,
-                    end=end,
-                    paragraph=m.paragraph,
+                self._located(
+                    title,
+                    full[start:end],
+                    None,
+                    _INFERRED_LEVEL.get(suffix.group(), "township"),
+                    start,
+                    end,
+                    m.paragraph,
                     inferred=True,
                     parent=m.code,
                 )
@@ -321,58 +330,80 @@ class PlaceMatcher:
 
     def _mention(self, m: _Match, title: str) -> PlaceMention:
         level = self.level(m.code) if m.code else self.level(m.name.codes[0])
-        return _shift(
-            PlaceMention(
-                name=m.name.text,
-                code=m.code,
-                level=level,
-                start=m.start,
-                end=m.end,
-                paragraph=m.paragraph,
-                ambiguous=m.ambiguous,
-                candidates=m.name.codes if m.ambiguous else (),
-            ),
+        return self._located(
             title,
+            m.name.text,
+            m.code,
+            level,
+            m.start,
+            m.end,
+            m.paragraph,
+            ambiguous=m.ambiguous,
+            candidates=m.name.codes if m.ambiguous else (),
         )
 
     def _outside(self, m: _Match, title: str) -> PlaceMention:
-        return _shift(
-            PlaceMention(m.name.text, None, "outside", m.start, m.end, m.paragraph), title
+        return self._located(title, m.name.text, None, "outside", m.start, m.end, m.paragraph)
+
+    def _located(
+        self,
+        title: str,
+        name: str,
+        code: str | None,
+        level: str,
+        start: int,
+        end: int,
+        paragraph: int,
+        *,
+        inferred: bool = False,
+        ambiguous: bool = False,
+        candidates: tuple[str, ...] = (),
+        parent: str | None = None,
+    ) -> PlaceMention:
+        """The mention as stored, built once (an article has dozens): offsets into the title
+        (paragraph -1) or the text rather than into title + "\\n" + text, and the 盟市 of its
+        code or parent."""
+        if start < len(title):
+            paragraph = -1
+        else:
+            skip = len(title) + 1
+            start, end, paragraph = start - skip, end - skip, paragraph - 1
+        located = code or parent
+        return PlaceMention(
+            name,
+            code,
+            level,
+            start,
+            end,
+            paragraph,
+            inferred=inferred,
+            ambiguous=ambiguous,
+            candidates=candidates,
+            parent=parent,
+            prefecture=self.gazetteer.prefecture_of(located) if located else None,
         )
-
-
-def _shift(m: PlaceMention, title: str) -> PlaceMention:
-    """From offsets into title + "\\n" + text to the title (paragraph -1) or the text."""
-    if m.start < len(title):
-        return PlaceMention(**{**m.__dict__, "paragraph": -1})
-    skip = len(title) + 1
-    return PlaceMention(
-        **{**m.__dict__, "start": m.start - skip, "end": m.end - skip, "paragraph": m.paragraph - 1}
-    )
 
 
 class _WordEdges:
     """Offsets where a jieba word starts or ends. jieba cuts each run of Han characters,
     letters and digits on its own (its `re_han_default`), so only the runs asked about are
-    segmented, and a run's own edges are word edges without segmenting anything."""
+    segmented, and a run's own edges are word edges without segmenting anything. The run
+    around an offset is found from the offset itself: listing every run of the article
+    would cost more than the few offsets asked about."""
 
     def __init__(self, text: str) -> None:
-        self.runs = [m.span() for m in _JIEBA_RUN.finditer(text)]
-        self.starts = [start for start, _ in self.runs]
         self.text = text
-        self.edges: dict[int, set[int]] = {}
+        self.edges: dict[int, set[int]] = {}  # by the start of the run
 
     def __contains__(self, offset: int) -> bool:
-        index = bisect_right(self.starts, offset) - 1
-        if index < 0:
+        start = _RUN_START(self.text, offset)
+        run = _JIEBA_RUN.match(self.text, offset)
+        if start == offset or run is None:  # no run goes on across the offset
             return True
-        start, end = self.runs[index]
-        if offset >= end or offset == start:
-            return True
-        if index not in self.edges:
-            words = get_segmenter().boundaries(self.text[start:end])
-            self.edges[index] = {start + i for i in words}
-        return offset in self.edges[index]
+        if start not in self.edges:
+            words = get_segmenter().boundaries(self.text[start : run.end()])
+            self.edges[start] = {start + i for i in words}
+        return offset in self.edges[start]
 
 
 def _named_after(full: str, at: int, boundaries: _WordEdges) -> tuple[int, int] | None:

@@ -17,6 +17,7 @@ import re
 from bisect import bisect_left
 
 from bot.extract.model import Speaker
+from bot.extract.text import AfterLast
 from bot.segment import get_segmenter
 
 _VERB = r"(?:介绍|表示|说道|说|坦言|指出|谈道|感慨|告诉记者|强调)"
@@ -26,7 +27,7 @@ _ATTRIBUTION = re.compile(
     rf"(?P<source>据)?(?P<phrase>(?![“”\"])[^，,。；;！!？?：:\n]{{2,60}}?){_MANNER}{_VERB}"
 )
 _VERB_AT = re.compile(_VERB)
-_CLAUSE_TAIL = re.compile(r"[^，,。；;！!？?：:\n]*$")
+_CLAUSE_START = AfterLast(r"[，,。；;！!？?：:\n]")
 _OPENING = '“”" 　'
 _ROLES = sorted(
     """书记 副书记 部长 副部长 主任 副主任 局长 副局长 处长 科长 股长 负责人 董事长 总经理 经理
@@ -49,8 +50,7 @@ def find_speakers(text: str) -> list[Speaker]:
     line_breaks = [m.start() for m in re.finditer("\n", text)]
     for verb in _VERB_AT.finditer(text):
         # The attribution is the clause the verb ends: read it from the clause's start.
-        clause = _CLAUSE_TAIL.search(text, max(0, verb.start() - 80), verb.start())
-        start = clause.start() if clause else verb.start()
+        start = _CLAUSE_START(text, verb.start(), max(0, verb.start() - 80))
         while start < verb.start() and text[start] in _OPENING:
             start += 1
         match = _ATTRIBUTION.fullmatch(text, start, verb.end())

@@ -144,7 +144,9 @@ def prepare_article(draft: ArticleDraft, extract: bool = True) -> PreparedArticl
             han_set(f"{title_s} {text_s}".lower()),
         ),
         extraction=(
-            extraction_rows(extract_article(draft.title, text), EXTRACT_VERSION)
+            extraction_rows(
+                extract_article(draft.title, text, simplified=(title_s, text_s)), EXTRACT_VERSION
+            )
             if extract
             else None
         ),
