@@ -487,11 +487,12 @@ class Store:
             seen = {i for i, _ in ranked}
             ranked += [(i, score) for i, score in found if i not in seen]
         ranked = ranked[:limit]
-        about = list(await self._about(where, candidates))
-        if about:
-            seen = {i for i, _ in ranked}
-            found = await self._bm25_among(match, about, limit)
-            ranked += [(i, score) for i, score in found if i not in seen]
+        seen = {i for i, _ in ranked}
+        about = [i for i in await self._about(where, candidates) if i not in seen]
+        # At the pool's lowest score: BM25 among a few ids costs what it costs among all the
+        # matches (FTS5 filters rowids after ranking), up to 80 ms on 100,000 articles.
+        floor = min((score for _, score in ranked), default=0.0)
+        ranked += [(i, floor) for i in sorted(about, reverse=True)[:limit]]
         return len(rows), ranked
 
     async def _filtered(
