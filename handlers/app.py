@@ -40,7 +40,7 @@ from bot.config import Settings
 from bot.conversation import forget_old_queries, warm_up
 from bot.runtime import Runtime
 from handlers import admin, basic, digest, search, stats
-from handlers.common import RUNTIME
+from handlers.common import CLOCK, RUNTIME
 from handlers.errors import on_error
 from handlers.gate import gate
 from handlers.membership import migrated, my_membership
@@ -79,7 +79,7 @@ def build_application(
 ) -> Application:
     """The bot for `settings`; `request` replaces the HTTP transport (the console's).
     With `background`, uploads and /reindex run beside other updates. `clock` replaces the
-    time digests are scheduled by (tests)."""
+    time digests are scheduled by and statistics count up to (tests)."""
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token or "0:console")
@@ -96,7 +96,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
-    app.bot_data[digest.CLOCK] = clock
+    app.bot_data[CLOCK] = clock
     register(app, background=background)
     return app
 

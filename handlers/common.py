@@ -3,20 +3,32 @@ messages with inline keyboards (HTML is the default parse mode, see handlers.app
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from bot.conversation import Button, Reply
 from bot.runtime import Runtime
 
 RUNTIME = "runtime"
+CLOCK = "clock"  # () -> aware datetime: what "now" is for digests and statistics; tests move it
 
 
 def runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
     return context.bot_data[RUNTIME]
+
+
+def clock(app: Application) -> Callable[[], datetime]:
+    return app.bot_data.get(CLOCK) or (lambda: datetime.now(UTC))
+
+
+def local_now(context: ContextTypes.DEFAULT_TYPE) -> datetime:
+    """The clock's time in the bot's timezone."""
+    return clock(context.application)().astimezone(ZoneInfo(runtime(context).settings.timezone))
 
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:

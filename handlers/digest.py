@@ -4,9 +4,8 @@ the scheduled delivery rounds and the sender that maps Telegram's errors to outc
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,9 +45,8 @@ from bot.subscribe import (
     time_choice_reply,
     unsubscribe_reply,
 )
-from handlers.common import RUNTIME, edit, keyboard, reply, runtime
+from handlers.common import RUNTIME, clock, edit, keyboard, local_now, reply, runtime
 
-CLOCK = "digest_clock"  # () -> aware datetime; tests inject theirs
 SLEEP = "digest_sleep"  # back-off between network retries; tests inject theirs
 _LOCK = "digest_lock"
 ADMIN_STATUSES = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
@@ -81,10 +79,6 @@ class TelegramSender:
         return SendResult(Outcome.SENT)
 
 
-def _clock(app: Application) -> Callable[[], datetime]:
-    return app.bot_data.get(CLOCK) or (lambda: datetime.now(UTC))
-
-
 async def run_round(app: Application) -> RoundReport:
     """Send every digest due now; rounds run one at a time."""
     rt = runtime_of(app)
@@ -94,7 +88,7 @@ async def run_round(app: Application) -> RoundReport:
             rt.store,
             rt.access,
             TelegramSender(app.bot),
-            now=_clock(app),
+            now=clock(app),
             timezone=rt.settings.timezone,
             catch_up=rt.settings.digest_catch_up,
             sleep=app.bot_data.get(SLEEP, asyncio.sleep),
@@ -132,14 +126,10 @@ async def start_digests(app: Application) -> None:
     app.job_queue.run_once(digest_job, 0, name="digest catch-up")
 
 
-def _now_local(context: ContextTypes.DEFAULT_TYPE) -> datetime:
-    return digest_now(context).astimezone(ZoneInfo(runtime(context).settings.timezone))
-
-
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     assert message
-    parsed = parse_digest_args(context.args or [], _now_local(context))
+    parsed = parse_digest_args(context.args or [], local_now(context))
     if isinstance(parsed, str):
         await message.reply_text(parsed)
         return
@@ -200,8 +190,8 @@ async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 def digest_now(context: ContextTypes.DEFAULT_TYPE) -> datetime:
-    """The digest clock's time (tests move it)."""
-    return _clock(context.application)()
+    """The clock's time (tests move it)."""
+    return clock(context.application)()
 
 
 async def add_subscription(context: ContextTypes.DEFAULT_TYPE, row: dict[str, Any]) -> int:
@@ -292,7 +282,7 @@ async def subscription_button(update: Update, context: ContextTypes.DEFAULT_TYPE
     message = query.message if isinstance(query.message, Message) else None
     if action == "preview":
         await query.answer("正在生成预览……")
-        first, last = covered(_now_local(context).date(), sub["weekday"])
+        first, last = covered(local_now(context).date(), sub["weekday"])
         replies, _ = await digest_replies(rt.store, first, last, sub["filters"])
         target = message.chat_id if message else query.from_user.id
         for r in replies:

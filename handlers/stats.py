@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 from telegram import InputFile, Message, Update
 from telegram.ext import ContextTypes
 
 from bot.stats_chat import StatsAnswer, stats_csv_file
 from bot.textsplit import html_length
-from handlers.common import keyboard, quotes_asker, reply, runtime
+from handlers.common import keyboard, local_now, quotes_asker, reply, runtime
 from handlers.search import EXPIRED
 
 T = TypeVar("T")
@@ -23,12 +21,12 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     message = update.effective_message
     assert message
     rt = runtime(context)
-    answer = await rt.stats.answer(" ".join(context.args or []), _now(context))
+    answer = await rt.stats.answer(" ".join(context.args or []), local_now(context))
     await _send(message, answer)
 
 
 async def stats_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    now = _now(context)
+    now = local_now(context)
     answer = await _pressed(
         update, context, lambda code, key: runtime(context).stats.button_answer(code, key, now)
     )
@@ -51,10 +49,6 @@ async def stats_csv_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     name, content = found
     chat = query.message.chat.id if query.message else query.from_user.id
     await context.bot.send_document(chat, InputFile(content, filename=name))
-
-
-def _now(context: ContextTypes.DEFAULT_TYPE) -> datetime:
-    return datetime.now(ZoneInfo(runtime(context).settings.timezone))
 
 
 async def _pressed(
