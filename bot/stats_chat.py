@@ -94,8 +94,8 @@ class StatsAnswers:
     async def _compute(self, request: StatsRequest, now: datetime) -> _Kept:
         try:
             edits = self.store.library_edits  # read first: an edit while counting is newer
-            kept = _Kept(await _answer(self.store, await compute(self.store, request), now),
-                         now, edits)  # fmt: skip
+            stats = await compute(self.store, request)
+            kept = _Kept(await _answer(self.store, stats, now), now, edits)
         finally:
             del self._computing[request]
         self._kept[request] = kept

@@ -451,8 +451,8 @@ class Store:
         named: str | None = None,
     ) -> tuple[int, list[tuple[int, float]]]:
         """The number of matches (counted up to COUNT_CAP + 1) and the best `limit` of
-        (article_id, score), then those of the best `limit` mainly about the filter's places
-        that are not among them.
+        (article_id, score), then the newest `limit` of the candidates mainly about the
+        filter's places that are not among them, at the lowest score of the best.
 
         With an FTS5 expression, only the newest CANDIDATES matches are ranked, so a query
         matching most of the library costs what one matching CANDIDATES articles does.
