@@ -5,7 +5,7 @@ Counting rules (README, /help): an article counts once for each place it is prim
 about (its primary places are a chain from one 盟市 down), not for places it only
 mentions; near-duplicates count once (their original); ambiguous and inferred names and
 places outside Inner Mongolia never count. A case counts for its most specific place and
-every place above it. The counts come from the stat_counts aggregate (migration 0008).
+every place above it. The counts come from the stat_counts aggregate (migrations 0008, 0010).
 """
 
 from __future__ import annotations

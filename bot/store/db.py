@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence, Sized
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -330,6 +331,8 @@ class Store:
         (`fresh`: the articles were just added with their extract_version, there is nothing
         to replace)."""
         self.library_edits += 1
+        if not items:
+            return
         if not fresh:
             ids = [(i,) for i, _ in items]
             for table in ("article_extracts", "article_places", "cases", "article_topics"):
@@ -340,6 +343,17 @@ class Store:
             )
         for sql, values in zip(_EXTRACTION_INSERTS, _extraction_values(items), strict=True):
             await self.conn.executemany(sql, values)
+        ids = [i for i, _ in items]
+        originals = await self.conn.execute_fetchall(
+            f"SELECT id, date FROM articles WHERE id IN ({_marks(ids)}) AND duplicate_of IS NULL",
+            ids,
+        )
+        await self.conn.executemany(
+            "INSERT INTO stat_counts (topic, code, date, articles, cases) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (topic, code, date) DO UPDATE"
+            " SET articles = articles + excluded.articles, cases = cases + excluded.cases",
+            stat_additions(items, dict(originals)),
+        )
 
     async def stale_extractions(self, version: int, *, everything: bool) -> list[int]:
         """Original articles whose extraction is older than `version` (or all of them)."""
@@ -844,6 +858,8 @@ def _case_row(seq: int, c: Case) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+_CASE_PLACE = 2  # in a row of _case_row: the code of the case's place
+
 _EXTRACTION_INSERTS = (
     "INSERT INTO article_extracts (article_id, mentions, figures) VALUES (?, ?, ?)",
     "INSERT INTO article_places (article_id, code, level, prefecture, is_primary, mentions)"
@@ -863,6 +879,27 @@ def _extraction_values(items: Sequence[tuple[int, ExtractionRows]]) -> list[list
         [(i, *row) for i, x in items for row in x.cases],
         [(i, r, t) for i, x in items for r, t in enumerate(x.topics)],
     ]
+
+
+def stat_additions(
+    items: Sequence[tuple[int, ExtractionRows]], dates: dict[int, str]
+) -> list[tuple[str, str, str, int, int]]:
+    """What these articles add to stat_counts, as (topic, code, date, articles, cases), by the
+    rules of migration 0008: an original article (one with a date in `dates`) counts once at
+    each of its primary places and each case with a place counts there, under topic '' and
+    under each of the article's topics. Near-duplicates never count."""
+    sums: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for article_id, x in items:
+        if (date := dates.get(article_id)) is None:
+            continue
+        primary = [code for code, _level, _prefecture, is_primary, _n in x.places if is_primary]
+        cases = Counter(row[_CASE_PLACE] for row in x.cases if row[_CASE_PLACE] is not None)
+        for topic in ("", *x.topics):
+            for code in primary:
+                sums[topic, code, date][0] += 1
+            for code, n in cases.items():
+                sums[topic, code, date][1] += n
+    return [(*key, articles, cases) for key, (articles, cases) in sums.items()]
 
 
 def _figure_json(f: Any) -> dict[str, Any]:

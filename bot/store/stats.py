@@ -1,5 +1,5 @@
 """The queries of statistics by locality (bot/stats.py): counts from the stat_counts
-aggregate (migration 0008), and the articles and cases behind them."""
+aggregate (migrations 0008, 0010), and the articles and cases behind them."""
 
 from __future__ import annotations
 
