@@ -6,9 +6,11 @@ single-process segmentation throughput of python jieba and of rjieba (what caseb
 on a sample of the same text, the database size and the peak memory. 1 MB = 2^20 bytes.
 
     python bench/ingest_bench.py [--articles N] [--workers W] [--keep DIR] [--no-extract]
+    python bench/ingest_bench.py [--articles N] --extraction-cost ROUNDS
 
 `--no-extract` ingests without extraction (into its own database), which is what the
-extraction's cost is measured against: run both, one after the other, on an idle machine.
+extraction's cost is measured against; `--extraction-cost ROUNDS` runs both ROUNDS times,
+alternating which goes first, and prints what extraction adds (run it on an idle machine).
 """
 
 # ruff: noqa: E402  (the repository root goes on sys.path before `bot` is imported)
@@ -41,6 +43,7 @@ OUT = BENCH / "out"
 MB = 1024 * 1024
 SEGMENT_SAMPLE_BYTES = 20 * MB
 TARGET_MB_S = 1.0
+MAX_EXTRACTION_COST = 0.30  # share of ingest time that extraction may add
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,14 @@ def peak_rss_mb() -> tuple[float, float]:
     return parent, child
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time (user + system) of this process and of its finished children (the workers).
+    On a machine the ingest keeps busy, end-to-end time follows their sum."""
+    parent = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return parent.ru_utime + parent.ru_stime, children.ru_utime + children.ru_stime
+
+
 def print_ingest(run: IngestRun, workers: int, extract: bool = True) -> float:
     """Print the ingest figures; the end-to-end MB/s."""
     report = run.report
@@ -162,6 +173,29 @@ def print_ingest(run: IngestRun, workers: int, extract: bool = True) -> float:
     return rate
 
 
+def extraction_cost(out: Path, n_articles: int, workers: int, rounds: int) -> None:
+    """Ingest with and without extraction, `rounds` times, alternating which goes first (a
+    machine drifts), and print what extraction adds to the time and to the CPU."""
+    added: list[float] = []
+    for round_ in range(rounds):
+        seconds, cpu = {}, {}
+        for extract in (False, True) if round_ % 2 == 0 else (True, False):
+            before = sum(cpu_seconds())
+            seconds[extract] = build(out, n_articles, workers, extract).seconds
+            cpu[extract] = sum(cpu_seconds()) - before
+        added.append(seconds[True] / seconds[False] - 1)
+        print(
+            f"round {round_ + 1}: {seconds[True]:.1f} s with extraction, {seconds[False]:.1f} s "
+            f"without: +{added[-1]:.1%} time, +{cpu[True] / cpu[False] - 1:.1%} CPU "
+            f"({cpu[True]:.1f} against {cpu[False]:.1f} s)"
+        )
+    verdict = "PASS" if max(added) <= MAX_EXTRACTION_COST else "FAIL"
+    print(
+        f"target: extraction adds <= {MAX_EXTRACTION_COST:.0%} to ingest time "
+        f"(worst round +{max(added):.1%}): {verdict}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
@@ -171,12 +205,21 @@ def main() -> None:
         help="keep the corpus and the database in DIR (default: bench/out/)",
     )  # fmt: skip
     parser.add_argument("--no-extract", action="store_true", help="ingest without extraction")
+    parser.add_argument(
+        "--extraction-cost", type=int, default=0, metavar="ROUNDS",
+        help="only measure what extraction adds: ROUNDS ingests with and without it",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.extraction_cost:
+        extraction_cost(args.keep, args.articles, args.workers, args.extraction_cost)
+        return
 
     extract = not args.no_extract
     run = build(args.keep, args.articles, args.workers, extract)
     parent_rss, worker_rss = peak_rss_mb()  # before jieba is loaded here
+    parent_cpu, worker_cpu = cpu_seconds()
     rate = print_ingest(run, args.workers, extract)
+    print(f"cpu: parent {parent_cpu:.1f} s, workers {worker_cpu:.1f} s")
 
     texts = sample_texts(corpus(args.keep, args.articles), SEGMENT_SAMPLE_BYTES)
     sample_mb = sum(len(t.encode()) for t in texts) / MB
