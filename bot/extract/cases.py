@@ -341,9 +341,10 @@ def _case(d: _Draft, drafts: list[_Draft], figures: list[Figure], speakers: list
     claimed = {p.paragraph for x in drafts if x is not d for p in x.practices}
     own = {p.paragraph for p in d.practices}
     paragraphs = own | {i + 1 for i in own if i + 1 not in claimed}
-    main = max(d.practices, key=_salience)
-    practice = " / ".join(p.name for p in sorted(d.practices, key=_salience, reverse=True)[:3])
-    summary = main.sentence.strip()[:160]
+    # A stable sort: of equally salient practices, the first found leads.
+    ranked = sorted(d.practices, key=_salience, reverse=True)
+    practice = " / ".join(p.name for p in ranked[:3])
+    summary = ranked[0].sentence.strip()[:160]
     return Case(
         actor=_full_actor(d.actor, d.place),
         place=d.place.code or d.place.parent,
