@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,8 +26,8 @@ class Taxonomy:
     names: list[str]  # in file order, which breaks ties
     min_score: int  # for an article
     case_min_score: int  # for a case's short practice and summary
-    cues: list[tuple[str, list[tuple[int, int]]]]  # (cue, [(topic index, weight)])
-    automaton: AhoCorasick  # over the cues, in that order
+    cues: dict[str, list[tuple[int, int]]]  # cue → [(topic index, weight)]
+    automaton: AhoCorasick  # over the cues
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +45,7 @@ def get_taxonomy(data_dir: Path | None = None) -> Taxonomy:
         names=[topic["name"] for topic in spec["topic"]],
         min_score=spec["min_score"],
         case_min_score=spec["case_min_score"],
-        cues=list(weights.items()),
+        cues=dict(weights),
         automaton=AhoCorasick(list(weights), matchkind=MatchKind.LeftmostLongest),
     )
 
@@ -57,17 +57,19 @@ def topics_of(
     so 党群服务中心 counts once and not again as 服务."""
     taxonomy = taxonomy or get_taxonomy()
     threshold = taxonomy.min_score if min_score is None else min_score
-    repeats: dict[str, int] = defaultdict(int)
+    # Matched as strings, which the automaton returns cheaper than indexes, and counted in C.
+    found = Counter(taxonomy.automaton.find_matches_as_strings(text))
     scores = [0] * len(taxonomy.names)
-    for index, _, _ in taxonomy.automaton.find_matches_as_indexes(text):
-        cue, hits = taxonomy.cues[index]
-        repeats[cue] += 1
-        if repeats[cue] > _MAX_REPEATS:
-            continue
-        for index, weight in hits:
-            scores[index] += weight
-    ranked = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
-    return [taxonomy.names[i] for i in ranked if scores[i] >= threshold][:limit]
+    for cue, count in found.items():
+        for index, weight in taxonomy.cues[cue]:
+            scores[index] += weight * min(count, _MAX_REPEATS)
+    # A stable sort keeps file order among equal scores.
+    ranked = sorted(
+        (i for i, score in enumerate(scores) if score >= threshold),
+        key=scores.__getitem__,
+        reverse=True,
+    )
+    return [taxonomy.names[i] for i in ranked[:limit]]
 
 
 def keywords(text: str, k: int = 8) -> list[str]:
