@@ -68,9 +68,12 @@ class _Name:
     risky: bool = False  # every reading is an alias that is also an ordinary word
     official: bool = False  # some reading's official name (not only an alias)
     village: bool = False  # every reading is a 嘎查村/社区
+    # Every division whose being named nearby supports some reading (see `_supporting`):
+    # where none is named, nothing can decide between the readings.
+    supporters: frozenset[str] = frozenset()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Match:
     name: _Name
     start: int  # offsets into title + "\n" + text
@@ -84,8 +87,12 @@ class _Match:
 class PlaceMatcher:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
-        # Resolution compares depths hundreds of times per article.
-        self.depth = {code: DEPTH[d.level] for code, d in gazetteer.divisions.items()}
+        # Resolution, weighting and every mention look these up hundreds of times per
+        # article: one table each rather than a walk through the gazetteer.
+        self.chain = {code: gazetteer.chain(code) for code in gazetteer.divisions}
+        self.prefecture = {code: chain[-1] for code, chain in self.chain.items()}
+        self.level = {code: d.level for code, d in gazetteer.divisions.items()}
+        self.depth = {code: DEPTH[level] for code, level in self.level.items()}
         codes: dict[str, set[str]] = defaultdict(set)
         safe: dict[str, bool] = defaultdict(bool)
         for place in gazetteer.place_names():
@@ -98,22 +105,21 @@ class PlaceMatcher:
             entries[word] = _Name(word, "outside")
         for name, found in codes.items():
             if len(name) >= 2:
+                risky = not safe[name]
                 entry = _Name(
                     name,
                     "place",
                     tuple(sorted(found)),
-                    risky=not safe[name],
+                    risky=risky,
                     official=any(gazetteer.divisions[c].name == name for c in found),
                     village=all(gazetteer.divisions[c].level == "village" for c in found),
+                    supporters=frozenset(a for c in found for a in self._supporting(c, risky)),
                 )
                 entries[name] = entry
         for word in REGION_WORDS:
             entries[word] = _Name(word, "region")
         self.names = list(entries.values())
         self.automaton = AhoCorasick(list(entries), matchkind=MatchKind.LeftmostLongest)
-
-    def level(self, code: str) -> str:
-        return self.gazetteer.divisions[code].level
 
     def find(self, title: str, text: str) -> tuple[list[PlaceMention], list[str]]:
         """Mentions in the title (paragraph -1, offsets into the title) and the text, and
@@ -138,8 +144,8 @@ class PlaceMatcher:
             ArticlePlace(
                 code=code,
                 name=self.gazetteer.divisions[code].name,
-                level=self.level(code),
-                prefecture=self.gazetteer.prefecture_of(code),
+                level=self.level[code],
+                prefecture=self.prefecture[code],
                 primary=code in primary,
                 mentions=counts[code],
             )
@@ -201,7 +207,7 @@ class PlaceMatcher:
         context: dict[tuple[str, int], set[str]] = defaultdict(set)
         for m in resolved:
             assert m.code
-            chain = self.gazetteer.chain(m.code)
+            chain = self.chain[m.code]
             for scope in (("s", m.sentence), ("p", m.paragraph), ("a", 0)):
                 context[scope].update(chain)
         return context
@@ -218,9 +224,10 @@ class PlaceMatcher:
             scopes.append(("a", 0))
         supported = False
         for scope in scopes:
-            if scope not in context:
+            known = context.get(scope)
+            if known is None or known.isdisjoint(m.name.supporters):
                 continue  # nothing named there supports any reading
-            support = {c: self._support(c, m.name, context[scope]) for c in candidates}
+            support = {c: self._support(c, m.name, known) for c in candidates}
             best = max(support.values())
             if best:
                 supported = True
@@ -228,7 +235,7 @@ class PlaceMatcher:
                 if len(candidates) == 1:
                     return candidates[0], False
         if len(candidates) > 1 and dominant:
-            in_dominant = [c for c in candidates if self.gazetteer.prefecture_of(c) == dominant]
+            in_dominant = [c for c in candidates if self.prefecture[c] == dominant]
             if len(in_dominant) == 1:
                 return in_dominant[0], False
         needs_support = m.name.risky or m.name.village
@@ -241,15 +248,21 @@ class PlaceMatcher:
     def _support(self, code: str, name: _Name, known: set[str]) -> int:
         """How specific the named ancestor (or the place itself) is that supports reading
         `name` as `code`; 0 if none, or none specific enough for a risky name or village."""
-        depth = self.depth[code]
-        needed = 2 if depth == 4 else max(1, depth - 1) if name.risky else 1
         # The chain runs from the most specific division up: the first named is the best.
-        best = next((self.depth[a] for a in self.gazetteer.chain(code) if a in known), 0)
-        return best if best >= needed else 0
+        supporting = self._supporting(code, name.risky)
+        return next((self.depth[a] for a in supporting if a in known), 0)
+
+    def _supporting(self, code: str, risky: bool) -> tuple[str, ...]:
+        """The division and those of its ancestors specific enough to support reading a name
+        as `code`, most specific first: a village needs its township or county, a risky
+        name a division at most one level up."""
+        depth = self.depth[code]
+        needed = 2 if depth == 4 else max(1, depth - 1) if risky else 1
+        return tuple(a for a in self.chain[code] if self.depth[a] >= needed)
 
     def _dominant(self, matches: list[_Match]) -> str | None:
         """The 盟市 holding more than half of the resolved mentions."""
-        counts = Counter(self.gazetteer.prefecture_of(m.code) for m in matches if m.code)
+        counts = Counter(self.prefecture[m.code] for m in matches if m.code)
         if not counts:
             return None
         top, n = counts.most_common(1)[0]
@@ -296,18 +309,13 @@ class PlaceMatcher:
         """Walk down from the dominant 盟市 while one child holds most of its weight."""
         weight: Counter[str] = Counter()
         for m, after in pairwise([*matches, None]):
-            if (
-                after
-                and after.start == m.end
-                and after.code
-                and m.code in self.gazetteer.chain(after.code)
-            ):
+            if after and after.start == m.end and after.code and m.code in self.chain[after.code]:
                 continue  # 呼和浩特市|赛罕区: the parent qualifies the child, it is not a topic
             if m.code:
                 w = 3 if m.paragraph == 0 else 2 if m.paragraph == 1 else 1
-                for code in self.gazetteer.chain(m.code):
+                for code in self.chain[m.code]:
                     weight[code] += w
-        prefectures = {c: w for c, w in weight.items() if self.level(c) == "prefecture"}
+        prefectures = {c: w for c, w in weight.items() if self.level[c] == "prefecture"}
         if not prefectures:
             return []
         top = max(prefectures, key=lambda c: prefectures[c])
@@ -329,7 +337,7 @@ class PlaceMatcher:
     # --- mentions out -------------------------------------------------------------------
 
     def _mention(self, m: _Match, title: str) -> PlaceMention:
-        level = self.level(m.code) if m.code else self.level(m.name.codes[0])
+        level = self.level[m.code or m.name.codes[0]]
         return self._located(
             title,
             m.name.text,
@@ -380,7 +388,7 @@ class PlaceMatcher:
             ambiguous=ambiguous,
             candidates=candidates,
             parent=parent,
-            prefecture=self.gazetteer.prefecture_of(located) if located else None,
+            prefecture=self.prefecture[located] if located else None,
         )
 
 
