@@ -176,22 +176,32 @@ class PlaceMatcher:
 
     def _resolve(self, matches: list[_Match]) -> None:
         # First pass: context from names that cannot be anything else; second pass: from
-        # everything the first pass resolved (白音汉嘎查 once 乌丹镇 is known). Where the first
-        # resolved nothing, the second would see the same context and decide the same.
-        open_ = []
+        # what the first pass resolved as well (白音汉嘎查 once 乌丹镇 is known). Where the
+        # first resolved nothing, the second would see the same context and decide the same.
+        open_, learned = [], []
         for m in matches:
             if self._certain(m):
                 m.code = m.name.codes[0]
+                learned.append(m)
             else:
                 open_.append(m)
+        context: dict[tuple[str, int], set[str]] = defaultdict(set)
+        per_prefecture: Counter[str] = Counter()  # resolved mentions
         for _ in range(2):
             if not open_:
                 break
-            context = self._context([m for m in matches if m.code])
-            dominant = self._dominant(matches)
+            for m in learned:
+                assert m.code
+                chain = self.chain[m.code]
+                context["s", m.sentence].update(chain)
+                context["p", m.paragraph].update(chain)
+                context["a", 0].update(chain)
+                per_prefecture[chain[-1]] += 1
+            dominant = _dominant(per_prefecture)
             for m in open_:
                 m.code, m.ambiguous = self._decide(m, context, dominant)
-            if not any(m.code for m in open_):
+            learned = [m for m in open_ if m.code]
+            if not learned:
                 break
         # A name read one way where the text located it is read the same way throughout
         # the article (牛营子镇 after 喀喇沁旗牛营子镇).
@@ -202,15 +212,6 @@ class PlaceMatcher:
 
     def _certain(self, m: _Match) -> bool:
         return len(m.name.codes) == 1 and not m.name.risky and not m.name.village
-
-    def _context(self, resolved: list[_Match]) -> dict[tuple[str, int], set[str]]:
-        context: dict[tuple[str, int], set[str]] = defaultdict(set)
-        for m in resolved:
-            assert m.code
-            chain = self.chain[m.code]
-            for scope in (("s", m.sentence), ("p", m.paragraph), ("a", 0)):
-                context[scope].update(chain)
-        return context
 
     def _decide(
         self, m: _Match, context: dict[tuple[str, int], set[str]], dominant: str | None
@@ -259,14 +260,6 @@ class PlaceMatcher:
         depth = self.depth[code]
         needed = 2 if depth == 4 else max(1, depth - 1) if risky else 1
         return tuple(a for a in self.chain[code] if self.depth[a] >= needed)
-
-    def _dominant(self, matches: list[_Match]) -> str | None:
-        """The 盟市 holding more than half of the resolved mentions."""
-        counts = Counter(self.prefecture[m.code] for m in matches if m.code)
-        if not counts:
-            return None
-        top, n = counts.most_common(1)[0]
-        return top if n * 2 > sum(counts.values()) else None
 
     # --- 4: infer -------------------------------------------------------------------------
 
@@ -412,6 +405,14 @@ class _WordEdges:
             words = get_segmenter().boundaries(self.text[start : run.end()])
             self.edges[start] = {start + i for i in words}
         return offset in self.edges[start]
+
+
+def _dominant(per_prefecture: Counter[str]) -> str | None:
+    """The 盟市 holding more than half of the resolved mentions."""
+    if not per_prefecture:
+        return None
+    top, n = per_prefecture.most_common(1)[0]
+    return top if n * 2 > per_prefecture.total() else None
 
 
 def _named_after(full: str, at: int, boundaries: _WordEdges) -> tuple[int, int] | None:
