@@ -47,7 +47,9 @@ _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 _INFERRED_SUFFIX = re.compile(
     r"经济技术开发区|工业园区|产业园区|产业园|高新区|开发区|嘎查|社区|苏木|街道|村|镇|乡"
 )
-_STOP_CHARS = set("的、，。；：！？“”‘’（）《》 \n")
+# How far past its first character a suffix can reach.
+_SUFFIX_REACH = max(len(suffix) for suffix in _INFERRED_SUFFIX.pattern.split("|"))
+_STOP = re.compile(r"[的、，。；：！？“”‘’（）《》 \n]")
 _GENERIC_STEMS = (
     "贫困", "重点", "薄弱", "美丽", "示范", "试点", "先进", "红色", "周边", "城郊", "偏远", "边境",
     "全国", "农村", "乡村", "城市", "城乡", "所在", "辖区", "相关", "周围", "少数民族", "民族",
@@ -418,14 +420,19 @@ def _dominant(per_prefecture: Counter[str]) -> str | None:
 def _named_after(full: str, at: int, boundaries: _WordEdges) -> tuple[int, int] | None:
     """The span of a name ending in a division suffix that starts at `at`, if the words
     before the suffix look like a name rather than a clause (着力激活嘎查村 is not one)."""
-    for stem_end in range(at + 2, min(at + 10, len(full))):
-        if full[stem_end - 1] in _STOP_CHARS:
+    # The stem is 2 to 9 characters long and holds no stop character after its first.
+    end = min(at + 10, len(full))
+    if stop := _STOP.search(full, at + 1, end):
+        end = stop.start()
+    # Each suffix that starts within reach, in order: one search skips the offsets where
+    # none starts, and a suffix starting before `end` ends before `end + _SUFFIX_REACH`.
+    start = at + 2
+    while suffix := _INFERRED_SUFFIX.search(full, start, end + _SUFFIX_REACH - 1):
+        if suffix.start() >= end:
             return None
-        suffix = _INFERRED_SUFFIX.match(full, stem_end)
-        if suffix and suffix.end() in boundaries:
-            stem = full[at:stem_end]
-            if _looks_like_name(stem):
-                return at, suffix.end()
+        if suffix.end() in boundaries and _looks_like_name(full[at : suffix.start()]):
+            return at, suffix.end()
+        start = suffix.start() + 1
     return None
 
 
