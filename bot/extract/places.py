@@ -47,8 +47,11 @@ _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 _INFERRED_SUFFIX = re.compile(
     r"经济技术开发区|工业园区|产业园区|产业园|高新区|开发区|嘎查|社区|苏木|街道|村|镇|乡"
 )
-# How far past its first character a suffix can reach.
+_LONGEST_STEM = 9
+# How far past its first character a suffix can reach, and past the place before it an
+# inferred name.
 _SUFFIX_REACH = max(len(suffix) for suffix in _INFERRED_SUFFIX.pattern.split("|"))
+_INFERRED_REACH = _LONGEST_STEM + _SUFFIX_REACH
 _STOP = re.compile(r"[的、，。；：！？“”‘’（）《》 \n]")
 _GENERIC_STEMS = (
     "贫困", "重点", "薄弱", "美丽", "示范", "试点", "先进", "红色", "周边", "城郊", "偏远", "边境",
@@ -84,6 +87,7 @@ class _Match:
     paragraph: int
     code: str | None = None
     ambiguous: bool = False
+    is_word: bool | None = None  # see `_is_word`; None until asked
 
 
 class PlaceMatcher:
@@ -128,8 +132,8 @@ class PlaceMatcher:
         the codes of the article's primary places."""
         full = f"{title}\n{text}"
         words = _WordEdges(full)
-        matches, outside = self._matches(full, words)
-        self._resolve(matches)
+        matches, outside = self._matches(full)
+        matches = self._resolve(matches, words)
         mentions = [self._mention(m, title) for m in matches if m.code or m.ambiguous]
         mentions += [self._outside(m, title) for m in outside]
         mentions += self._infer(full, title, matches, words)
@@ -156,7 +160,7 @@ class PlaceMatcher:
 
     # --- 1, 2: match and filter -------------------------------------------------------
 
-    def _matches(self, full: str, words: _WordEdges) -> tuple[list[_Match], list[_Match]]:
+    def _matches(self, full: str) -> tuple[list[_Match], list[_Match]]:
         sentence_ends = [m.start() for m in _SENTENCE_END.finditer(full)]
         line_breaks = [m.start() for m in re.finditer("\n", full)]
         places, outside = [], []
@@ -164,11 +168,8 @@ class PlaceMatcher:
             name = self.names[index]
             if name.kind == "region":
                 continue
-            if name.kind == "place":
-                if not name.official and _ORGANISATION.match(full, end):
-                    continue  # 乌兰发展集团, 乌斯太精细化工有限公司: a brand, not a place
-                if (name.risky or name.village) and (start not in words or end not in words):
-                    continue
+            if name.kind == "place" and not name.official and _ORGANISATION.match(full, end):
+                continue  # 乌兰发展集团, 乌斯太精细化工有限公司: a brand, not a place
             sentence = bisect_left(sentence_ends, start)
             match = _Match(name, start, end, sentence, bisect_left(line_breaks, start))
             (outside if name.kind == "outside" else places).append(match)
@@ -176,7 +177,16 @@ class PlaceMatcher:
 
     # --- 3: resolve ---------------------------------------------------------------------
 
-    def _resolve(self, matches: list[_Match]) -> None:
+    def _resolve(self, matches: list[_Match], words: _WordEdges) -> list[_Match]:
+        """Read each match as a place, as ambiguous or as none, and leave out the village
+        names and ordinary-word aliases that do not stand as words of their own (美丽村庄
+        does not name 美丽村).
+
+        Telling a word needs jieba, the costliest step of all, so it is asked only of the
+        matches that count or shape what counts: those read as a place or as ambiguous, and
+        those close enough after a place to hide an inferred name from `_infer`. Most are
+        neither, for nothing near them locates them, and are kept unasked: unread and far
+        from any place, they change nothing."""
         # First pass: context from names that cannot be anything else; second pass: from
         # what the first pass resolved as well (白音汉嘎查 once 乌丹镇 is known). Where the
         # first resolved nothing, the second would see the same context and decide the same.
@@ -202,18 +212,38 @@ class PlaceMatcher:
             dominant = _dominant(per_prefecture)
             for m in open_:
                 m.code, m.ambiguous = self._decide(m, context, dominant)
+                if (m.code or m.ambiguous) and not self._is_word(m, words):
+                    m.code, m.ambiguous = None, False  # before it becomes context
             learned = [m for m in open_ if m.code]
             if not learned:
                 break
         # A name read one way where the text located it is read the same way throughout
         # the article (牛营子镇 after 喀喇沁旗牛营子镇).
         read_as = {m.name.text: m.code for m in matches if m.code}
+        kept = []
+        place_end = -_INFERRED_REACH  # of the last place read
         for m in matches:
-            if not m.code and m.name.text in read_as:
-                m.code, m.ambiguous = read_as[m.name.text], False
+            reading = None if m.code else read_as.get(m.name.text)
+            matters = m.code or m.ambiguous or reading or m.start - place_end < _INFERRED_REACH
+            if matters and not self._is_word(m, words):
+                continue
+            if reading:
+                m.code, m.ambiguous = reading, False
+            if m.code:
+                place_end = m.end
+            kept.append(m)
+        return kept
 
     def _certain(self, m: _Match) -> bool:
         return len(m.name.codes) == 1 and not m.name.risky and not m.name.village
+
+    def _is_word(self, m: _Match, words: _WordEdges) -> bool:
+        """Whether `m` stands as a word of its own where it must: a village name or an
+        ordinary-word alias."""
+        if m.is_word is None:
+            must = m.name.risky or m.name.village
+            m.is_word = not must or (m.start in words and m.end in words)
+        return m.is_word
 
     def _decide(
         self, m: _Match, context: dict[tuple[str, int], set[str]], dominant: str | None
@@ -421,7 +451,7 @@ def _named_after(full: str, at: int, boundaries: _WordEdges) -> tuple[int, int] 
     """The span of a name ending in a division suffix that starts at `at`, if the words
     before the suffix look like a name rather than a clause (着力激活嘎查村 is not one)."""
     # The stem is 2 to 9 characters long and holds no stop character after its first.
-    end = min(at + 10, len(full))
+    end = min(at + _LONGEST_STEM + 1, len(full))
     if stop := _STOP.search(full, at + 1, end):
         end = stop.start()
     # Each suffix that starts within reach, in order: one search skips the offsets where
