@@ -99,6 +99,8 @@ class PlaceMatcher:
         self.prefecture = {code: chain[-1] for code, chain in self.chain.items()}
         self.level = {code: d.level for code, d in gazetteer.divisions.items()}
         self.depth = {code: DEPTH[level] for code, level in self.level.items()}
+        # By code and riskiness of the name read as it: see `_supporting`.
+        self.supporting: dict[tuple[str, bool], tuple[str, ...]] = {}
         codes: dict[str, set[str]] = defaultdict(set)
         safe: dict[str, bool] = defaultdict(bool)
         for place in gazetteer.place_names():
@@ -112,6 +114,8 @@ class PlaceMatcher:
         for name, found in codes.items():
             if len(name) >= 2:
                 risky = not safe[name]
+                for c in found:
+                    self.supporting[c, risky] = self._supporting(c, risky)
                 entry = _Name(
                     name,
                     "place",
@@ -119,7 +123,7 @@ class PlaceMatcher:
                     risky=risky,
                     official=any(gazetteer.divisions[c].name == name for c in found),
                     village=all(gazetteer.divisions[c].level == "village" for c in found),
-                    supporters=frozenset(a for c in found for a in self._supporting(c, risky)),
+                    supporters=frozenset(a for c in found for a in self.supporting[c, risky]),
                 )
                 entries[name] = entry
         for word in REGION_WORDS:
@@ -282,7 +286,7 @@ class PlaceMatcher:
         """How specific the named ancestor (or the place itself) is that supports reading
         `name` as `code`; 0 if none, or none specific enough for a risky name or village."""
         # The chain runs from the most specific division up: the first named is the best.
-        supporting = self._supporting(code, name.risky)
+        supporting = self.supporting[code, name.risky]
         return next((self.depth[a] for a in supporting if a in known), 0)
 
     def _supporting(self, code: str, risky: bool) -> tuple[str, ...]:
