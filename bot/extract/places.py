@@ -47,7 +47,7 @@ _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 _INFERRED_SUFFIX = re.compile(
     r"经济技术开发区|工业园区|产业园区|产业园|高新区|开发区|嘎查|社区|苏木|街道|村|镇|乡"
 )
-_LONGEST_STEM = 9
+_LONGEST_STEM = 9  # of an inferred name: 金桥电子商务 in 金桥电子商务产业园
 # How far past its first character a suffix can reach, and past the place before it an
 # inferred name.
 _SUFFIX_REACH = max(len(suffix) for suffix in _INFERRED_SUFFIX.pattern.split("|"))
@@ -99,7 +99,7 @@ class PlaceMatcher:
         self.prefecture = {code: chain[-1] for code, chain in self.chain.items()}
         self.level = {code: d.level for code, d in gazetteer.divisions.items()}
         self.depth = {code: DEPTH[level] for code, level in self.level.items()}
-        # By code and riskiness of the name read as it: see `_supporting`.
+        # What supports reading a name as a code, by code and by whether the name is risky.
         self.supporting: dict[tuple[str, bool], tuple[str, ...]] = {}
         codes: dict[str, set[str]] = defaultdict(set)
         safe: dict[str, bool] = defaultdict(bool)
@@ -454,7 +454,8 @@ def _dominant(per_prefecture: Counter[str]) -> str | None:
 def _named_after(full: str, at: int, boundaries: _WordEdges) -> tuple[int, int] | None:
     """The span of a name ending in a division suffix that starts at `at`, if the words
     before the suffix look like a name rather than a clause (着力激活嘎查村 is not one)."""
-    # The stem is 2 to 9 characters long and holds no stop character after its first.
+    # The stem is 2 to _LONGEST_STEM characters long and holds no stop character after its
+    # first.
     end = min(at + _LONGEST_STEM + 1, len(full))
     if stop := _STOP.search(full, at + 1, end):
         end = stop.start()
