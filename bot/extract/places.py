@@ -47,7 +47,12 @@ _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 _INFERRED_SUFFIX = re.compile(
     r"经济技术开发区|工业园区|产业园区|产业园|高新区|开发区|嘎查|社区|苏木|街道|村|镇|乡"
 )
-_STOP_CHARS = set("的、，。；：！？“”‘’（）《》 \n")
+_LONGEST_STEM = 9  # of an inferred name: 金桥电子商务 in 金桥电子商务产业园
+# How far past its first character a suffix can reach, and past the place before it an
+# inferred name.
+_SUFFIX_REACH = max(len(suffix) for suffix in _INFERRED_SUFFIX.pattern.split("|"))
+_INFERRED_REACH = _LONGEST_STEM + _SUFFIX_REACH
+_STOP = re.compile(r"[的、，。；：！？“”‘’（）《》 \n]")
 _GENERIC_STEMS = (
     "贫困", "重点", "薄弱", "美丽", "示范", "试点", "先进", "红色", "周边", "城郊", "偏远", "边境",
     "全国", "农村", "乡村", "城市", "城乡", "所在", "辖区", "相关", "周围", "少数民族", "民族",
@@ -68,9 +73,12 @@ class _Name:
     risky: bool = False  # every reading is an alias that is also an ordinary word
     official: bool = False  # some reading's official name (not only an alias)
     village: bool = False  # every reading is a 嘎查村/社区
+    # Every division whose being named nearby supports some reading (see `_supporting`):
+    # where none is named, nothing can decide between the readings.
+    supporters: frozenset[str] = frozenset()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Match:
     name: _Name
     start: int  # offsets into title + "\n" + text
@@ -79,13 +87,20 @@ class _Match:
     paragraph: int
     code: str | None = None
     ambiguous: bool = False
+    is_word: bool | None = None  # see `_is_word`; None until asked
 
 
 class PlaceMatcher:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
-        # Resolution compares depths hundreds of times per article.
-        self.depth = {code: DEPTH[d.level] for code, d in gazetteer.divisions.items()}
+        # Resolution, weighting and every mention look these up hundreds of times per
+        # article: one table each rather than a walk through the gazetteer.
+        self.chain = {code: gazetteer.chain(code) for code in gazetteer.divisions}
+        self.prefecture = {code: chain[-1] for code, chain in self.chain.items()}
+        self.level = {code: d.level for code, d in gazetteer.divisions.items()}
+        self.depth = {code: DEPTH[level] for code, level in self.level.items()}
+        # What supports reading a name as a code, by code and by whether the name is risky.
+        self.supporting: dict[tuple[str, bool], tuple[str, ...]] = {}
         codes: dict[str, set[str]] = defaultdict(set)
         safe: dict[str, bool] = defaultdict(bool)
         for place in gazetteer.place_names():
@@ -98,13 +113,17 @@ class PlaceMatcher:
             entries[word] = _Name(word, "outside")
         for name, found in codes.items():
             if len(name) >= 2:
+                risky = not safe[name]
+                for c in found:
+                    self.supporting[c, risky] = self._supporting(c, risky)
                 entry = _Name(
                     name,
                     "place",
                     tuple(sorted(found)),
-                    risky=not safe[name],
+                    risky=risky,
                     official=any(gazetteer.divisions[c].name == name for c in found),
                     village=all(gazetteer.divisions[c].level == "village" for c in found),
+                    supporters=frozenset(a for c in found for a in self.supporting[c, risky]),
                 )
                 entries[name] = entry
         for word in REGION_WORDS:
@@ -112,16 +131,13 @@ class PlaceMatcher:
         self.names = list(entries.values())
         self.automaton = AhoCorasick(list(entries), matchkind=MatchKind.LeftmostLongest)
 
-    def level(self, code: str) -> str:
-        return self.gazetteer.divisions[code].level
-
     def find(self, title: str, text: str) -> tuple[list[PlaceMention], list[str]]:
         """Mentions in the title (paragraph -1, offsets into the title) and the text, and
         the codes of the article's primary places."""
         full = f"{title}\n{text}"
         words = _WordEdges(full)
-        matches, outside = self._matches(full, words)
-        self._resolve(matches)
+        matches, outside = self._matches(full)
+        matches = self._resolve(matches, words)
         mentions = [self._mention(m, title) for m in matches if m.code or m.ambiguous]
         mentions += [self._outside(m, title) for m in outside]
         mentions += self._infer(full, title, matches, words)
@@ -138,8 +154,8 @@ class PlaceMatcher:
             ArticlePlace(
                 code=code,
                 name=self.gazetteer.divisions[code].name,
-                level=self.level(code),
-                prefecture=self.gazetteer.prefecture_of(code),
+                level=self.level[code],
+                prefecture=self.prefecture[code],
                 primary=code in primary,
                 mentions=counts[code],
             )
@@ -148,7 +164,7 @@ class PlaceMatcher:
 
     # --- 1, 2: match and filter -------------------------------------------------------
 
-    def _matches(self, full: str, words: _WordEdges) -> tuple[list[_Match], list[_Match]]:
+    def _matches(self, full: str) -> tuple[list[_Match], list[_Match]]:
         sentence_ends = [m.start() for m in _SENTENCE_END.finditer(full)]
         line_breaks = [m.start() for m in re.finditer("\n", full)]
         places, outside = [], []
@@ -156,11 +172,8 @@ class PlaceMatcher:
             name = self.names[index]
             if name.kind == "region":
                 continue
-            if name.kind == "place":
-                if not name.official and _ORGANISATION.match(full, end):
-                    continue  # 乌兰发展集团, 乌斯太精细化工有限公司: a brand, not a place
-                if (name.risky or name.village) and (start not in words or end not in words):
-                    continue
+            if name.kind == "place" and not name.official and _ORGANISATION.match(full, end):
+                continue  # 乌兰发展集团, 乌斯太精细化工有限公司: a brand, not a place
             sentence = bisect_left(sentence_ends, start)
             match = _Match(name, start, end, sentence, bisect_left(line_breaks, start))
             (outside if name.kind == "outside" else places).append(match)
@@ -168,43 +181,73 @@ class PlaceMatcher:
 
     # --- 3: resolve ---------------------------------------------------------------------
 
-    def _resolve(self, matches: list[_Match]) -> None:
+    def _resolve(self, matches: list[_Match], words: _WordEdges) -> list[_Match]:
+        """Read each match as a place, as ambiguous or as none, and leave out the village
+        names and ordinary-word aliases that do not stand as words of their own (美丽村庄
+        does not name 美丽村).
+
+        Telling a word needs jieba, the costliest step of all, so it is asked only of the
+        matches that count or shape what counts: those read as a place or as ambiguous, and
+        those close enough after a place to hide an inferred name from `_infer`. Most are
+        neither, for nothing near them locates them, and are kept unasked: unread and far
+        from any place, they change nothing."""
         # First pass: context from names that cannot be anything else; second pass: from
-        # everything the first pass resolved (白音汉嘎查 once 乌丹镇 is known). Where the first
-        # resolved nothing, the second would see the same context and decide the same.
-        open_ = []
+        # what the first pass resolved as well (白音汉嘎查 once 乌丹镇 is known). Where the
+        # first resolved nothing, the second would see the same context and decide the same.
+        open_, learned = [], []
         for m in matches:
             if self._certain(m):
                 m.code = m.name.codes[0]
+                learned.append(m)
             else:
                 open_.append(m)
+        context: dict[tuple[str, int], set[str]] = defaultdict(set)
+        per_prefecture: Counter[str] = Counter()  # resolved mentions
         for _ in range(2):
             if not open_:
                 break
-            context = self._context([m for m in matches if m.code])
-            dominant = self._dominant(matches)
+            for m in learned:
+                assert m.code
+                chain = self.chain[m.code]
+                context["s", m.sentence].update(chain)
+                context["p", m.paragraph].update(chain)
+                context["a", 0].update(chain)
+                per_prefecture[chain[-1]] += 1
+            dominant = _dominant(per_prefecture)
             for m in open_:
                 m.code, m.ambiguous = self._decide(m, context, dominant)
-            if not any(m.code for m in open_):
+                if (m.code or m.ambiguous) and not self._is_word(m, words):
+                    m.code, m.ambiguous = None, False  # before it becomes context
+            learned = [m for m in open_ if m.code]
+            if not learned:
                 break
         # A name read one way where the text located it is read the same way throughout
         # the article (牛营子镇 after 喀喇沁旗牛营子镇).
         read_as = {m.name.text: m.code for m in matches if m.code}
+        kept = []
+        place_end = -_INFERRED_REACH  # of the last place read
         for m in matches:
-            if not m.code and m.name.text in read_as:
-                m.code, m.ambiguous = read_as[m.name.text], False
+            reading = None if m.code else read_as.get(m.name.text)
+            matters = m.code or m.ambiguous or reading or m.start - place_end < _INFERRED_REACH
+            if matters and not self._is_word(m, words):
+                continue
+            if reading:
+                m.code, m.ambiguous = reading, False
+            if m.code:
+                place_end = m.end
+            kept.append(m)
+        return kept
 
     def _certain(self, m: _Match) -> bool:
         return len(m.name.codes) == 1 and not m.name.risky and not m.name.village
 
-    def _context(self, resolved: list[_Match]) -> dict[tuple[str, int], set[str]]:
-        context: dict[tuple[str, int], set[str]] = defaultdict(set)
-        for m in resolved:
-            assert m.code
-            chain = self.gazetteer.chain(m.code)
-            for scope in (("s", m.sentence), ("p", m.paragraph), ("a", 0)):
-                context[scope].update(chain)
-        return context
+    def _is_word(self, m: _Match, words: _WordEdges) -> bool:
+        """Whether `m` stands as a word of its own where it must: a village name or an
+        ordinary-word alias."""
+        if m.is_word is None:
+            must = m.name.risky or m.name.village
+            m.is_word = not must or (m.start in words and m.end in words)
+        return m.is_word
 
     def _decide(
         self, m: _Match, context: dict[tuple[str, int], set[str]], dominant: str | None
@@ -218,9 +261,10 @@ class PlaceMatcher:
             scopes.append(("a", 0))
         supported = False
         for scope in scopes:
-            if scope not in context:
+            known = context.get(scope)
+            if known is None or known.isdisjoint(m.name.supporters):
                 continue  # nothing named there supports any reading
-            support = {c: self._support(c, m.name, context[scope]) for c in candidates}
+            support = {c: self._support(c, m.name, known) for c in candidates}
             best = max(support.values())
             if best:
                 supported = True
@@ -228,7 +272,7 @@ class PlaceMatcher:
                 if len(candidates) == 1:
                     return candidates[0], False
         if len(candidates) > 1 and dominant:
-            in_dominant = [c for c in candidates if self.gazetteer.prefecture_of(c) == dominant]
+            in_dominant = [c for c in candidates if self.prefecture[c] == dominant]
             if len(in_dominant) == 1:
                 return in_dominant[0], False
         needs_support = m.name.risky or m.name.village
@@ -241,19 +285,17 @@ class PlaceMatcher:
     def _support(self, code: str, name: _Name, known: set[str]) -> int:
         """How specific the named ancestor (or the place itself) is that supports reading
         `name` as `code`; 0 if none, or none specific enough for a risky name or village."""
-        depth = self.depth[code]
-        needed = 2 if depth == 4 else max(1, depth - 1) if name.risky else 1
         # The chain runs from the most specific division up: the first named is the best.
-        best = next((self.depth[a] for a in self.gazetteer.chain(code) if a in known), 0)
-        return best if best >= needed else 0
+        supporting = self.supporting[code, name.risky]
+        return next((self.depth[a] for a in supporting if a in known), 0)
 
-    def _dominant(self, matches: list[_Match]) -> str | None:
-        """The 盟市 holding more than half of the resolved mentions."""
-        counts = Counter(self.gazetteer.prefecture_of(m.code) for m in matches if m.code)
-        if not counts:
-            return None
-        top, n = counts.most_common(1)[0]
-        return top if n * 2 > sum(counts.values()) else None
+    def _supporting(self, code: str, risky: bool) -> tuple[str, ...]:
+        """The division and those of its ancestors specific enough to support reading a name
+        as `code`, most specific first: a village needs its township or county, a risky
+        name a division at most one level up."""
+        depth = self.depth[code]
+        needed = 2 if depth == 4 else max(1, depth - 1) if risky else 1
+        return tuple(a for a in self.chain[code] if self.depth[a] >= needed)
 
     # --- 4: infer -------------------------------------------------------------------------
 
@@ -296,18 +338,13 @@ class PlaceMatcher:
         """Walk down from the dominant 盟市 while one child holds most of its weight."""
         weight: Counter[str] = Counter()
         for m, after in pairwise([*matches, None]):
-            if (
-                after
-                and after.start == m.end
-                and after.code
-                and m.code in self.gazetteer.chain(after.code)
-            ):
+            if after and after.start == m.end and after.code and m.code in self.chain[after.code]:
                 continue  # 呼和浩特市|赛罕区: the parent qualifies the child, it is not a topic
             if m.code:
                 w = 3 if m.paragraph == 0 else 2 if m.paragraph == 1 else 1
-                for code in self.gazetteer.chain(m.code):
+                for code in self.chain[m.code]:
                     weight[code] += w
-        prefectures = {c: w for c, w in weight.items() if self.level(c) == "prefecture"}
+        prefectures = {c: w for c, w in weight.items() if self.level[c] == "prefecture"}
         if not prefectures:
             return []
         top = max(prefectures, key=lambda c: prefectures[c])
@@ -329,7 +366,7 @@ class PlaceMatcher:
     # --- mentions out -------------------------------------------------------------------
 
     def _mention(self, m: _Match, title: str) -> PlaceMention:
-        level = self.level(m.code) if m.code else self.level(m.name.codes[0])
+        level = self.level[m.code or m.name.codes[0]]
         return self._located(
             title,
             m.name.text,
@@ -380,7 +417,7 @@ class PlaceMatcher:
             ambiguous=ambiguous,
             candidates=candidates,
             parent=parent,
-            prefecture=self.gazetteer.prefecture_of(located) if located else None,
+            prefecture=self.prefecture[located] if located else None,
         )
 
 
@@ -406,17 +443,31 @@ class _WordEdges:
         return offset in self.edges[start]
 
 
+def _dominant(per_prefecture: Counter[str]) -> str | None:
+    """The 盟市 holding more than half of the resolved mentions."""
+    if not per_prefecture:
+        return None
+    top, n = per_prefecture.most_common(1)[0]
+    return top if n * 2 > per_prefecture.total() else None
+
+
 def _named_after(full: str, at: int, boundaries: _WordEdges) -> tuple[int, int] | None:
     """The span of a name ending in a division suffix that starts at `at`, if the words
     before the suffix look like a name rather than a clause (着力激活嘎查村 is not one)."""
-    for stem_end in range(at + 2, min(at + 10, len(full))):
-        if full[stem_end - 1] in _STOP_CHARS:
+    # The stem is 2 to _LONGEST_STEM characters long and holds no stop character after its
+    # first.
+    end = min(at + _LONGEST_STEM + 1, len(full))
+    if stop := _STOP.search(full, at + 1, end):
+        end = stop.start()
+    # Each suffix that starts within reach, in order: one search skips the offsets where
+    # none starts, and a suffix starting before `end` ends before `end + _SUFFIX_REACH`.
+    start = at + 2
+    while suffix := _INFERRED_SUFFIX.search(full, start, end + _SUFFIX_REACH - 1):
+        if suffix.start() >= end:
             return None
-        suffix = _INFERRED_SUFFIX.match(full, stem_end)
-        if suffix and suffix.end() in boundaries:
-            stem = full[at:stem_end]
-            if _looks_like_name(stem):
-                return at, suffix.end()
+        if suffix.end() in boundaries and _looks_like_name(full[at : suffix.start()]):
+            return at, suffix.end()
+        start = suffix.start() + 1
     return None
 
 
