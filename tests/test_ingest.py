@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -16,7 +15,6 @@ import opencc
 import pytest
 
 from bot.ingest.normalize import compact_text
-from bot.ingest.pipeline import Ingestor, PreparedFile, prepare_file
 from bot.store import Store
 from tests.conftest import ROOT, SEEDS, casebot, ingest, seed_text
 
@@ -230,32 +228,3 @@ async def test_source_file_row_records_the_files_hash_and_size(
     await ingest(store, path)
     rows = await store.conn.execute_fetchall("SELECT sha256, size, encoding FROM source_files")
     assert rows == [(hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_size, "gb18030")]
-
-
-async def test_a_batch_waits_for_a_file_only_as_long_as_other_writers_may_wait(
-    store: Store, tmp_path: Path
-) -> None:
-    """A file the workers finish while the batch may still be held joins it (one commit for
-    both); while a slow one is prepared, the batch is committed so the bot can write."""
-    ingestor = Ingestor(store, near_ratio=90.0, source=None)
-    (tmp_path / "a.md").write_text(seed_text("003"), encoding="utf-8")
-    (tmp_path / "b.md").write_text(seed_text("000"), encoding="utf-8")
-    a, b = (prepare_file(tmp_path / n, 1 << 20, "2024-07-01", "", False) for n in ("a.md", "b.md"))
-    await ingestor.write(a)
-    soon: asyncio.Future[PreparedFile] = asyncio.get_running_loop().create_future()
-    waiting = asyncio.create_task(ingestor.prepared(soon))
-    await asyncio.sleep(0)  # the ingestor is now waiting for the file
-    soon.set_result(b)
-    await ingestor.write(await waiting)
-    assert (ingestor.open_batch, ingestor.files_in_batch) == (True, 2)
-
-    slow: asyncio.Future[PreparedFile] = asyncio.get_running_loop().create_future()
-    waiting = asyncio.create_task(ingestor.prepared(slow))
-    bot = await Store.open(store.path)
-    try:  # blocks (busy_timeout) until the ingest commits
-        await bot.save_query("k", "党建", "2024-07-01T00:00:00+08:00")
-    finally:
-        await bot.close()
-    assert not ingestor.open_batch and await store.count_articles() > 0
-    slow.set_result(a)
-    assert await waiting is a

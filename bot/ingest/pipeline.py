@@ -230,17 +230,6 @@ class Ingestor:
         if self.files_in_batch >= BATCH_FILES or held >= BATCH_SECONDS:
             await self.close_batch(commit=True)
 
-    async def prepared(self, future: asyncio.Future[PreparedFile]) -> PreparedFile:
-        """The file the workers prepare, waited for with the batch open as long as the batch
-        may still be held (BATCH_SECONDS), then with it committed: other writers of the
-        database wait for an open batch, but each commit writes the pages it changed anew."""
-        if self.open_batch and not future.done():
-            left = BATCH_SECONDS - (time.monotonic() - self.batch_started)
-            done, _ = await asyncio.wait({future}, timeout=max(0.0, left))
-            if not done:
-                await self.close_batch(commit=True)
-        return await future
-
     async def close_batch(self, *, commit: bool) -> None:
         if self.open_batch:
             # Marked closed first: a failed COMMIT has already rolled back and must not be
@@ -391,8 +380,12 @@ async def _finish(
     future: asyncio.Future[PreparedFile],
     progress: Callable[[int], None] | None,
 ) -> None:
+    if not future.done():
+        # Commit rather than hold the write lock while the workers catch up: the bot and
+        # other writers of the database wait on it (busy_timeout), searches included.
+        await ingestor.close_batch(commit=True)
     try:
-        prepared = await ingestor.prepared(future)
+        prepared = await future
     except RejectedFile as exc:
         ingestor.report.rejected.append({"file": str(path), "reason": exc.reason})
     except Exception as exc:  # a bug or a dead worker must not stop the batch
