@@ -176,6 +176,7 @@ def print_ingest(run: IngestRun, workers: int, extract: bool = True) -> float:
 def extraction_cost(out: Path, n_articles: int, workers: int, rounds: int) -> None:
     """Ingest with and without extraction, `rounds` times, alternating which goes first (a
     machine drifts), and print what extraction adds to the time and to the CPU."""
+    corpus(out, n_articles)  # generated (if new) before any CPU is counted
     added: list[float] = []
     for round_ in range(rounds):
         seconds, cpu = {}, {}
