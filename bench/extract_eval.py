@@ -7,8 +7,9 @@ when one of the gold `match` strings occurs in its practice or summary (one-to-o
 
 Speed: the place matcher alone (mentions/s, articles/s, MB/s), the whole extraction
 (articles/s, CPU ms per article) and what it adds to an ingest worker's CPU per article
-(prepare_article with and without it, the share the ingest budget limits), on N synthetic
-articles (bench/synth.py, the ingest benchmark's corpus); CPU time, best of R rounds.
+(prepare_articles on each page with and without it, the share the ingest budget limits),
+on N synthetic articles (bench/synth.py, the ingest benchmark's corpus); CPU time, best of
+R rounds.
 
     python bench/extract_eval.py                # quality on the seeds + speed on 10k
     python bench/extract_eval.py --articles 2000 --rounds 5
@@ -35,7 +36,7 @@ from ingest_bench import corpus
 from bot.extract.article import extract_article
 from bot.extract.model import Extraction
 from bot.extract.places import get_place_matcher
-from bot.ingest.pipeline import prepare_article
+from bot.ingest.pipeline import prepare_articles
 from bot.ingest.readers import read_document
 from bot.ingest.split import split_page
 
@@ -157,10 +158,11 @@ def evaluate(verbose: bool = False) -> dict[str, float]:
 def speed(n_articles: int, rounds: int) -> None:
     """Throughput, and CPU per article: what the ingest budget is about. CPU time, best of
     `rounds`, so that other work on a shared machine barely moves the figures."""
-    drafts = []
-    for path in corpus(ROOT / "bench" / "out", n_articles):
-        drafts += split_page(path.read_text(encoding="utf-8"))
-    texts = [(d.title, d.body) for d in drafts]
+    pages = [
+        split_page(p.read_text(encoding="utf-8"))
+        for p in corpus(ROOT / "bench" / "out", n_articles)
+    ]
+    texts = [(d.title, d.body) for drafts in pages for d in drafts]
     size = sum(len(f"{t}\n{b}".encode()) for t, b in texts)
     matcher = get_place_matcher()
     mentions = sum(len(matcher.find(t, b)[0]) for t, b in texts)  # also warms every cache
@@ -168,8 +170,8 @@ def speed(n_articles: int, rounds: int) -> None:
         [
             (lambda t: matcher.find(*t), texts),
             (lambda t: extract_article(*t), texts),
-            (lambda d: prepare_article(d, extract=False), drafts),
-            (lambda d: prepare_article(d, extract=True), drafts),
+            (lambda drafts: prepare_articles(drafts, extract=False), pages),
+            (lambda drafts: prepare_articles(drafts, extract=True), pages),
         ],
         rounds,
     )
@@ -184,7 +186,7 @@ def speed(n_articles: int, rounds: int) -> None:
         f" {whole / n * 1e3:.3f} ms/article"
     )
     print(
-        f"  ingest worker (prepare_article): {plain / n * 1e3:.3f} ms/article without"
+        f"  ingest worker (prepare_articles): {plain / n * 1e3:.3f} ms/article without"
         f" extraction, {full / n * 1e3:.3f} with: extraction adds {(full - plain) / n * 1e3:.3f}"
         f" ms ({(full - plain) / plain:.0%})"
     )
