@@ -6,10 +6,10 @@ inferred names), micro-averaged; a predicted case matches a gold case of the sam
 when one of the gold `match` strings occurs in its practice or summary (one-to-one).
 
 Speed: the place matcher alone (mentions/s, articles/s, MB/s), the whole extraction
-(articles/s, CPU ms per article) and what it adds to an ingest worker's CPU per article
-(prepare_articles on each page with and without it, the share the ingest budget limits),
-on N synthetic articles (bench/synth.py, the ingest benchmark's corpus); CPU time, best of
-R rounds.
+(articles/s, CPU ms per article; a page's articles at a time, as ingest reads them) and
+what it adds to an ingest worker's CPU per article (prepare_articles on each page with and
+without it, the share the ingest budget limits), on N synthetic articles (bench/synth.py,
+the ingest benchmark's corpus); CPU time, best of R rounds.
 
     python bench/extract_eval.py                # quality on the seeds + speed on 10k
     python bench/extract_eval.py --articles 2000 --rounds 5
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from ingest_bench import corpus
 
-from bot.extract.article import extract_article
+from bot.extract.article import extract_article, extract_articles
 from bot.extract.model import Extraction
 from bot.extract.places import get_place_matcher
 from bot.ingest.pipeline import prepare_articles
@@ -169,7 +169,7 @@ def speed(n_articles: int, rounds: int) -> None:
     matched, whole, plain, full = best_cpu(
         [
             (lambda t: matcher.find(*t), texts),
-            (lambda t: extract_article(*t), texts),
+            (lambda drafts: extract_articles([(d.title, d.body) for d in drafts]), pages),
             (lambda drafts: prepare_articles(drafts, extract=False), pages),
             (lambda drafts: prepare_articles(drafts, extract=True), pages),
         ],

@@ -5,9 +5,10 @@ from __future__ import annotations
 import opencc
 import pytest
 
-from bot.extract.article import extract_article
+from bot.extract.article import extract_article, extract_articles
 from bot.ingest.normalize import to_simplified
-from tests.conftest import seed_article
+from bot.ingest.split import split_page
+from tests.conftest import seed_article, seed_text
 
 
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
@@ -20,3 +21,13 @@ def test_a_given_simplified_form_extracts_as_converting_does(script: str) -> Non
     given = extract_article(title, text, simplified=(to_simplified(title), to_simplified(text)))
     assert given == converted
     assert converted.cases and converted.places  # the seed has both: the check is not empty
+
+
+def test_articles_read_together_extract_as_each_alone() -> None:
+    # Ingest extracts a page's articles stage by stage; nothing may leak between them.
+    articles = [
+        (d.title, d.body) for prefix in ("003", "000", "004") for d in split_page(seed_text(prefix))
+    ]
+    together = extract_articles(articles)
+    assert together == [extract_article(title, text) for title, text in articles]
+    assert len(articles) > 3 and sum(bool(x.places) + bool(x.cases) for x in together) > 10

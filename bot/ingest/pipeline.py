@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
 
-from bot.extract.article import EXTRACT_VERSION, extract_article
+from bot.extract.article import EXTRACT_VERSION, extract_articles
 from bot.extract.places import get_place_matcher
 from bot.ingest.model import ArticleDraft, RejectedFile
 from bot.ingest.normalize import (
@@ -132,8 +132,8 @@ def prepare_articles(drafts: list[ArticleDraft], extract: bool = True) -> list[P
     simplified = [(to_simplified(d.title), to_simplified(d.body)) for d in drafts]
     articles = [_prepare_article(d, *s) for d, s in zip(drafts, simplified, strict=True)]
     if extract:
-        for article, s in zip(articles, simplified, strict=True):
-            found = extract_article(article.draft.title, article.text, simplified=s)
+        texts = [(a.draft.title, a.text) for a in articles]
+        for article, found in zip(articles, extract_articles(texts, simplified), strict=True):
             article.extraction = extraction_rows(found, EXTRACT_VERSION)
     return articles
 

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 
-from bot.extract.article import EXTRACT_VERSION, extract_article
+from bot.extract.article import EXTRACT_VERSION, extract_articles
 from bot.ingest.pipeline import init_worker
 from bot.store import Store
 from bot.store.db import ExtractionRows, extraction_rows
@@ -21,9 +21,9 @@ BATCH = 200  # articles per transaction and per worker task
 
 
 def extract_batch(items: list[tuple[int, str, str]]) -> list[tuple[int, ExtractionRows]]:
+    found = extract_articles([(title, text) for _, title, text in items])
     return [
-        (i, extraction_rows(extract_article(title, text), EXTRACT_VERSION))
-        for i, title, text in items
+        (i, extraction_rows(x, EXTRACT_VERSION)) for (i, _, _), x in zip(items, found, strict=True)
     ]
 
 
