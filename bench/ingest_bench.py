@@ -179,16 +179,21 @@ def extraction_cost(out: Path, n_articles: int, workers: int, rounds: int) -> No
     corpus(out, n_articles)  # generated (if new) before any CPU is counted
     added: list[float] = []
     for round_ in range(rounds):
-        seconds, cpu = {}, {}
+        seconds: dict[bool, float] = {}
+        cpu: dict[bool, tuple[float, float]] = {}  # (writer, workers)
         for extract in (False, True) if round_ % 2 == 0 else (True, False):
-            before = sum(cpu_seconds())
+            before = cpu_seconds()
             seconds[extract] = build(out, n_articles, workers, extract).seconds
-            cpu[extract] = sum(cpu_seconds()) - before
+            after = cpu_seconds()
+            cpu[extract] = (after[0] - before[0], after[1] - before[1])
         added.append(seconds[True] / seconds[False] - 1)
+        total = {extract: sum(cpu[extract]) for extract in cpu}
         print(
             f"round {round_ + 1}: {seconds[True]:.1f} s with extraction, {seconds[False]:.1f} s "
-            f"without: +{added[-1]:.1%} time, +{cpu[True] / cpu[False] - 1:.1%} CPU "
-            f"({cpu[True]:.1f} against {cpu[False]:.1f} s)"
+            f"without: +{added[-1]:.1%} time, +{total[True] / total[False] - 1:.1%} CPU "
+            f"({total[True]:.1f} against {total[False]:.1f} s; writer {cpu[True][0]:.1f} "
+            f"against {cpu[False][0]:.1f} s, workers {cpu[True][1]:.1f} against "
+            f"{cpu[False][1]:.1f} s)"
         )
     verdict = "PASS" if max(added) <= MAX_EXTRACTION_COST else "FAIL"
     print(
