@@ -128,7 +128,7 @@ def prepare_articles(drafts: list[ArticleDraft], extract: bool = True) -> list[P
 
     Extraction is a second pass over the file's articles rather than a step of each: run
     between segmentations, it found its automata and tables pushed out of the CPU caches by
-    jieba's dictionary every time, and cost about a third more CPU."""
+    jieba's dictionary every time, and cost a fifth to a third more CPU."""
     simplified = [(to_simplified(d.title), to_simplified(d.body)) for d in drafts]
     articles = [_prepare_article(d, *s) for d, s in zip(drafts, simplified, strict=True)]
     if extract:

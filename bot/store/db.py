@@ -913,7 +913,7 @@ def _figure_json(f: Any) -> dict[str, Any]:
 
 # json.dumps with an option builds an encoder per call; ingest encodes ~10 values an article.
 # Without the spaces after separators: place mentions and figures are arrays of short
-# fields, where they were an eighth of what extraction writes.
+# fields, whose JSON the spaces made an eighth longer.
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
