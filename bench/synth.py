@@ -27,13 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import default_data_dir
-from bot.ingest.normalize import (
-    HAN,
-    remove_cjk_spaces,
-    remove_invisible,
-    undouble,
-    unify_punctuation,
-)
+from bot.ingest.normalize import remove_cjk_spaces, remove_invisible, undouble, unify_punctuation
+from bot.text import HAN
 
 REPOST_SHARE = 0.01
 NEAR_DUPLICATE_SHARE = 0.01

@@ -22,7 +22,7 @@ from pathlib import Path
 import rjieba
 
 from bot.config import default_data_dir
-from bot.ingest.normalize import HAN
+from bot.text import HAN
 
 _RUN = re.compile(rf"([{HAN}]+)|([^\W_{HAN}]+)")
 _TOKEN = re.compile(r"[^\W_]")

@@ -6,8 +6,8 @@ import opencc
 import pytest
 
 from bot.extract.article import extract_article, extract_articles
-from bot.ingest.normalize import to_simplified
 from bot.ingest.split import split_page
+from bot.text import to_simplified
 from tests.conftest import seed_article, seed_text
 
 

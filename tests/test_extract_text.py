@@ -1,12 +1,12 @@
-"""AfterLast: the start of the stretch before an offset that holds none of a class."""
+"""StretchStart: the start of the stretch before an offset that holds none of a class."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.extract.text import AfterLast
+from bot.extract.text import StretchStart
 
-_CLAUSE_START = AfterLast("[，。\n]")
+_CLAUSE_START = StretchStart("[，。\n]")
 
 
 @pytest.mark.parametrize(
@@ -26,6 +26,6 @@ def test_after_last(text: str, offset: int, lo: int, start: int) -> None:
 
 
 def test_a_negated_class_finds_the_start_of_a_run() -> None:
-    run_start = AfterLast("[^a-z]")
+    run_start = StretchStart("[^a-z]")
     assert run_start("12 abc 345", 5) == 3
     assert run_start("abc", 2) == 0

@@ -10,14 +10,13 @@ import pytest
 from bot.ingest.normalize import (
     compact_text,
     fingerprint,
-    is_traditional,
     remove_cjk_spaces,
     remove_invisible,
     strip_markdown,
-    to_simplified,
     undouble,
     unify_punctuation,
 )
+from bot.text import is_traditional, to_simplified
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 

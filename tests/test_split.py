@@ -16,8 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.ingest.model import ArticleDraft, Caption
-from bot.ingest.normalize import compact_text, fingerprint, remove_cjk_spaces, to_simplified
+from bot.ingest.normalize import compact_text, fingerprint, remove_cjk_spaces
 from bot.ingest.split import load_columns, split_page
+from bot.text import to_simplified
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.extract.cases import find_cases
+from bot.extract.cases import cases_in
 from bot.extract.figures import find_figures
 from bot.extract.model import Extraction, PlaceMention
 from bot.extract.places import get_place_matcher
 from bot.extract.speakers import find_speakers
 from bot.extract.topics import topics_of
-from bot.ingest.normalize import to_simplified
+from bot.text import to_simplified
 
 # Bump when extraction changes: `casebot reindex` redoes articles extracted by an older one.
 EXTRACT_VERSION = 1
@@ -44,7 +44,7 @@ def extract_articles(
     figures = [find_figures(text) for _, text in texts]
     speakers = [find_speakers(text) for _, text in texts]
     cases = [
-        find_cases(text, mentions, figs, said, _home(mentions, primary))
+        cases_in(text, mentions, figs, said, _home(mentions, primary))
         for (_, text), (mentions, primary), figs, said in zip(
             texts, found, figures, speakers, strict=True
         )

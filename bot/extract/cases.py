@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from bot.extract.model import Case, Figure, PlaceMention, Speaker
 from bot.extract.topics import get_taxonomy, topics_of
-from bot.ingest.normalize import HAN
+from bot.text import HAN
 
 # Words that make a phrase the name of a practice rather than an ordinary noun phrase.
 _MECHANISM = (
@@ -127,7 +127,7 @@ class _Draft:
     last_paragraph: int = 0
 
 
-def find_cases(
+def cases_in(
     text: str,
     mentions: list[PlaceMention],
     figures: list[Figure],

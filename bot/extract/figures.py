@@ -16,7 +16,7 @@ import re
 from bisect import bisect_right
 
 from bot.extract.model import Figure
-from bot.extract.text import AfterLast
+from bot.extract.text import StretchStart
 from bot.segment import get_segmenter
 
 _DIGITS = r"\d+(?:,\d{3})*(?:\.\d+)?"
@@ -49,7 +49,7 @@ _MONEY_MAGNITUDE = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千万": 1e7, "百�
 # A number is part of a larger token when these touch it.
 _GLUED = re.compile(r"[\w.%％]")
 _CLAUSE_BREAK = re.compile(r"[，,。；;：:！!？?、“”\"（）()《》\s]")
-_CLAUSE_START = AfterLast(_CLAUSE_BREAK.pattern)
+_CLAUSE_START = StretchStart(_CLAUSE_BREAK.pattern)
 # Linking words between what is measured and the number: 覆盖率达100%, 增收超过5000元.
 _LINK = re.compile(
     r"(?:达到|达|为|超过|超|突破|逾|近|约|共计|合计|总计|累计|共|计|至|到|了|以上|均|不足"

@@ -30,10 +30,10 @@ from operator import attrgetter
 from ahocorasick_rs import AhoCorasick, MatchKind
 
 from bot.extract.model import ArticlePlace, PlaceMention
-from bot.extract.text import AfterLast
-from bot.ingest.normalize import HAN
+from bot.extract.text import StretchStart
 from bot.places import Gazetteer, get_gazetteer
 from bot.segment import get_segmenter
+from bot.text import HAN
 
 DEPTH = {"prefecture": 1, "county": 2, "township": 3, "village": 4}
 # The region itself: not a place to count, but matched so nothing inside it is (内蒙古 ⊃ 蒙古).
@@ -41,7 +41,7 @@ REGION_WORDS = ("内蒙古自治区", "内蒙古", "自治区", "全区", "我�
 _ORGANISATION = re.compile(rf"[{HAN}]{{0,8}}?(?:集团|有限公司|有限责任公司|股份公司|公司)")
 _JIEBA_RUN_CHARS = r"\u4E00-\u9FD5a-zA-Z0-9+#&._%\-"
 _JIEBA_RUN = re.compile(f"[{_JIEBA_RUN_CHARS}]+")
-_RUN_START = AfterLast(f"[^{_JIEBA_RUN_CHARS}]")
+_RUN_START = StretchStart(f"[^{_JIEBA_RUN_CHARS}]")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 # Divisions the gazetteer may lack, recognised by their suffix (longest suffix first).
 _INFERRED_SUFFIX = re.compile(

@@ -17,7 +17,7 @@ import re
 from bisect import bisect_left
 
 from bot.extract.model import Speaker
-from bot.extract.text import AfterLast
+from bot.extract.text import StretchStart
 from bot.segment import get_segmenter
 
 _VERB = r"(?:介绍|表示|说道|说|坦言|指出|谈道|感慨|告诉记者|强调)"
@@ -27,7 +27,7 @@ _ATTRIBUTION = re.compile(
     rf"(?P<source>据)?(?P<phrase>(?![“”\"])[^，,。；;！!？?：:\n]{{2,60}}?){_MANNER}{_VERB}"
 )
 _VERB_AT = re.compile(_VERB)
-_CLAUSE_START = AfterLast(r"[，,。；;！!？?：:\n]")
+_CLAUSE_START = StretchStart(r"[，,。；;！!？?：:\n]")
 _OPENING = '“”" 　'
 _ROLES = sorted(
     """书记 副书记 部长 副部长 主任 副主任 局长 副局长 处长 科长 股长 负责人 董事长 总经理 经理

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 
-class AfterLast:
+class StretchStart:
     """Where the stretch of text that ends at an offset and holds none of a character class
     starts: right after the last such character before the offset (the clause or the run
     around it). `.*` jumps to the offset at once and backtracks over that stretch only,

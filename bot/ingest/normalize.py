@@ -8,18 +8,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from functools import cache
 
-import opencc
-
-# Han ideographs (BMP, extension A, compatibility, supplementary planes), kana, CJK symbols
-# and punctuation (without U+3000, which is a space) and the full-width forms block.
-CJK = (
-    "\u2e80-\u2fdf\u3001-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
-)
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
-SPACES = " \t\u00a0\u2002-\u200a\u202f\u205f\u3000"
+from bot.text import CJK, SPACES, to_simplified
 
 _CJK_SPACE = re.compile(f"(?<=[{CJK}])[{SPACES}]+|[{SPACES}]+(?=[{CJK}])")
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
@@ -27,7 +17,6 @@ _MARKDOWN_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \
 _NOT_COMPACT = re.compile(r"[\W_]+")
 _PAIRED_PARENS = re.compile(r"\(([^()]*)\)")
 _IS_CJK = re.compile(f"[{CJK}]")
-_HAN_CHAR = re.compile(f"[{HAN}]")
 
 _SEE_THROUGH = re.compile(f"[{SPACES}“”‘’\"']")
 _FULL_WIDTH_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
@@ -41,7 +30,6 @@ _PLAIN_FORMS = {
 # Undoubling compares every chunk length at every position; real doubled lines are PDF
 # lines (tens of characters), so longer lines are not worth the quadratic cost.
 _UNDOUBLE_MAX = 600
-_TRADITIONAL_SHARE = 0.1
 
 
 def remove_invisible(s: str) -> str:
@@ -148,16 +136,6 @@ def strip_markdown(line: str) -> tuple[str, int]:
     return line.rstrip(), 0
 
 
-@cache
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    """Traditional → simplified script, for indexing and matching; stored text stays as is."""
-    return _t2s().convert(text) if text else text
-
-
 def compact_text(text: str) -> str:
     """Simplified text without whitespace and punctuation: what duplicates are judged on."""
     return compact_simplified(to_simplified(text))
@@ -176,18 +154,3 @@ def fingerprint(text: str) -> str:
 def fingerprint_compact(compact: str) -> str:
     """`fingerprint` of text already reduced by `compact_text`."""
     return hashlib.sha1(compact.encode()).hexdigest()
-
-
-def is_traditional(text: str, simplified: str | None = None) -> bool:
-    """True when converting to simplified script changes a noticeable share of the Han text.
-
-    `simplified` is `to_simplified(text)` when the caller has it already.
-    """
-    han = len(_HAN_CHAR.findall(text))
-    if not han:
-        return False
-    if simplified is None:
-        simplified = to_simplified(text)
-    changed = sum(a != b for a, b in zip(text, simplified, strict=False))
-    changed += abs(len(text) - len(simplified))
-    return changed >= max(1, _TRADITIONAL_SHARE * han)

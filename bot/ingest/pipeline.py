@@ -25,18 +25,13 @@ from rapidfuzz import fuzz
 from bot.extract.article import EXTRACT_VERSION, extract_articles
 from bot.extract.places import get_place_matcher
 from bot.ingest.model import ArticleDraft, RejectedFile
-from bot.ingest.normalize import (
-    compact_simplified,
-    compact_text,
-    fingerprint_compact,
-    is_traditional,
-    to_simplified,
-)
+from bot.ingest.normalize import compact_simplified, compact_text, fingerprint_compact
 from bot.ingest.readers import SUPPORTED_SUFFIXES, date_from_filename, read_document
 from bot.ingest.split import split_page
 from bot.segment import get_segmenter, grams, han_set
 from bot.store import Store, StoreError
 from bot.store.db import ExtractionRows, StoredArticle, extraction_rows
+from bot.text import is_traditional, to_simplified
 
 log = logging.getLogger(__name__)
 

@@ -28,15 +28,14 @@ from pathlib import Path
 from bot.config import default_data_dir
 from bot.ingest.model import ArticleDraft, Caption, Paragraph
 from bot.ingest.normalize import (
-    HAN,
     compact_text,
     remove_cjk_spaces,
     remove_invisible,
     strip_markdown,
-    to_simplified,
     undouble,
     unify_punctuation,
 )
+from bot.text import HAN, to_simplified
 
 BLANK, TEXT, COLUMN, BYLINE, END_BYLINE, CREDIT = (
     "blank", "text", "column", "byline", "end_byline", "credit"

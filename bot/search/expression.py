@@ -16,10 +16,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.config import default_data_dir
-from bot.ingest.normalize import HAN
 from bot.places import get_gazetteer
 from bot.search.query import Alternative, Clause, Term, query_words
 from bot.segment import query_grams, read_word_groups
+from bot.text import HAN
 
 WORDS = "{title_words body_words}"
 _HAN = re.compile(f"[{HAN}]")

@@ -16,9 +16,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from bot.ingest.normalize import to_simplified
 from bot.places import get_gazetteer
 from bot.segment import get_segmenter, query_grams
+from bot.text import to_simplified
 
 # Function words dropped from a query that has other terms: nearly every article has them.
 QUERY_STOPWORDS = frozenset("的了和与及在是对把被等从向也都并或之")

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.extract.topics import get_taxonomy
-from bot.ingest.normalize import to_simplified
 from bot.library import article_detail, case_object
 from bot.places import get_gazetteer
 from bot.search.correct import SUGGEST_SCORE, closest, correction, display_name, vocabulary
@@ -29,6 +28,7 @@ from bot.search.snippet import snippet
 from bot.segment import get_segmenter
 from bot.store import Store
 from bot.store.db import SearchFilter
+from bot.text import to_simplified
 
 RERANK = 60  # best BM25 candidates reranked with what the index does not see
 CASE_CANDIDATES = 300  # best matching articles whose cases a case search reads

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
-from bot.ingest.normalize import to_simplified
+from bot.text import to_simplified
 
 
 def snippet(text: str, needles: list[str], width: int = 90) -> list[tuple[str, bool]]:

@@ -22,8 +22,8 @@ from typing import Any
 import aiosqlite
 
 from bot.extract.model import Case, Extraction
-from bot.ingest.normalize import to_simplified
 from bot.segment import han_set
+from bot.text import to_simplified
 
 BUSY_TIMEOUT_S = 10.0  # how long a write waits for another process's transaction
 
