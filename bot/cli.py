@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from tqdm import tqdm
 
 from bot import render
+from bot.chat.digest import default_digest_day, filter_problem
 from bot.config import Settings, load_settings
 from bot.digest import Digest, build_digest, digest_json, week_of
 from bot.extract.topics import get_taxonomy
@@ -26,7 +27,6 @@ from bot.library import UnknownPlace, article_detail, find_cases
 from bot.search import more_like_this, search
 from bot.stats import StatsError, stats_csv, stats_for, stats_json
 from bot.store import Store, StoreError
-from bot.subscribe import default_digest_day, filter_problem
 
 
 def _day(value: str) -> str:

@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from bot.library import case_object
+from bot.library import case_object, figure_text
 from bot.places import get_gazetteer
-from bot.render import figure_text
 from bot.search import parse_query, search
 from bot.store import Store
-from bot.store.subscriptions import figures_of
 from bot.summarise import summarise
 
 MAX_ARTICLES = 100  # a day has about 50; beyond this the digest says how many more
@@ -77,7 +75,7 @@ async def build_digest(
     cases = await store.cases_of(ids) if ids else []
     topics = await store.topics_of(ids) if ids else {}
     places = await store.article_places_of(ids) if ids else {}
-    figures = await figures_of(store, ids) if ids else {}
+    figures = await store.figures_of(ids) if ids else {}
     practices: dict[int, list[str]] = {}
     for case in cases:
         practices.setdefault(case["article_id"], []).append(case["practice"])

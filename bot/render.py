@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.digest import Digest
+from bot.library import figure_text
 from bot.search import Hit, SearchPage, Similar
 from bot.stats import LEVEL_NAMES, Row, Stats
 from bot.store.db import COUNT_CAP
-
-if TYPE_CHECKING:  # bot.digest renders its figures with figure_text below
-    from bot.digest import Digest
 
 
 def snippet_html(runs: list[tuple[str, bool]], tag: str = "mark") -> str:
@@ -141,12 +140,6 @@ def _byline(article: dict[str, Any]) -> str:
     return " · ".join(x for x in (column, "、".join(article["authors"])) if x)
 
 
-def figure_text(f: dict[str, Any]) -> str:
-    return (
-        f"{f['counts']} {f['text']}" if f["counts"] and f["counts"] not in f["text"] else f["text"]
-    )
-
-
 def case_where(case: dict[str, Any]) -> str | None:
     """盟市 › 旗县 › … › the place itself, when the chain does not end with it."""
     where = " › ".join(case["chain"]) or case["place"]
@@ -217,15 +210,15 @@ def stats_lines(stats: Stats) -> list[str]:
     if not t.articles and not t.cases:
         lines.append("该时段未见报道。")
     level = LEVEL_NAMES.get(stats.child_level or "", "")
-    covered = [r for r in stats.rows if r.articles or r.cases]
-    if covered:
+    reported = [r for r in stats.rows if r.articles or r.cases]
+    if reported:
         lines.append(f"按{level}：")
         lines += [
             f"  {r.name}  文章 {r.articles}{_change(r)}  案例 {r.cases}"
-            for r in covered[:ROWS_SHOWN]
+            for r in reported[:ROWS_SHOWN]
         ]
-        if len(covered) > ROWS_SHOWN:
-            lines.append(f"  …… 另有 {len(covered) - ROWS_SHOWN} 个（见 CSV）")
+        if len(reported) > ROWS_SHOWN:
+            lines.append(f"  …… 另有 {len(reported) - ROWS_SHOWN} 个（见 CSV）")
     if stats.uncovered and (t.articles or t.cases):
         names = stats.uncovered
         shown = "、".join(names[:UNCOVERED_SHOWN])

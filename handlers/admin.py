@@ -11,14 +11,19 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.access import ADMIN, STAFF
-from bot.conversation import channels_reply
+from bot.chat.html import audit_html, members_html, upload_summary_html
+from bot.chat.links import ChannelSetting, parse_link
+from bot.chat.subscriptions import (
+    SubscribeRequest,
+    channels_reply,
+    new_subscription,
+    toggle_channel_digest,
+)
 from bot.ingest.reindex import reindex
-from bot.render_chat import audit_html, members_html, upload_summary_html
 from bot.store import StoreError
-from bot.subscribe import Spec, subscription_row, toggle_channel_digest
 from bot.uploads import ingest_upload, safe_file_name, upload_refusal
-from handlers.common import edit, reply, runtime
-from handlers.digest import digest_now, schedule_slot
+from handlers.common import clock_now, edit, reply, runtime
+from handlers.delivery import schedule_slot
 
 ADMINS_ONLY = "只有管理员可以执行此操作。"
 ADMIN_USAGE = "用法：/admin add 编号 [备注] | /admin admin 编号 | /admin remove 编号 | /admin log"
@@ -124,9 +129,10 @@ async def channel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not await rt.access.is_admin(query.from_user.id):
         await query.answer(ADMINS_ONLY, show_alert=True)
         return
-    _, chat, what = query.data.split(":")
-    channel = int(chat)
-    if what == "test":
+    link = parse_link(query.data)
+    assert isinstance(link, ChannelSetting)  # the handler's pattern
+    channel = link.chat_id
+    if link.what == "test":
         try:
             await context.bot.send_message(channel, TEST_POST)
         except TelegramError as exc:
@@ -135,9 +141,9 @@ async def channel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await rt.access.audit(query.from_user.id, channel, "channel test", "")
         await query.answer("已发送测试消息。")
         return
-    daily = Spec(rt.settings.digest_time, None, "", False, None)
-    row = subscription_row(daily, channel, "channel", "", query.from_user.id, digest_now(context))
-    on = await toggle_channel_digest(rt.store, channel, row)
+    daily = SubscribeRequest(rt.settings.digest_time, None, "", False, None)
+    new = new_subscription(daily, channel, "channel", "", query.from_user.id, clock_now(context))
+    on = await toggle_channel_digest(rt.store, channel, new)
     if on is None:
         await query.answer("机器人已不在该频道。", show_alert=True)
         return

@@ -36,10 +36,11 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.charts import start_drawer, stop_drawer
+from bot.chat import links
+from bot.chat.search import forget_old_queries, warm_up
 from bot.config import Settings
-from bot.conversation import forget_old_queries, warm_up
 from bot.runtime import Runtime
-from handlers import admin, basic, digest, search, stats
+from handlers import admin, basic, delivery, search, stats, subscriptions
 from handlers.common import CLOCK, RUNTIME
 from handlers.errors import on_error
 from handlers.gate import gate
@@ -120,10 +121,10 @@ def register(app: Application, *, background: bool = True) -> None:
     app.add_handler(CommandHandler("stats", stats.stats_command))
 
     # Digests and subscriptions (group subscriptions check the group's admins themselves).
-    app.add_handler(CommandHandler("digest", digest.digest_command))
-    app.add_handler(CommandHandler("subscribe", digest.subscribe_command))
-    app.add_handler(CommandHandler("subscriptions", digest.subscriptions_command))
-    app.add_handler(CommandHandler("unsubscribe", digest.unsubscribe_command))
+    app.add_handler(CommandHandler("digest", delivery.digest_command))
+    app.add_handler(CommandHandler("subscribe", subscriptions.subscribe_command))
+    app.add_handler(CommandHandler("subscriptions", subscriptions.subscriptions_command))
+    app.add_handler(CommandHandler("unsubscribe", subscriptions.unsubscribe_command))
 
     # Admin commands check the role themselves so staff get a refusal, not silence.
     # Long jobs (reindex, uploads) don't block: searches are answered meanwhile.
@@ -136,14 +137,19 @@ def register(app: Application, *, background: bool = True) -> None:
         )
     )
 
-    # Buttons, by the prefix of their callback data (see bot.conversation).
-    app.add_handler(CallbackQueryHandler(search.page_button, pattern=r"^pg:[\w-]+:\d+$"))
-    app.add_handler(CallbackQueryHandler(search.open_button, pattern=r"^art:\d+$"))
-    app.add_handler(CallbackQueryHandler(search.similar_button, pattern=r"^sim:\d+$"))
-    app.add_handler(CallbackQueryHandler(admin.channel_button, pattern=r"^ch:-?\d+:\w+$"))
-    app.add_handler(CallbackQueryHandler(stats.stats_button, pattern=r"^st:\d*:[\w-]+$"))
-    app.add_handler(CallbackQueryHandler(stats.stats_csv_button, pattern=r"^stc:\d*:[\w-]+$"))
-    app.add_handler(CallbackQueryHandler(digest.subscription_button, pattern=r"^sub:\d+:\w+$"))
+    # Buttons, by the kind of link they carry (see bot.chat.links): a forged or outdated
+    # one matches none of these and is answered by noop_button.
+    buttons = [
+        (search.page_button, links.SearchPage),
+        (search.open_button, links.OpenArticle),
+        (search.similar_button, links.SimilarArticles),
+        (admin.channel_button, links.ChannelSetting),
+        (stats.stats_button, links.StatsPlace),
+        (stats.stats_csv_button, links.StatsCsv),
+        (subscriptions.subscription_button, links.SubscriptionAction),
+    ]
+    for callback, kind in buttons:
+        app.add_handler(CallbackQueryHandler(callback, pattern=links.pattern(kind)))
     app.add_handler(CallbackQueryHandler(search.noop_button))
 
     app.add_handler(InlineQueryHandler(search.inline_query))
@@ -166,7 +172,7 @@ def _opener(settings: Settings) -> Callable[[Application], Coroutine[Any, Any, N
         await forget_old_queries(rt.store)
         await warm_up(rt.store)
         await publish_commands(app, settings)
-        await digest.start_digests(app)
+        await delivery.start_digests(app)
 
     return open_runtime
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.conversation import Button, Reply
-from bot.render_chat import help_html, start_html
+from bot.chat.html import help_html, start_html
+from bot.chat.reply import Button, Reply
 from handlers.common import reply
 
 

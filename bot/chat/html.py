@@ -1,5 +1,5 @@
 """What the bot shows in a chat, as Telegram HTML: search pages, case cards, articles,
-citations, help. Pure functions; bot.conversation decides what to show, handlers send it."""
+citations, help. Pure functions; bot.chat.search decides what to show, handlers send it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.digest import Digest, DigestArticle
-from bot.render import case_where, count_text, figure_text, snippet_html, stats_lines
+from bot.library import figure_text
+from bot.render import case_where, count_text, snippet_html, stats_lines
 from bot.search import Hit, SearchPage
 from bot.stats import Stats, StatsError
 from bot.textsplit import MESSAGE_LIMIT, html_length, pack_html, split_plain

@@ -1,0 +1,178 @@
+"""Subscriptions in Telegram: /subscribe, /subscriptions, /unsubscribe and their buttons.
+Who may manage a subscription is decided in bot.access; Telegram is asked who a chat's
+admins are."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from telegram import Bot, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.chat.digest import digest_replies, filter_problem
+from bot.chat.links import SubscriptionAction, parse_link
+from bot.chat.subscriptions import (
+    SUBSCRIBE_USAGE,
+    change_subscription,
+    find_subscription,
+    listed_subscriptions,
+    new_subscription,
+    parse_subscribe,
+    subscribe,
+    subscribed_text,
+    subscriptions_reply,
+    time_choice_reply,
+    unsubscribe_reply,
+)
+from bot.digest_delivery import days_covered
+from bot.store.subscriptions import NewSubscription, Subscription
+from handlers.common import clock_now, edit, keyboard, local_now, reply, runtime
+from handlers.delivery import schedule_slot
+
+ADMIN_STATUSES = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+GROUP_ADMINS_ONLY = "只有群管理员可以管理本群的订阅。"
+NOT_YOURS = "您不能管理这个订阅。"
+
+
+async def _is_chat_admin(bot: Bot, chat_id: int, user_id: int) -> bool:
+    try:
+        member = await bot.get_chat_member(chat_id, user_id)
+    except TelegramError:
+        return False
+    return member.status in ADMIN_STATUSES
+
+
+async def _manages(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int) -> bool:
+    chat_admin = partial(_is_chat_admin, context.bot, user_id=user_id)
+    return await runtime(context).access.manages_chat(chat_id, user_id, chat_admin)
+
+
+async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message, user = update.effective_message, update.effective_user
+    assert message and user
+    rt = runtime(context)
+    request = parse_subscribe(context.args or [], rt.settings.digest_time)
+    if isinstance(request, str):
+        await message.reply_text(request + "\n" + SUBSCRIBE_USAGE)
+        return
+    problem = await filter_problem(rt.store, request.filters)
+    if problem:
+        await message.reply_text(problem)
+        return
+    chat = message.chat
+    if request.channel is not None:
+        target = await _channel_target(context, message, request.channel, user.id)
+        if target is None:
+            return
+        chat_id, chat_type, title, where = target
+    elif chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        if not await _manages(context, chat.id, user.id):
+            await message.reply_text(GROUP_ADMINS_ONLY)
+            return
+        chat_id, chat_type, title, where = chat.id, chat.type, chat.title or "", "本群"
+    else:
+        chat_id, chat_type, title, where = chat.id, ChatType.PRIVATE, "", ""
+    new = new_subscription(request, chat_id, chat_type, title, user.id, clock_now(context))
+    await add_subscription(context, new)
+    await rt.access.audit(user.id, chat_id, "subscribe", f"{request.at_time} {request.filters}")
+    await message.reply_text(subscribed_text(request, where))
+
+
+async def add_subscription(context: ContextTypes.DEFAULT_TYPE, new: NewSubscription) -> int:
+    sub_id = await subscribe(runtime(context).store, new)
+    schedule_slot(context.application, new.at_time)
+    return sub_id
+
+
+async def _channel_target(
+    context: ContextTypes.DEFAULT_TYPE, message: Message, name: str, user_id: int
+) -> tuple[int, str, str, str] | None:
+    """The channel `name` (id or @username) if the bot may post there and the user manages
+    it; otherwise says why and returns None."""
+    rt = runtime(context)
+    if message.chat.type != ChatType.PRIVATE:
+        await message.reply_text("频道的订阅请在与机器人的私聊中设置。")
+        return None
+    ref: int | str = int(name) if name.lstrip("-").isdigit() else name
+    try:
+        channel = await context.bot.get_chat(ref)
+    except TelegramError:
+        await message.reply_text(f"找不到频道“{name}”。请先把机器人添加为该频道的管理员。")
+        return None
+    if channel.type != ChatType.CHANNEL:
+        await message.reply_text(f"“{name}”不是频道。")
+        return None
+    if not await _is_chat_admin(context.bot, channel.id, context.bot.id):
+        await message.reply_text(
+            "机器人还不是该频道的管理员，无法发布。请先把机器人设为频道管理员。"
+        )
+        return None
+    if not await _manages(context, channel.id, user_id):
+        await message.reply_text("只有该频道的管理员可以为它订阅摘要。")
+        return None
+    if not await rt.access.chat_allowed(channel.id):
+        await message.reply_text("该频道未获授权使用此机器人，请联系管理员。")
+        return None
+    return channel.id, ChatType.CHANNEL, channel.title or "", f"频道“{channel.title}”"
+
+
+async def _listed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> tuple[list[Subscription], int]:
+    """The subscriptions a chat shows (its own, and in private also those the user manages
+    elsewhere), and the chat's id."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat and user
+    owner = user.id if chat.type == ChatType.PRIVATE else None
+    return await listed_subscriptions(runtime(context).store, [chat.id], owner), chat.id
+
+
+async def subscriptions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    found, here = await _listed(update, context)
+    await reply(update.effective_message, [subscriptions_reply(found, here)])  # type: ignore[arg-type]
+
+
+async def unsubscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    found, here = await _listed(update, context)
+    await reply(update.effective_message, [unsubscribe_reply(found, here)])  # type: ignore[arg-type]
+
+
+async def subscription_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query and query.data
+    link = parse_link(query.data)
+    assert isinstance(link, SubscriptionAction)  # the handler's pattern
+    rt = runtime(context)
+    sub = await find_subscription(rt.store, link.subscription_id)
+    if sub is None:
+        await query.answer("这个订阅已不存在。", show_alert=True)
+        return
+    user = query.from_user.id
+    chat_admin = partial(_is_chat_admin, context.bot, user_id=user)
+    if not await rt.access.may_manage(sub, user, chat_admin):
+        await query.answer(NOT_YOURS, show_alert=True)
+        return
+    message = query.message if isinstance(query.message, Message) else None
+    if link.action == "preview":
+        await query.answer("正在生成预览……")
+        first, last = days_covered(local_now(context).date(), sub.weekday)
+        replies, _ = await digest_replies(rt.store, first, last, sub.filters)
+        target = message.chat_id if message else user
+        for r in replies:
+            await context.bot.send_message(target, r.text, reply_markup=keyboard(r.buttons))
+        return
+    if link.action == "time":
+        await query.answer()
+        if message:
+            await edit(message, time_choice_reply(sub))
+        return
+    text = await change_subscription(rt.store, sub, link, clock_now(context))
+    await rt.access.audit(user, sub.chat_id, f"subscription {link.action}", str(sub.id))
+    if link.new_time:
+        schedule_slot(context.application, link.new_time)
+    await query.answer(text)
+    if message:
+        found, here = await _listed(update, context)
+        await edit(message, subscriptions_reply(found, here))
