@@ -31,8 +31,8 @@ from synth import generate
 
 from bot.access import Access
 from bot.chat.digest import digest_replies
-from bot.chat.subscriptions import SubscribeRequest, new_subscription
 from bot.chat.reply import Reply
+from bot.chat.subscriptions import SubscribeRequest, new_subscription
 from bot.digest_delivery import Outcome, Round, SendResult
 from bot.ingest.pipeline import ingest_paths
 from bot.store import Store

@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.synth import generate
-from bot.chat.subscriptions import new_subscription
 from bot.chat.search import inline_answer, search_reply
+from bot.chat.subscriptions import new_subscription
 from bot.store import Store
 from bot.store import subscriptions as subs
 from handlers.delivery import run_round

@@ -244,9 +244,7 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     filters = " ".join(args.filters)
 
     async def job(store: Store) -> Digest | str:
-        return await filter_problem(store, filters) or await build_digest(
-            store, first, last, filters
-        )
+        return filter_problem(filters) or await build_digest(store, first, last, filters)
 
     digest = await _with_store(settings, job)
     if isinstance(digest, str):

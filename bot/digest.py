@@ -4,7 +4,7 @@ topic, each with a short extractive summary and its key figures, the day's best 
 A digest covers articles by their publication date (`articles.date`), the date the search
 filter 时间: reads too; the daily digest sent on a morning covers the day before. Filters
 (地区: 主题: words) are the search query language: the day's articles are a search for the
-filters plus 时间:<day>, so places and topics resolve exactly as in /search.
+filters published on those days, so places and topics resolve exactly as in /search.
 """
 
 from __future__ import annotations
@@ -67,9 +67,8 @@ async def build_digest(
     """The digest of the articles published from `start` to `end` (inclusive; one day when
     `end` is None) matching `filters`."""
     end = end or start
-    span = start.isoformat() if end == start else f"{start.isoformat()}..{end.isoformat()}"
-    found = await search(store, f"{filters} 时间:{span}".strip(), limit=MAX_ARTICLES)
-    notices = [n for n in found.notices if "时间" not in n]
+    found = await search(store, filters, limit=MAX_ARTICLES, published=(start, end))
+    notices = [n.text for n in found.notices]
     ids = [h.article_id for h in found.hits]
     rows = await store.articles_by_id(ids) if ids else {}  # search leaves out near-duplicates
     cases = await store.cases_of(ids) if ids else []

@@ -35,7 +35,7 @@ def search_json(page: SearchPage) -> dict[str, Any]:
         "cases": page.cases,
         "corrected": page.corrected,
         "suggestions": page.suggestions,
-        "notices": page.notices,
+        "notices": [n.text for n in page.notices],
     }
 
 
@@ -76,7 +76,7 @@ def similar_text(s: Similar) -> str:
 
 
 def search_text(page: SearchPage, color: bool = False, offset: int = 0) -> str:
-    lines = list(page.notices)
+    lines = [n.text for n in page.notices]
     if page.corrected:
         lines.append(f"未找到“{page.query}”，已按“{page.corrected}”搜索。")
     if not page.total:
@@ -204,7 +204,7 @@ def stats_lines(stats: Stats) -> list[str]:
     days = stats.request.recent_days
     period = f"近{days}天（{stats.date_from} 至 {end}）" if days else f"{stats.date_from} 至 {end}"
     topic = f" · 主题：{stats.request.topic}" if stats.request.topic else ""
-    lines = [*stats.notices, f"{where} · {period}{topic}"]
+    lines = [*(n.text for n in stats.notices), f"{where} · {period}{topic}"]
     t = stats.totals
     lines.append(f"文章 {t.articles} 篇{_change(t)}，案例 {t.cases} 个")
     if not t.articles and not t.cases:

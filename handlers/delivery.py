@@ -111,7 +111,7 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     first, last, filters = parsed
     store = runtime(context).store
-    problem = await filter_problem(store, filters)
+    problem = filter_problem(filters)
     if problem:
         await message.reply_text(problem)
         return

@@ -57,7 +57,7 @@ async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if isinstance(request, str):
         await message.reply_text(request + "\n" + SUBSCRIBE_USAGE)
         return
-    problem = await filter_problem(rt.store, request.filters)
+    problem = filter_problem(request.filters)
     if problem:
         await message.reply_text(problem)
         return

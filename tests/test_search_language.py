@@ -8,7 +8,7 @@ import pytest
 
 from bot.library import article_detail
 from bot.render import search_json, search_text
-from bot.search import more_like_this, search
+from bot.search import NoticeCode, more_like_this, search
 from bot.store import Store
 from tests.conftest import ingest, seed_article
 
@@ -111,7 +111,7 @@ async def test_time_filter(store: Store, sample_dir: Path, tmp_path: Path) -> No
     assert await _ids(store, "时间:2024-07 鸵鸟")
     assert not await _ids(store, "时间:2022")
     page = await search(store, "时间:2024-13 党建")
-    assert page.notices and "无法识别时间" in page.notices[0]
+    assert page.notices and page.notices[0].code is NoticeCode.TIME_UNREAD
 
 
 async def test_column_and_topic_filters(seeded: Store) -> None:
@@ -217,4 +217,4 @@ async def test_more_like_this(seeded: Store) -> None:
 async def test_filters_alone_list_the_newest(seeded: Store) -> None:
     page = await search(seeded, "地区:玉泉区")
     assert page.total and page.hits[0].title in {YUQUAN, "宣讲"}
-    assert (await search(seeded, "地区:火星")).notices == ["未找到地区“火星”。"]
+    assert [n.text for n in (await search(seeded, "地区:火星")).notices] == ["未找到地区“火星”。"]

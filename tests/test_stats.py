@@ -77,7 +77,7 @@ async def test_a_place_by_alias_or_typo_breaks_down_to_the_next_level(library: S
         assert rows == {"杭锦旗": (2, 6), "鄂托克前旗": (1, 3), "达拉特旗": (0, 1)}
         assert found.totals.articles == 3 and found.totals.cases == 10
     corrected = await stats_for(library, f"鄂尔多思 {JULY}", TODAY)
-    assert corrected.notices == ["未找到地区“鄂尔多思”，已按“鄂尔多斯”统计。"]
+    assert [n.text for n in corrected.notices] == ["未找到地区“鄂尔多思”，已按“鄂尔多斯”统计。"]
     county = await stats_for(library, f"杭锦旗 {JULY}", TODAY)
     assert county.chain == ["鄂尔多斯市", "杭锦旗"] and county.totals.articles == 2
     assert county.child_level == "township"

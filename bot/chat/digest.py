@@ -9,21 +9,17 @@ from bot.chat.html import digest_messages
 from bot.chat.links import OpenArticle
 from bot.chat.reply import Button, Reply
 from bot.digest import build_digest, week_of
-from bot.search import search
+from bot.search import filter_problems
 from bot.search.query import parse_time
 from bot.store import Store
 
 BUTTONS_PER_ROW = 5
 
 
-async def filter_problem(store: Store, filters: str) -> str | None:
+def filter_problem(filters: str) -> str | None:
     """A Chinese message when a 地区: or 主题: of `filters` names nothing; None when they are
     fine (places and topics resolve exactly as in /search)."""
-    if not filters:
-        return None
-    page = await search(store, f"{filters} 时间:1900-01-01", limit=1)
-    bad = [n for n in page.notices if n.startswith(("未找到地区", "没有主题"))]
-    return " ".join(bad) or None
+    return " ".join(n.text for n in filter_problems(filters)) or None
 
 
 def default_digest_day(now: datetime) -> date:

@@ -50,7 +50,7 @@ def _hit_html(n: int, h: Hit) -> str:
 
 def search_page_html(page: SearchPage, *, number: int, pages: str, offset: int) -> str:
     """One page of results; `pages` is the page count as shown (e.g. "400+")."""
-    lines = [e(n) for n in page.notices]
+    lines = [e(n.text) for n in page.notices]
     if page.corrected:
         lines.append(f"未找到“{quoted(page.query)}”，已按“{quoted(page.corrected)}”搜索。")
     if not page.total:
