@@ -9,6 +9,7 @@ filters published on those days, so places and topics resolve exactly as in /sea
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from bot.summarise import summarise
 MAX_ARTICLES = 100  # a day has about 50; beyond this the digest says how many more
 TOP_CASES = 3
 KEY_FIGURES = 3
-REGION = "全区综合"  # the group of articles about the whole region or no one 盟市
+REGION_GROUP = "全区综合"  # the group of articles about the whole region or no one 盟市
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Digest:
     date: str  # first day covered
     end: str  # last day covered (== date for a daily digest)
     filters: str
-    groups: list[tuple[str, list[DigestArticle]]]  # (盟市 or REGION, articles by topic)
+    groups: list[tuple[str, list[DigestArticle]]]  # (盟市 or REGION_GROUP, articles by topic)
     top_cases: list[dict[str, Any]]  # case objects
     more: int = 0  # matching articles left out beyond MAX_ARTICLES
     notices: list[str] = field(default_factory=list)
@@ -100,9 +101,13 @@ async def build_digest(
             ),
             figures=list(dict.fromkeys(figure_text(f) for f in own))[:KEY_FIGURES],
         )
-        group = gazetteer.divisions[gazetteer.prefecture_of(primary[0])].name if primary else REGION
+        group = (
+            gazetteer.divisions[gazetteer.prefecture_of(primary[0])].name
+            if primary
+            else REGION_GROUP
+        )
         by_group.setdefault(group, []).append(article)
-    groups = sorted(by_group.items(), key=lambda g: (g[0] == REGION, -len(g[1]), g[0]))
+    groups = sorted(by_group.items(), key=lambda g: (g[0] == REGION_GROUP, -len(g[1]), g[0]))
     ordered = [
         (name, sorted(articles, key=lambda a: (a.topic is None, a.topic or "", a.article_id)))
         for name, articles in groups
@@ -154,18 +159,7 @@ def digest_json(d: Digest) -> dict[str, Any]:
         "groups": [
             {
                 "prefecture": name,
-                "articles": [
-                    {
-                        "article_id": a.article_id,
-                        "title": a.title,
-                        "summary": a.summary,
-                        "figures": a.figures,
-                        "date": a.date,
-                        "places": a.places,
-                        "topic": a.topic,
-                    }
-                    for a in articles
-                ],
+                "articles": [dataclasses.asdict(a) for a in articles],
             }
             for name, articles in d.groups
         ],

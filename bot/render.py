@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from typing import Any
 
@@ -27,40 +28,23 @@ def snippet_terminal(runs: list[tuple[str, bool]], color: bool) -> str:
 
 
 def search_json(page: SearchPage) -> dict[str, Any]:
+    fields = {f.name: getattr(page, f.name) for f in dataclasses.fields(page)}
+    hits, notices = fields.pop("hits"), fields.pop("notices")
     return {
-        "query": page.query,
-        "total": page.total,
-        "kind": page.kind,
-        "results": [hit_json(h) for h in page.hits],
-        "cases": page.cases,
-        "corrected": page.corrected,
-        "suggestions": page.suggestions,
-        "notices": [n.text for n in page.notices],
+        **fields,
+        "results": [hit_json(h) for h in hits],
+        "notices": [n.text for n in notices],
     }
 
 
 def hit_json(h: Hit) -> dict[str, Any]:
-    return {
-        "article_id": h.article_id,
-        "title": h.title,
-        "date": h.date,
-        "source_file": h.source_file,
-        "snippet": snippet_html(h.snippet),
-        "score": h.score,
-        "places": h.places,
-        "column": h.column,
-        "duplicates": h.duplicates,
-    }
+    return {**dataclasses.asdict(h), "snippet": snippet_html(h.snippet)}
 
 
 def similar_json(s: Similar) -> dict[str, Any]:
-    return {
-        "article_id": s.article_id,
-        "title": s.title,
-        "keywords": s.keywords,
-        "results": [hit_json(h) for h in s.hits],
-        "cases": s.cases,
-    }
+    fields = {f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
+    hits = fields.pop("hits")
+    return {**fields, "results": [hit_json(h) for h in hits]}
 
 
 def similar_text(s: Similar) -> str:

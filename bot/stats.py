@@ -11,6 +11,7 @@ every place above it. The counts come from the stat_counts aggregate (migrations
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -28,7 +29,7 @@ from bot.store import Store
 from bot.store import stats as queries
 
 PERIOD_DAYS = 30  # the default period: this many days up to today
-REGION = "15"  # the code every division of Inner Mongolia starts with
+REGION_CODE = "15"  # the code every division of Inner Mongolia starts with
 TREND_MONTHS = 12  # the monthly trend ends with the period's month
 TOP = 5  # topics, practices and articles shown
 PRACTICE_ARTICLES = 100  # newest articles about the place whose cases' practices are ranked
@@ -79,15 +80,6 @@ class Row:
     articles: int
     cases: int
     previous_articles: int | None  # None without a previous period
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "code": self.code,
-            "articles": self.articles,
-            "cases": self.cases,
-            "previous_articles": self.previous_articles,
-        }
 
 
 @dataclass
@@ -184,7 +176,7 @@ def _place_code(name: str, notices: list[Notice]) -> str:
 async def compute(store: Store, request: StatsRequest) -> Stats:
     gazetteer = get_gazetteer()
     place = gazetteer.divisions[request.code] if request.code else None
-    prefix = request.code or REGION
+    prefix = request.code or REGION_CODE
     start = request.date_from or await queries.first_date(store) or request.date_to
     end, topic = request.date_to, request.topic
     previous = None
@@ -205,7 +197,7 @@ async def compute(store: Store, request: StatsRequest) -> Stats:
     else:
         totals = Row(
             "全区",
-            REGION,
+            REGION_CODE,
             sum(r.articles for r in rows),
             sum(r.cases for r in rows),
             sum(r.previous_articles or 0 for r in rows) if then is not None else None,
@@ -246,7 +238,7 @@ def _children_by_parent() -> dict[str, list[Division]]:
 
 
 def _children(code: str | None) -> list[Division]:
-    return _children_by_parent().get(code or REGION, [])
+    return _children_by_parent().get(code or REGION_CODE, [])
 
 
 def _child_level(code: str | None) -> str | None:
@@ -338,8 +330,8 @@ def stats_json(stats: Stats) -> dict[str, Any]:
         "previous_period": {"from": previous[0], "to": previous[1]} if previous else None,
         "place": place,
         "topic": stats.request.topic,
-        "totals": stats.totals.as_json(),
-        "rows": [r.as_json() for r in stats.rows],
+        "totals": dataclasses.asdict(stats.totals),
+        "rows": [dataclasses.asdict(r) for r in stats.rows],
         "uncovered": stats.uncovered,
         "trend": [{"month": m, "articles": a, "cases": c} for m, a, c in stats.trend],
         "topics": [{"topic": t, "articles": n} for t, n in stats.topics],

@@ -67,8 +67,8 @@ ADMIN_COMMANDS = [
     BotCommand("channels", "频道设置"),
     BotCommand("reindex", "重新抽取地区、案例和数字"),
 ]
-FLOOD_RETRIES = 3
-CONCURRENT_UPDATES = 32  # RetryAfter from Telegram: wait as told and resend, this many times
+FLOOD_RETRIES = 3  # RetryAfter from Telegram: wait as told and resend, this many times
+CONCURRENT_UPDATES = 32  # updates handled at once (PerSenderOrder keeps each sender's in order)
 
 
 def build_application(
@@ -157,7 +157,7 @@ def register(app: Application, *, background: bool = True) -> None:
     # Last: any other text in a private chat is a search, an unknown command gets help.
     app.add_handler(
         MessageHandler(
-            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, search.search_text
+            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, search.text_message
         )
     )
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, basic.unknown))

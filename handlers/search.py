@@ -52,7 +52,7 @@ async def _search_arguments(
     await reply(message, [found])
 
 
-async def search_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """In a private chat, any text is a search."""
     message = update.effective_message
     assert message and message.text

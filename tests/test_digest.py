@@ -17,7 +17,7 @@ import pytest
 from bot.chat.digest import parse_digest_args
 from bot.chat.html import digest_messages
 from bot.chat.subscriptions import SubscribeRequest, parse_subscribe
-from bot.digest import REGION, build_digest, week_of
+from bot.digest import REGION_GROUP, build_digest, week_of
 from bot.digest_delivery import due_digests
 from bot.segment import han_set
 from bot.store import Store
@@ -106,8 +106,8 @@ async def test_the_day_grouped_by_prefecture_then_topic(library: Store) -> None:
         for a in articles:
             extraction = await library.article_extraction(a.article_id)
             primary = {p["prefecture"] for p in extraction["places"] if p["is_primary"]}
-            assert bool(primary) != (group == REGION)
-    assert [g for g, _ in digest.groups][-1] == REGION
+            assert bool(primary) != (group == REGION_GROUP)
+    assert [g for g, _ in digest.groups][-1] == REGION_GROUP
     assert 1 <= len(digest.top_cases) <= 3
     assert len({c["article_id"] for c in digest.top_cases}) == len(digest.top_cases)
 

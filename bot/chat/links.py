@@ -16,12 +16,12 @@ from typing import ClassVar
 
 # SQLite's rowids fit in 18 digits here (a library would need 10^18 rows to pass them);
 # a longer id is forged. Chat ids are below 10^13 in magnitude (Bot API docs: 52 bits).
-_ID = r"\d{1,18}"
-_CHAT = r"-?\d{1,16}"
-_KEY = r"[\w-]{1,24}"  # query_key's 10 characters, with room
-_CODE = r"\d{0,12}"  # a division code (empty: the whole region)
+_ID = r"[0-9]{1,18}"  # ASCII digits: \d would take full-width ones, which int() reads
+_CHAT = r"-?[0-9]{1,16}"
+_KEY = r"[A-Za-z0-9_-]{1,24}"  # query_key's 10 base64url characters, with room
+_CODE = r"[0-9]{0,12}"  # a division code (empty: the whole region)
 _SUBSCRIPTION_ACTIONS = "pause|resume|time|empty|preview|del"
-_HHMM = r"t(?:[01]\d|2[0-3])[0-5]\d"  # a new time of day, as t0730
+_HHMM = r"t(?:[01][0-9]|2[0-3])[0-5][0-9]"  # a new time of day, as t0730
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class SearchPage:
     """A page of the search saved under `key`."""
 
     PREFIX: ClassVar[str] = "pg"
-    FIELDS: ClassVar[tuple[str, ...]] = (_KEY, r"\d{1,4}")
+    FIELDS: ClassVar[tuple[str, ...]] = (_KEY, r"[0-9]{1,4}")
     key: str
     page: int
 
@@ -69,13 +69,10 @@ class StatsPlace:
 
 
 @dataclass(frozen=True)
-class StatsCsv:
+class StatsCsv(StatsPlace):
     """The same table as StatsPlace, as a CSV file."""
 
     PREFIX: ClassVar[str] = "stc"
-    FIELDS: ClassVar[tuple[str, ...]] = (_CODE, _KEY)
-    code: str
-    key: str
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from bot.chat.links import OpenArticle, StatsCsv, StatsPlace
 from bot.chat.reply import Button, Reply, query_key, short_label
 from bot.places import get_gazetteer
 from bot.stats import (
-    REGION,
+    REGION_CODE,
     Stats,
     StatsError,
     StatsRequest,
@@ -145,7 +145,9 @@ def _buttons(stats: Stats, key: str) -> tuple[tuple[Button, ...], ...]:
     last = [Button("导出 CSV", StatsCsv(code, key))]
     if stats.place:
         parent = stats.place.parent_code
-        name = "全区" if parent == REGION else stats.chain[-2]
-        last.insert(0, Button(f"⬆ 返回{name}", StatsPlace("" if parent == REGION else parent, key)))
+        name = "全区" if parent == REGION_CODE else stats.chain[-2]
+        last.insert(
+            0, Button(f"⬆ 返回{name}", StatsPlace("" if parent == REGION_CODE else parent, key))
+        )
     rows.append(tuple(last))
     return tuple(rows)
