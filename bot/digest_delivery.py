@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from bot.access import Access, now_iso
 from bot.chat.digest import digest_replies
 from bot.chat.reply import Reply
+from bot.clock import time_of_day
 from bot.store import Store
 from bot.store import subscriptions as subs
 from bot.store.subscriptions import Subscription
@@ -135,6 +136,9 @@ class Round:
         pending: set[asyncio.Future[None]] = set()
         try:
             for sub in await subs.active_subscriptions(self.store):
+                if time_of_day(sub.at_time) != sub.at_time:
+                    await self._set_aside(sub)
+                    continue
                 due = due_digests(sub, now, logged.get(sub.id, set()), self.catch_up)
                 if not due:
                     continue
@@ -155,9 +159,27 @@ class Round:
         return self.report
 
     async def _deliver_due(self, sub: Subscription, due: list[tuple[date, date]]) -> None:
-        for first, last in due:
-            if not await self._deliver(sub, first, last):
-                return  # stopped (blocked, removed): nothing more goes there
+        """Each due digest in turn. One subscription's fault is its own: logged and audited,
+        and the round goes on with the others."""
+        try:
+            for first, last in due:
+                if not await self._deliver(sub, first, last):
+                    return  # stopped (blocked, removed): nothing more goes there
+        except Exception as exc:
+            log.exception("Digest for subscription %s failed", sub.id)
+            self.report.failed += 1
+            await self.access.audit(None, sub.chat_id, "digest error", f"订阅 {sub.id}：{exc!r}")
+
+    async def _set_aside(self, sub: Subscription) -> None:
+        """A subscription whose time is no time of day (stored before times were checked)
+        is paused with the reason, so it is reported once and holds up no one else."""
+        reason = f"发送时间无效：{sub.at_time[:20]}"
+        log.error("Subscription %s paused: %s", sub.id, reason)
+        await subs.update_subscription(
+            self.store, sub.id, now_iso(), status="paused", reason=reason
+        )
+        await self.access.audit(None, sub.chat_id, "digest paused", f"订阅 {sub.id}：{reason}")
+        self.report.failed += 1
 
     async def _allowed(self, sub: Subscription) -> bool:
         """Digests go only where the bot may be used: staff in private, allowed chats."""

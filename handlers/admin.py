@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 from bot.access import ADMIN, STAFF
 from bot.chat.html import audit_html, members_html, upload_summary_html
 from bot.chat.links import ChannelSetting, parse_link
+from bot.chat.reply import plain
 from bot.chat.subscriptions import (
     SubscribeRequest,
     channels_reply,
@@ -38,7 +39,7 @@ async def _admin_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if await access.is_admin(user.id):
         return message
     await access.audit(user.id, message.chat_id, "refused", (message.text or "文件")[:100])
-    await message.reply_text(ADMINS_ONLY)
+    await reply(message, [plain(ADMINS_ONLY)])
     return None
 
 
@@ -54,7 +55,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     refusal = upload_refusal(document.file_name, document.file_size, access.settings)
     if refusal:
         await access.audit(message.from_user.id, message.chat_id, "upload refused", refusal)  # type: ignore[union-attr]
-        await message.reply_text(f"❌ {refusal}")
+        await reply(message, [plain(f"❌ {refusal}")])
         return
     name = safe_file_name(document.file_name or "upload.txt")
     await message.reply_chat_action("typing")
@@ -106,9 +107,9 @@ async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         else:
             role = ADMIN if action == "admin" else STAFF
             text = await access.grant(actor, member, role, " ".join(args[2:]) or None)
-        await message.reply_text(text)
+        await reply(message, [plain(text)])
     else:
-        await message.reply_text(ADMIN_USAGE)
+        await reply(message, [plain(ADMIN_USAGE)])
 
 
 def _is_id(text: str) -> bool:

@@ -67,6 +67,7 @@ ADMIN_COMMANDS = [
     BotCommand("channels", "频道设置"),
     BotCommand("reindex", "重新抽取地区、案例和数字"),
 ]
+NEW = filters.UpdateType.MESSAGE  # new messages, not edits of earlier ones
 FLOOD_RETRIES = 3  # RetryAfter from Telegram: wait as told and resend, this many times
 CONCURRENT_UPDATES = 32  # updates handled at once (PerSenderOrder keeps each sender's in order)
 
@@ -113,7 +114,10 @@ def register(app: Application, *, background: bool = True) -> None:
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
 
     # Commands for everyone; CommandHandler also takes /search@botname in groups and
-    # ignores commands addressed to other bots.
+    # ignores commands addressed to other bots. A question edited after it was asked
+    # (a typo in /search 赤锋) is answered again; commands that change something act on new
+    # messages only (NEW), so editing /subscribe 时间 07:00 into 08:00 or /admin add into
+    # /admin admin changes nothing.
     app.add_handler(CommandHandler("start", basic.start))
     app.add_handler(CommandHandler("help", basic.help_command))
     app.add_handler(CommandHandler("search", search.search_command))
@@ -122,18 +126,20 @@ def register(app: Application, *, background: bool = True) -> None:
 
     # Digests and subscriptions (group subscriptions check the group's admins themselves).
     app.add_handler(CommandHandler("digest", delivery.digest_command))
-    app.add_handler(CommandHandler("subscribe", subscriptions.subscribe_command))
-    app.add_handler(CommandHandler("subscriptions", subscriptions.subscriptions_command))
-    app.add_handler(CommandHandler("unsubscribe", subscriptions.unsubscribe_command))
+    app.add_handler(CommandHandler("subscribe", subscriptions.subscribe_command, NEW))
+    app.add_handler(CommandHandler("subscriptions", subscriptions.subscriptions_command, NEW))
+    app.add_handler(CommandHandler("unsubscribe", subscriptions.unsubscribe_command, NEW))
 
     # Admin commands check the role themselves so staff get a refusal, not silence.
     # Long jobs (reindex, uploads) don't block: searches are answered meanwhile.
-    app.add_handler(CommandHandler("reindex", admin.reindex_command, block=not background))
-    app.add_handler(CommandHandler("admin", admin.admin_command))
-    app.add_handler(CommandHandler("channels", admin.channels_command))
+    app.add_handler(CommandHandler("reindex", admin.reindex_command, NEW, block=not background))
+    app.add_handler(CommandHandler("admin", admin.admin_command, NEW))
+    app.add_handler(CommandHandler("channels", admin.channels_command, NEW))
     app.add_handler(
         MessageHandler(
-            filters.ChatType.PRIVATE & filters.Document.ALL, admin.upload, block=not background
+            NEW & filters.ChatType.PRIVATE & filters.Document.ALL,
+            admin.upload,
+            block=not background,
         )
     )
 
@@ -160,6 +166,8 @@ def register(app: Application, *, background: bool = True) -> None:
             filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, search.text_message
         )
     )
+    edited = filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND
+    app.add_handler(MessageHandler(edited, basic.edited_command))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, basic.unknown))
 
     app.add_error_handler(on_error)

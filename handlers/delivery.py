@@ -20,7 +20,7 @@ from telegram.error import (
 from telegram.ext import Application, ContextTypes
 
 from bot.chat.digest import digest_replies, filter_problem, parse_digest_args
-from bot.chat.reply import Reply
+from bot.chat.reply import Reply, plain
 from bot.chat.subscriptions import scheduled_times
 from bot.digest_delivery import Outcome, Round, RoundReport, SendResult, settle_interrupted
 from bot.runtime import Runtime
@@ -107,13 +107,12 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     assert message
     parsed = parse_digest_args(context.args or [], local_now(context))
     if isinstance(parsed, str):
-        await message.reply_text(parsed)
+        await reply(message, [plain(parsed)])
         return
     first, last, filters = parsed
-    store = runtime(context).store
-    problem = filter_problem(filters)
-    if problem:
-        await message.reply_text(problem)
+    if problem := filter_problem(filters):
+        await reply(message, [plain(problem)])
         return
+    store = runtime(context).store
     replies, _ = await digest_replies(store, first, last, filters)
     await reply(message, replies)

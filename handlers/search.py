@@ -9,7 +9,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.chat.links import OpenArticle, SearchPage, SimilarArticles
+from bot.chat.links import NOOP, OpenArticle, SearchPage, SimilarArticles
 from bot.chat.reply import Reply
 from bot.chat.search import (
     CASES_ONLY,
@@ -126,9 +126,14 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: lis
 
 
 async def noop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The page number between ◀ and ▶, and arrows at either end."""
-    assert update.callback_query
-    await update.callback_query.answer()
+    """The page number between ◀ and ▶ and arrows at either end do nothing; any other data
+    is a button no handler takes (forged, or from an older version of the bot)."""
+    query = update.callback_query
+    assert query
+    if query.data == NOOP:
+        await query.answer()
+    else:
+        await query.answer("这个按钮已失效，请重新操作。", show_alert=True)
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -13,14 +13,15 @@ from telegram.ext import ContextTypes
 
 from bot.chat.digest import digest_replies, filter_problem
 from bot.chat.links import SubscriptionAction, parse_link
+from bot.chat.reply import plain
 from bot.chat.subscriptions import (
-    SUBSCRIBE_USAGE,
     change_subscription,
     find_subscription,
     listed_subscriptions,
     new_subscription,
     parse_subscribe,
     subscribe,
+    subscribe_problem_reply,
     subscribed_text,
     subscriptions_reply,
     time_choice_reply,
@@ -55,11 +56,10 @@ async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     rt = runtime(context)
     request = parse_subscribe(context.args or [], rt.settings.digest_time)
     if isinstance(request, str):
-        await message.reply_text(request + "\n" + SUBSCRIBE_USAGE)
+        await reply(message, [subscribe_problem_reply(request)])
         return
-    problem = filter_problem(request.filters)
-    if problem:
-        await message.reply_text(problem)
+    if problem := filter_problem(request.filters):
+        await reply(message, [subscribe_problem_reply(problem)])
         return
     chat = message.chat
     if request.channel is not None:
@@ -69,7 +69,7 @@ async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         chat_id, chat_type, title, where = target
     elif chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
         if not await _manages(context, chat.id, user.id):
-            await message.reply_text(GROUP_ADMINS_ONLY)
+            await reply(message, [plain(GROUP_ADMINS_ONLY)])
             return
         chat_id, chat_type, title, where = chat.id, chat.type, chat.title or "", "本群"
     else:
@@ -93,27 +93,27 @@ async def _channel_target(
     it; otherwise says why and returns None."""
     rt = runtime(context)
     if message.chat.type != ChatType.PRIVATE:
-        await message.reply_text("频道的订阅请在与机器人的私聊中设置。")
+        await reply(message, [plain("频道的订阅请在与机器人的私聊中设置。")])
         return None
     ref: int | str = int(name) if name.lstrip("-").isdigit() else name
     try:
         channel = await context.bot.get_chat(ref)
     except TelegramError:
-        await message.reply_text(f"找不到频道“{name}”。请先把机器人添加为该频道的管理员。")
+        await reply(message, [plain(f"找不到频道“{name}”。请先把机器人添加为该频道的管理员。")])
         return None
     if channel.type != ChatType.CHANNEL:
-        await message.reply_text(f"“{name}”不是频道。")
+        await reply(message, [plain(f"“{name}”不是频道。")])
         return None
     if not await _is_chat_admin(context.bot, channel.id, context.bot.id):
-        await message.reply_text(
-            "机器人还不是该频道的管理员，无法发布。请先把机器人设为频道管理员。"
+        await reply(
+            message, [plain("机器人还不是该频道的管理员，无法发布。请先把机器人设为频道管理员。")]
         )
         return None
     if not await _manages(context, channel.id, user_id):
-        await message.reply_text("只有该频道的管理员可以为它订阅摘要。")
+        await reply(message, [plain("只有该频道的管理员可以为它订阅摘要。")])
         return None
     if not await rt.access.chat_allowed(channel.id):
-        await message.reply_text("该频道未获授权使用此机器人，请联系管理员。")
+        await reply(message, [plain("该频道未获授权使用此机器人，请联系管理员。")])
         return None
     return channel.id, ChatType.CHANNEL, channel.title or "", f"频道“{channel.title}”"
 

@@ -11,6 +11,7 @@ from bot.digest import Digest, DigestArticle
 from bot.library import figure_text
 from bot.render import case_where, count_text, snippet_html, stats_lines
 from bot.search import Hit, SearchPage
+from bot.search.query import MAX_QUERY
 from bot.stats import Stats, StatsError
 from bot.textsplit import MESSAGE_LIMIT, html_length, pack_html, split_plain
 
@@ -181,7 +182,7 @@ def digest_messages(d: Digest, limit: int = MESSAGE_LIMIT) -> list[tuple[str, li
     heading with （续）."""
     head = [digest_title(d)]
     if d.filters:
-        head.append(f"筛选：{escape(d.filters)}")
+        head.append(f"筛选：{quoted(d.filters, MAX_QUERY)}")  # bounded: a header fits a message
     head += [escape(n) for n in d.notices]
     if not d.count:
         head.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
+from html import escape
 
 from bot.chat.links import NOOP, Link, link_data
 
@@ -35,6 +36,13 @@ class InlineResult:
     title: str
     description: str
     text: str  # Telegram HTML inserted into the chat
+
+
+def plain(text: str) -> Reply:
+    """A message of plain text, escaped for Telegram HTML: the way every message not built
+    by bot.chat.html reaches a chat, since nearly all of them quote something a user typed
+    (a place, a channel's name, a file name) or an article."""
+    return Reply(escape(text))
 
 
 def query_key(query: str) -> str:

@@ -13,13 +13,17 @@ from html import escape
 from bot.chat.html import channels_html
 from bot.chat.links import ChannelSetting, SubscriptionAction
 from bot.chat.reply import Button, Reply, short_label
+from bot.clock import time_of_day
+from bot.search.query import MAX_QUERY
 from bot.store import Store
 from bot.store import subscriptions as subs
 from bot.store.subscriptions import NewSubscription, Subscription
 
 TIME_CHOICES = ("07:00", "07:30", "08:00", "08:30", "09:00", "12:00", "17:30", "20:00")
 WEEKDAYS = "一二三四五六日"
-_CLOCK = re.compile(r"^(\d{1,2})[:：点](\d{2})?分?$")
+# What looks like an attempt at a time of day (time_of_day then says whether it is one).
+_CLOCK = re.compile(r"^[0-9０-９]{1,4}[:：点][0-9０-９]*分?$")
+MAX_FILTERS = MAX_QUERY  # characters of 地区:/主题:/words: what a search reads of a query
 _WEEKLY = re.compile(rf"^每?周([{WEEKDAYS}天])$")
 EMPTY_SKIP = {"跳过空日", "无文章不发", "不发空报"}
 SUBSCRIBE_USAGE = (
@@ -51,11 +55,10 @@ def parse_subscribe(args: list[str], default_time: str) -> SubscribeRequest | st
             word = words.pop(0)
         elif word.startswith(("时间:", "时间：")) and _CLOCK.match(word[3:]):
             word = word[3:]
-        if clock := _CLOCK.match(word):
-            hours, minutes = int(clock[1]), int(clock[2] or 0)
-            if hours > 23 or minutes > 59:
-                return f"时间“{escape(word)}”无效，请写成 08:30 这样的 24 小时制。"
-            at_time = f"{hours:02d}:{minutes:02d}"
+        if _CLOCK.match(word):
+            at_time = time_of_day(word)  # type: ignore[assignment]
+            if at_time is None:
+                return f"时间“{word[:20]}”无效，请写成 08:30 这样的 24 小时制。"
         elif word in {"每天", "每日"}:
             weekday = None
         elif weekly := _WEEKLY.match(word):
@@ -68,7 +71,18 @@ def parse_subscribe(args: list[str], default_time: str) -> SubscribeRequest | st
             channel = word[3:]
         else:
             rest.append(word)
-    return SubscribeRequest(at_time, weekday, " ".join(rest), skip, channel)
+    filters = " ".join(rest)
+    if len(filters) > MAX_FILTERS:
+        return (
+            f"筛选条件太长（{len(filters)} 字），最多 {MAX_FILTERS} 字。"
+            "请只写地区、主题和几个关键词。"
+        )
+    return SubscribeRequest(at_time, weekday, filters, skip, channel)
+
+
+def subscribe_problem_reply(problem: str) -> Reply:
+    """What is wrong with a /subscribe (a plain-text message), then how to write one."""
+    return Reply(f"{escape(problem)}\n{SUBSCRIBE_USAGE}")
 
 
 def new_subscription(
@@ -248,8 +262,10 @@ async def find_subscription(store: Store, subscription_id: int) -> Subscription 
 
 
 async def scheduled_times(store: Store) -> set[str]:
-    """The times of day some active subscription is sent at."""
-    return {sub.at_time for sub in await subs.active_subscriptions(store)}
+    """The times of day some active subscription is sent at (a time that is none, stored
+    before times were checked, is set aside by the next round instead)."""
+    active = await subs.active_subscriptions(store)
+    return {sub.at_time for sub in active if time_of_day(sub.at_time) == sub.at_time}
 
 
 async def move_chat_subscriptions(store: Store, old: int, new: int, at: str) -> int:
