@@ -147,6 +147,7 @@ def register(app: Application, *, background: bool = True) -> None:
     # one matches none of these and is answered by noop_button.
     buttons = [
         (search.page_button, links.SearchPage),
+        (search.hint_button, links.PageHint),
         (search.open_button, links.OpenArticle),
         (search.similar_button, links.SimilarArticles),
         (admin.channel_button, links.ChannelSetting),

@@ -9,7 +9,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.chat.links import NOOP, OpenArticle, SearchPage, SimilarArticles
+from bot.chat.links import NOOP, OpenArticle, PageHint, SearchPage, SimilarArticles
 from bot.chat.reply import Reply
 from bot.chat.search import (
     CASES_ONLY,
@@ -125,9 +125,15 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: lis
         await context.bot.send_message(query.from_user.id, r.text, reply_markup=keyboard(r.buttons))
 
 
+async def hint_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The page counter, ◀ on the first page, ▶ on the last."""
+    assert update.callback_query
+    await update.callback_query.answer(pressed(update, PageHint).text)
+
+
 async def noop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The page number between ◀ and ▶ and arrows at either end do nothing; any other data
-    is a button no handler takes (forged, or from an older version of the bot)."""
+    """A button that does nothing, or one no handler takes (forged, or from an older version
+    of the bot)."""
     query = update.callback_query
     assert query
     if query.data == NOOP:

@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.chat.digest import digest_replies, filter_problem
-from bot.chat.links import SubscriptionAction, parse_link
+from bot.chat.links import SubscriptionAction
 from bot.chat.reply import plain
 from bot.chat.subscriptions import (
     change_subscription,
@@ -20,6 +20,7 @@ from bot.chat.subscriptions import (
     listed_subscriptions,
     new_subscription,
     parse_subscribe,
+    parse_time_change,
     subscribe,
     subscribe_problem_reply,
     subscribed_text,
@@ -29,7 +30,7 @@ from bot.chat.subscriptions import (
 )
 from bot.digest_delivery import days_covered
 from bot.store.subscriptions import NewSubscription, Subscription
-from handlers.common import clock_now, edit, keyboard, local_now, reply, runtime
+from handlers.common import clock_now, edit, keyboard, local_now, pressed, reply, runtime
 from handlers.delivery import schedule_slot
 
 ADMIN_STATUSES = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
@@ -130,8 +131,57 @@ async def _listed(
 
 
 async def subscriptions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The list, or with `N 时间 HH:MM` the time of the subscription listed as N changed."""
+    message = update.effective_message
+    assert message
     found, here = await _listed(update, context)
-    await reply(update.effective_message, [subscriptions_reply(found, here)])  # type: ignore[arg-type]
+    if not context.args:
+        await reply(message, [subscriptions_reply(found, here)])
+        return
+    change = parse_time_change(context.args, found)
+    if isinstance(change, str):
+        await reply(message, [plain(change)])
+        return
+    sub = await _manageable(update, context, change)
+    if isinstance(sub, str):
+        await reply(message, [plain(sub)])
+        return
+    text = await _apply(update, context, sub, change)
+    found, here = await _listed(update, context)
+    await reply(message, [plain(text), subscriptions_reply(found, here)])
+
+
+async def _manageable(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, link: SubscriptionAction
+) -> Subscription | str:
+    """The subscription a link names if the user may manage it, else why not."""
+    user = update.effective_user
+    assert user
+    rt = runtime(context)
+    sub = await find_subscription(rt.store, link.subscription_id)
+    if sub is None:
+        return "这个订阅已不存在。"
+    chat_admin = partial(_is_chat_admin, context.bot, user_id=user.id)
+    if not await rt.access.may_manage(sub, user.id, chat_admin):
+        return NOT_YOURS
+    return sub
+
+
+async def _apply(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    sub: Subscription,
+    link: SubscriptionAction,
+) -> str:
+    """Carry out a change of a subscription; the Chinese answer."""
+    user = update.effective_user
+    assert user
+    rt = runtime(context)
+    text = await change_subscription(rt.store, sub, link, clock_now(context))
+    await rt.access.audit(user.id, sub.chat_id, f"subscription {link.action}", str(sub.id))
+    if link.new_time:
+        schedule_slot(context.application, link.new_time)
+    return text
 
 
 async def unsubscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -141,38 +191,29 @@ async def unsubscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE
 
 async def subscription_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    assert query and query.data
-    link = parse_link(query.data)
-    assert isinstance(link, SubscriptionAction)  # the handler's pattern
-    rt = runtime(context)
-    sub = await find_subscription(rt.store, link.subscription_id)
-    if sub is None:
-        await query.answer("这个订阅已不存在。", show_alert=True)
-        return
-    user = query.from_user.id
-    chat_admin = partial(_is_chat_admin, context.bot, user_id=user)
-    if not await rt.access.may_manage(sub, user, chat_admin):
-        await query.answer(NOT_YOURS, show_alert=True)
+    assert query
+    link = pressed(update, SubscriptionAction)
+    sub = await _manageable(update, context, link)
+    if isinstance(sub, str):
+        await query.answer(sub, show_alert=True)
         return
     message = query.message if isinstance(query.message, Message) else None
     if link.action == "preview":
         await query.answer("正在生成预览……")
         first, last = days_covered(local_now(context).date(), sub.weekday)
-        replies, _ = await digest_replies(rt.store, first, last, sub.filters)
-        target = message.chat_id if message else user
+        replies, _ = await digest_replies(runtime(context).store, first, last, sub.filters)
+        target = message.chat_id if message else query.from_user.id
         for r in replies:
             await context.bot.send_message(target, r.text, reply_markup=keyboard(r.buttons))
         return
     if link.action == "time":
         await query.answer()
+        found, _ = await _listed(update, context)
+        number = next((n for n, s in enumerate(found, 1) if s.id == sub.id), 1)
         if message:
-            await edit(message, time_choice_reply(sub))
+            await edit(message, time_choice_reply(sub, number))
         return
-    text = await change_subscription(rt.store, sub, link, clock_now(context))
-    await rt.access.audit(user, sub.chat_id, f"subscription {link.action}", str(sub.id))
-    if link.new_time:
-        schedule_slot(context.application, link.new_time)
-    await query.answer(text)
+    await query.answer(await _apply(update, context, sub, link))
     if message:
         found, here = await _listed(update, context)
         await edit(message, subscriptions_reply(found, here))

@@ -59,3 +59,16 @@ def test_the_console_user_is_an_admin_who_can_upload(tmp_path: Path) -> None:
     assert "找不到文件" in out
     assert "管理员" in out and "10000" in out
     assert "未知命令" in out
+
+
+def test_page_buttons_at_either_end_say_why_they_do_nothing(tmp_path: Path) -> None:
+    out = console(
+        tmp_path / "p.db",
+        "/search 党建",  # more than a page: buttons 1-5 open, 6 ◀, 7 the counter, 8 ▶
+        "6",
+        "7",
+        ":quit",
+    )
+    assert "[6] ◀" in out and "[8] ▶" in out
+    assert "【提示】已经是第一页。" in out
+    assert "【提示】当前页 / 总页数" in out

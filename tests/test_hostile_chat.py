@@ -225,3 +225,22 @@ async def test_edited_commands_that_change_something_are_not_run_again(
 def test_migration_numbers_are_unique() -> None:
     versions = [v for v, _ in migrations()]
     assert len(versions) == len(set(versions)) and versions == sorted(versions)
+
+
+async def test_any_time_of_day_can_be_set_from_the_list(
+    api: StrictBotApi, db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(bot_settings(db, api.base_url), clock=Clock(SUBSCRIBED)) as app:
+        await subscribe(api, "/subscribe 时间 07:00", STAFF)
+        bad = [
+            await subscribe(api, f"/subscriptions {args}", STAFF)
+            for args in ("1 时间 25:61", "2 时间 07:45", "x 07:45", "1")
+        ]
+        await subscribe(api, "/subscriptions 1 时间 07:45", STAFF)
+        [sub] = await subs.subscriptions(app.bot_data["runtime"].store, chat_ids=[STAFF])
+        jobs = [j.name for j in app.job_queue.jobs()]  # type: ignore[union-attr]
+    assert "无效" in bad[0] and "没有编号为 2" in bad[1]
+    assert all("/subscriptions 1 时间 07:45" in b or "无效" in b for b in bad)
+    assert sub.at_time == "07:45" and "digest 07:45" in jobs
+    assert "发送时间已改为 07:45" in texts(api, STAFF)[-2]
+    assert_no_errors(caplog)

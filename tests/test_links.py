@@ -10,6 +10,7 @@ import pytest
 from bot.chat.links import (
     ChannelSetting,
     OpenArticle,
+    PageHint,
     SearchPage,
     SimilarArticles,
     StatsCsv,
@@ -22,6 +23,8 @@ from bot.chat.links import (
 
 LINKS = [
     SearchPage("Ab-_9xYz01", 400),
+    PageHint("first"),
+    PageHint("count"),
     OpenArticle(123456789012345678),
     SimilarArticles(7),
     ChannelSetting(-1001234567890123, "digest"),

@@ -93,8 +93,26 @@ class SubscriptionAction:
         return None
 
 
+@dataclass(frozen=True)
+class PageHint:
+    """The page counter and the arrows at either end: pressing them only says why."""
+
+    PREFIX: ClassVar[str] = "pgh"
+    FIELDS: ClassVar[tuple[str, ...]] = ("first|last|count",)
+    where: str
+
+    @property
+    def text(self) -> str:
+        return {
+            "first": "已经是第一页。",
+            "last": "已经是最后一页。",
+            "count": "当前页 / 总页数；用 ◀ ▶ 翻页。",
+        }[self.where]
+
+
 Link = (
     SearchPage
+    | PageHint
     | OpenArticle
     | SimilarArticles
     | ChannelSetting
@@ -107,6 +125,7 @@ _KINDS: dict[str, type[Link]] = {
     kind.PREFIX: kind
     for kind in (
         SearchPage,
+        PageHint,
         OpenArticle,
         SimilarArticles,
         ChannelSetting,

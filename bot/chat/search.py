@@ -22,7 +22,7 @@ from bot.chat.html import (
     citation_html,
     search_page_html,
 )
-from bot.chat.links import OpenArticle, SearchPage, SimilarArticles
+from bot.chat.links import OpenArticle, PageHint, SearchPage, SimilarArticles
 from bot.chat.reply import Button, InlineResult, Reply, query_key, short_label
 from bot.library import article_detail, case_object
 from bot.places import get_gazetteer
@@ -70,9 +70,9 @@ async def _search_page(store: Store, key: str, query: str, number: int) -> Reply
     if pages > 1:
         rows.append(
             (
-                Button("◀", SearchPage(key, number - 1) if number > 1 else None),
-                Button(f"{number}/{pages_text}"),
-                Button("▶", SearchPage(key, number + 1) if number < pages else None),
+                Button("◀", SearchPage(key, number - 1) if number > 1 else PageHint("first")),
+                Button(f"{number}/{pages_text}", PageHint("count")),
+                Button("▶", SearchPage(key, number + 1) if number < pages else PageHint("last")),
             )
         )
     return Reply(text, tuple(rows))

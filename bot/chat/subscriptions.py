@@ -161,15 +161,34 @@ def unsubscribe_reply(found: list[Subscription], here: int | None) -> Reply:
     return Reply("\n".join(lines), rows)
 
 
-def time_choice_reply(sub: Subscription) -> Reply:
+def time_choice_reply(sub: Subscription, number: int) -> Reply:
+    """The times to choose from for the subscription listed as `number`, and how to set any
+    other time."""
     buttons = [
         Button(t, SubscriptionAction(sub.id, "t" + t.replace(":", ""))) for t in TIME_CHOICES
     ]
     return Reply(
         f"当前发送时间 {sub.at_time}，请选择新的时间"
-        f"（其他时间请发送 <code>/subscribe 时间 HH:MM</code> 新建订阅）：",
+        f"（其他时间请发送 <code>/subscriptions {number} 时间 07:45</code>）：",
         (tuple(buttons[:4]), tuple(buttons[4:])),
     )
+
+
+TIME_CHANGE_USAGE = "改发送时间：/subscriptions 编号 时间 HH:MM，如 /subscriptions 1 时间 07:45。"
+
+
+def parse_time_change(args: list[str], found: list[Subscription]) -> SubscriptionAction | str:
+    """`/subscriptions N 时间 HH:MM`: the change of time of the subscription listed as N, or
+    a plain-text message saying what is wrong."""
+    words = [w for w in args if w not in {"时间", "时间:", "时间："}]
+    if len(words) != 2 or not words[0].isascii() or not words[0].isdigit():
+        return TIME_CHANGE_USAGE
+    number, at_time = int(words[0]), time_of_day(words[1].removeprefix("时间:"))
+    if not 1 <= number <= len(found):
+        return f"没有编号为 {words[0][:10]} 的订阅。" + TIME_CHANGE_USAGE
+    if at_time is None:
+        return f"时间“{words[1][:20]}”无效，请写成 07:45 这样的 24 小时制。"
+    return SubscriptionAction(found[number - 1].id, "t" + at_time.replace(":", ""))
 
 
 async def change_subscription(
