@@ -10,7 +10,7 @@ from bot.digest import Digest
 from bot.library import figure_text
 from bot.search import Hit, SearchPage, Similar
 from bot.stats import LEVEL_NAMES, Row, Stats
-from bot.store.db import COUNT_CAP
+from bot.store.search import COUNT_CAP
 
 
 def snippet_html(runs: list[tuple[str, bool]], tag: str = "mark") -> str:

@@ -78,9 +78,9 @@ async def test_a_common_place_is_checked_per_article_with_the_same_result(
     seeded: Store, query: str, code: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A place the library names often is checked article by article instead of read as a
-    set (bot/store/db.py COMMON_PLACE): same hits wherever extraction resolved the place."""
+    set (bot/store/search.py COMMON_PLACE): same hits wherever extraction resolved the place."""
     as_set = await _ids(seeded, query)
-    monkeypatch.setattr("bot.store.db.COMMON_PLACE", 1)
+    monkeypatch.setattr("bot.store.search.COMMON_PLACE", 1)
     per_article = await _ids(seeded, query)
     assert per_article
     assert per_article == await _under(seeded, as_set, code)

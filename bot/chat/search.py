@@ -28,7 +28,7 @@ from bot.library import article_detail, case_object
 from bot.places import get_gazetteer
 from bot.search import more_like_this, search
 from bot.store import Store
-from bot.store.db import COUNT_CAP
+from bot.store.search import COUNT_CAP
 
 PAGE_SIZE = 5  # results per search page in a chat
 INLINE_PAGE = 20  # results per inline answer (Telegram allows 50)

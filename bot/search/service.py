@@ -37,7 +37,7 @@ from bot.search.rank import depth, word_pattern
 from bot.search.snippet import snippet
 from bot.segment import get_segmenter
 from bot.store import Store
-from bot.store.db import SearchFilter
+from bot.store.search import SearchFilter
 from bot.text import to_simplified
 
 RERANK = 60  # best BM25 candidates reranked with what the index does not see
