@@ -58,7 +58,7 @@ class Site:
             self.in_flight -= 1
 
     async def _answer(self, request: web.Request, path: str) -> web.StreamResponse:
-        page = self.pages.get(path)
+        page = self.pages.get(path) or self.pages.get(request.path)
         if page is None:
             return web.Response(status=404, text="not found")
         if page.stall:
