@@ -8,6 +8,18 @@ from datetime import date
 from typing import Any
 
 KINDS = ("feed", "list", "epaper", "page")
+# What each selector picks, for the CLI's options and /sources add.
+SELECTOR_HELP = {
+    "links": "列表页/电子报版面上的文章链接",
+    "next": "列表页的“下一页”链接",
+    "pages": "电子报当天的版面链接（默认 node_ 链接）",
+    "title": "文章页的标题",
+    "subtitle": "文章页的副标题",
+    "authors": "文章页的作者",
+    "date": "文章页的日期",
+    "source": "文章页的来源（刊发单位）",
+    "body": "文章页的正文",
+}
 KIND_NAMES = {"feed": "订阅源", "list": "列表页", "epaper": "电子报", "page": "单篇网页"}
 
 

@@ -128,6 +128,9 @@ class Poller:
         self.clock = clock
         self.executor = executor
 
+    def today(self) -> str:
+        return self.clock().astimezone(self.tz).date().isoformat()
+
     async def poll(self, sources: Sequence[Source]) -> PollReport:
         report = PollReport(started_at=utc_iso(self.clock()))
         requests, size = self.fetcher.requests, self.fetcher.bytes
@@ -150,7 +153,7 @@ class Poller:
         result = SourcePoll(source.id, source.name, source.kind)
         now = self.clock()
         try:
-            index = await self._index(source)
+            index = await self.index(source)
             if index is None:
                 result.status = "not_modified"
             else:
@@ -181,7 +184,7 @@ class Poller:
         result.error = reason
         return result
 
-    async def _index(self, source: Source) -> tuple[Fetched, list[Link], Fetched | None] | None:
+    async def index(self, source: Source) -> tuple[Fetched, list[Link], Fetched | None] | None:
         """The index fetched, its article links, and the first article's page when the
         index is the article (`page`); None when nothing changed since the last poll."""
         url = source.url
@@ -250,7 +253,7 @@ class Poller:
         try:
             if fetched is None:
                 fetched = await self.fetcher.get(link.url)
-            today = self.clock().astimezone(self.tz).date().isoformat()
+            today = self.today()
             selectors = source.selectors if source else Selectors()
             page = await asyncio.get_running_loop().run_in_executor(
                 self.executor, prepare_page, fetched.data, fetched.url, fetched.charset,
