@@ -39,7 +39,7 @@ from bot.charts import start_drawer, stop_drawer
 from bot.config import Settings
 from bot.conversation import forget_old_queries, warm_up
 from bot.runtime import Runtime
-from handlers import admin, basic, digest, search, stats
+from handlers import admin, basic, digest, search, sources, stats
 from handlers.common import CLOCK, RUNTIME
 from handlers.errors import on_error
 from handlers.gate import gate
@@ -65,6 +65,7 @@ ADMIN_COMMANDS = [
     BotCommand("admin", "管理可使用的人员、群组和频道"),
     BotCommand("channels", "频道设置"),
     BotCommand("reindex", "重新抽取地区、案例和数字"),
+    BotCommand("sources", "新闻来源：自动抓取的网站，如 /sources add 网址"),
 ]
 FLOOD_RETRIES = 3
 CONCURRENT_UPDATES = 32  # RetryAfter from Telegram: wait as told and resend, this many times
@@ -130,6 +131,7 @@ def register(app: Application, *, background: bool = True) -> None:
     app.add_handler(CommandHandler("reindex", admin.reindex_command, block=not background))
     app.add_handler(CommandHandler("admin", admin.admin_command))
     app.add_handler(CommandHandler("channels", admin.channels_command))
+    app.add_handler(CommandHandler("sources", sources.sources_command, block=not background))
     app.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.Document.ALL, admin.upload, block=not background
@@ -144,10 +146,23 @@ def register(app: Application, *, background: bool = True) -> None:
     app.add_handler(CallbackQueryHandler(stats.stats_button, pattern=r"^st:\d*:[\w-]+$"))
     app.add_handler(CallbackQueryHandler(stats.stats_csv_button, pattern=r"^stc:\d*:[\w-]+$"))
     app.add_handler(CallbackQueryHandler(digest.subscription_button, pattern=r"^sub:\d+:\w+$"))
+    app.add_handler(
+        CallbackQueryHandler(
+            sources.source_button, pattern=sources.CALLBACK_PATTERN, block=not background
+        )
+    )
     app.add_handler(CallbackQueryHandler(search.noop_button))
 
     app.add_handler(InlineQueryHandler(search.inline_query))
 
+    # Links in a private chat: an admin's are ingested, anyone else's are a search.
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & filters.Regex("https?://"),
+            sources.links_message,
+            block=not background,
+        )
+    )
     # Last: any other text in a private chat is a search, an unknown command gets help.
     app.add_handler(
         MessageHandler(
@@ -166,6 +181,7 @@ def _opener(settings: Settings) -> Callable[[Application], Coroutine[Any, Any, N
         await forget_old_queries(rt.store)
         await warm_up(rt.store)
         await publish_commands(app, settings)
+        await sources.start_sources(app)
         await digest.start_digests(app)
 
     return open_runtime
@@ -173,6 +189,7 @@ def _opener(settings: Settings) -> Callable[[Application], Coroutine[Any, Any, N
 
 async def _close(app: Application) -> None:
     stop_drawer()
+    await sources.stop_sources(app)
     rt: Runtime | None = app.bot_data.pop(RUNTIME, None)
     if rt is not None:
         await rt.close()

@@ -46,6 +46,7 @@ from bot.subscribe import (
     unsubscribe_reply,
 )
 from handlers.common import RUNTIME, clock, edit, keyboard, local_now, reply, runtime
+from handlers.sources import before_digest
 
 SLEEP = "digest_sleep"  # back-off between network retries; tests inject theirs
 _LOCK = "digest_lock"
@@ -82,6 +83,7 @@ class TelegramSender:
 async def run_round(app: Application) -> RoundReport:
     """Send every digest due now; rounds run one at a time."""
     rt = runtime_of(app)
+    await before_digest(app)  # the morning's articles are in the library first
     lock: asyncio.Lock = app.bot_data.setdefault(_LOCK, asyncio.Lock())
     async with lock:
         return await Round(
