@@ -83,6 +83,7 @@ class TelegramSender:
 async def run_round(app: Application) -> RoundReport:
     """Send every digest due now; rounds run one at a time."""
     rt = runtime_of(app)
+    started = clock(app)()  # the round is for the moment it began, however long the poll
     await before_digest(app)  # the morning's articles are in the library first
     lock: asyncio.Lock = app.bot_data.setdefault(_LOCK, asyncio.Lock())
     async with lock:
@@ -90,7 +91,7 @@ async def run_round(app: Application) -> RoundReport:
             rt.store,
             rt.access,
             TelegramSender(app.bot),
-            now=clock(app),
+            now=lambda: started,
             timezone=rt.settings.timezone,
             catch_up=rt.settings.digest_catch_up,
             sleep=app.bot_data.get(SLEEP, asyncio.sleep),
