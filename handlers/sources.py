@@ -101,10 +101,10 @@ async def links_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     message, user = update.effective_message, update.effective_user
     assert message and user
     rt = runtime(context)
-    if not await rt.access.is_admin(user.id):
+    urls = urls_in(message.text or "")
+    if not urls or not await rt.access.is_admin(user.id):
         await search_text(update, context)
         return
-    urls = urls_in(message.text or "")
     await message.reply_chat_action("typing")
     found = await runner_of(context.application).ingest_links(urls)
     await rt.access.audit(

@@ -289,3 +289,30 @@ async def test_a_site_answering_304_is_not_read_again(store: Store, fetcher: Fet
     assert first.sources[0].new == 1
     assert second.sources[0].status == "not_modified" and site.conditional == ["/a/1.html"]
     assert len(await titles(store)) == 1
+
+
+async def test_two_sources_on_one_site_never_request_it_at_once(
+    store: Store, fetcher: Fetcher
+) -> None:
+    site = Site()
+    async with serve(site):
+        for n, keys in enumerate((["pasture", "library", "roads"], ["clinic", "market"])):
+            for key in keys:
+                site.put(_story_path(key), story_html(key))
+            site.put(f"/list{n}/", list_html([(_story_path(k), STORIES[k][0]) for k in keys]))
+            await add(store, "list", site.url(f"/list{n}/"))
+        report = await poll_all(poller(store, fetcher))
+    assert [s.new for s in report.sources] == [3, 2]
+    assert site.most_in_flight == 1
+
+
+async def test_an_old_article_keeps_its_publication_date(store: Store, fetcher: Fetcher) -> None:
+    """A backfilled list brings old articles under their own dates: not today's news."""
+    site = Site()
+    async with serve(site):
+        old = site.put(_story_path("heating", "20230105"), story_html("heating", day="2023-01-05"))
+        stored = await poller(store, fetcher).ingest(Link(old))
+    assert stored.outcome == "new"
+    assert await rows(store, "SELECT date, date_origin FROM articles") == [
+        ("2023-01-05", "metadata")
+    ]

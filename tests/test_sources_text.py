@@ -1,0 +1,47 @@
+"""The pure parts of sources: URL keys, links in a message, /sources add arguments."""
+
+from __future__ import annotations
+
+from bot.sources.model import Selectors
+from bot.sources.runner import ADD_USAGE, parse_add, urls_in
+from bot.sources.urls import url_key
+
+
+def test_one_article_under_many_addresses_has_one_key() -> None:
+    same = [
+        "https://www.example.gov.cn/jcdj/202407/t20240701_1.html",
+        "http://example.gov.cn/jcdj/202407/t20240701_1.html#top",
+        "https://EXAMPLE.gov.cn:443/jcdj/202407/t20240701_1.html?utm_source=wechat&spm=a.b",
+    ]
+    assert len({url_key(u) for u in same}) == 1
+    assert url_key("https://example.gov.cn/a?id=2&b=1") == url_key(
+        "https://example.gov.cn/a?b=1&id=2"
+    )
+    assert url_key("https://example.gov.cn/a?id=2") != url_key("https://example.gov.cn/a?id=3")
+
+
+def test_a_wechat_article_is_named_by_its_biz_mid_idx_sn() -> None:
+    shared = "https://mp.weixin.qq.com/s?__biz=MzA&mid=22&idx=1&sn=ab&chksm=9f&scene=21#wechat"
+    again = "https://mp.weixin.qq.com/s?__biz=MzA&mid=22&idx=1&sn=ab&chksm=00&sessionid=5"
+    assert url_key(shared) == url_key(again)
+
+
+def test_links_are_found_in_a_forwarded_message() -> None:
+    text = "请导入：https://a.example.cn/1.html，还有 http://b.example.cn/2.htm。重复 https://a.example.cn/1.html"
+    assert urls_in(text) == ["https://a.example.cn/1.html", "http://b.example.cn/2.htm"]
+    assert urls_in("没有链接 http://") == []
+
+
+def test_sources_add_reads_a_kind_and_a_selector() -> None:
+    url = "https://a.example.cn/jcdj/"
+    assert parse_add([url]) == (url, None, Selectors())
+    assert parse_add([url, "列表页", "ul.list", "a"]) == (url, "list", Selectors(links="ul.list a"))
+    assert parse_add([url, "单篇网页", "div.content"]) == (
+        url,
+        "page",
+        Selectors(body="div.content"),
+    )
+    assert parse_add([url, "ul.list a"]) == (url, None, Selectors(links="ul.list a"))
+    assert parse_add(["not-a-url"]) == ADD_USAGE and parse_add([]) == ADD_USAGE
+    pattern = "https://e.example.cn/{date:%Y-%m/%d}/node_1.htm"
+    assert parse_add([pattern, "电子报"]) == (pattern, "epaper", Selectors())
