@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import secrets
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -18,6 +19,7 @@ from bot.sources.poll import PollReport
 from bot.sources.render import paused_html, poll_text, preview_html, sources_reply, stored_html
 from bot.sources.runner import SourcesRunner, parse_add, urls_in
 from bot.sources.service import SourceSpec, health, preview
+from bot.store import StoreError
 from bot.store import sources as db
 from handlers.common import RUNTIME, clock, edit, keyboard, reply, runtime
 from handlers.search import search_text
@@ -106,7 +108,11 @@ async def links_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await search_text(update, context)
         return
     await message.reply_chat_action("typing")
-    found = await runner_of(context.application).ingest_links(urls)
+    try:
+        found = await runner_of(context.application).ingest_links(urls)
+    except StoreError as exc:  # e.g. the disk is full: what was stored before is intact
+        await message.reply_text(f"❌ 未能导入：{html.escape(str(exc))}")
+        return
     await rt.access.audit(
         user.id, message.chat_id, "ingest links", "；".join(f"{s.outcome} {s.url}" for s in found)
     )

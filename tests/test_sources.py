@@ -316,3 +316,13 @@ async def test_an_old_article_keeps_its_publication_date(store: Store, fetcher: 
     assert await rows(store, "SELECT date, date_origin FROM articles") == [
         ("2023-01-05", "metadata")
     ]
+
+
+async def test_a_day_without_an_epaper_is_not_a_failure(store: Store, fetcher: Fetcher) -> None:
+    site = Site()
+    async with serve(site):
+        source_id = await add(store, "epaper", site.url("/epaper/{date:%Y%m/%d}/node_1.htm"))
+        report = await poll_all(poller(store, fetcher))
+    assert report.sources[0].status == "not_modified"
+    source = await db.source(store, source_id)
+    assert source and source.failures == 0 and source.status == "active"

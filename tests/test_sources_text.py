@@ -43,5 +43,7 @@ def test_sources_add_reads_a_kind_and_a_selector() -> None:
     )
     assert parse_add([url, "ul.list a"]) == (url, None, Selectors(links="ul.list a"))
     assert parse_add(["not-a-url"]) == ADD_USAGE and parse_add([]) == ADD_USAGE
+    refused = parse_add([url, "列表页", "ul[["])
+    assert isinstance(refused, str) and refused.startswith("选择器 links 无效：ul[[")
     pattern = "https://e.example.cn/{date:%Y-%m/%d}/node_1.htm"
     assert parse_add([pattern, "电子报"]) == (pattern, "epaper", Selectors())

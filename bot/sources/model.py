@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any
 
+from cssselect import GenericTranslator, SelectorError
+
 KINDS = ("feed", "list", "epaper", "page")
 # What each selector picks, for the CLI's options and /sources add.
 SELECTOR_HELP = {
@@ -51,6 +53,15 @@ class Selectors:
     date: str | None = None
     source: str | None = None  # the publisher's name on the page
     body: str | None = None
+
+    def __post_init__(self) -> None:
+        for name, selector in vars(self).items():
+            if selector is None:
+                continue
+            try:
+                GenericTranslator().css_to_xpath(selector)
+            except SelectorError as exc:
+                raise ValueError(f"选择器 {name} 无效：{selector}") from exc
 
     def as_json(self) -> str:
         return json.dumps({k: v for k, v in asdict(self).items() if v}, ensure_ascii=False)

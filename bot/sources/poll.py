@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
+import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -20,8 +22,10 @@ from bot.sources.fetch import Fetched, Fetcher
 from bot.sources.library import REJECTED, Stored, prepare_page, store_page
 from bot.sources.model import FetchError, Link, Selectors, Source
 from bot.sources.urls import url_key
-from bot.store import Store
+from bot.store import Store, StoreError
 from bot.store import sources as db
+
+log = logging.getLogger(__name__)
 
 SOURCES_AT_ONCE = 16  # sources polled side by side (each host still one request at a time)
 MAX_BACKOFF = timedelta(hours=24)
@@ -162,6 +166,12 @@ class Poller:
                 await self._articles(source, links, first, result)
         except FetchError as exc:
             return await self._failed(source, result, exc.reason, now)
+        except StoreError as exc:  # the database, not the source, is at fault: no back-off
+            result.status, result.error = "failed", str(exc)
+            return result
+        except Exception as exc:  # a bug must not stop the other sources' polls
+            log.exception("polling source %s failed", source.id)
+            return await self._failed(source, result, f"处理出错（{type(exc).__name__}）", now)
         await db.record_success(
             self.store, source, at=utc_iso(now),
             next_poll=utc_iso(now + timedelta(minutes=source.interval_min)),
@@ -193,7 +203,14 @@ class Poller:
                 url = pages.epaper_url(source.url, self.clock().astimezone(self.tz).date())
             except ValueError as exc:
                 raise FetchError(source.url, str(exc)) from exc
-        fetched = await self.fetcher.get(url, etag=source.etag, last_modified=source.last_modified)
+        try:
+            fetched = await self.fetcher.get(
+                url, etag=source.etag, last_modified=source.last_modified
+            )
+        except FetchError as exc:
+            if source.kind == "epaper" and exc.status == 404:
+                return None  # today's paper is not out (yet, or on a day without one)
+            raise
         if fetched.not_modified or body_hash(fetched.data) == source.body_hash:
             return None
         if source.kind == "page":
@@ -261,9 +278,15 @@ class Poller:
             )  # fmt: skip
         except FetchError as exc:
             return Stored(link.url, REJECTED, reason=exc.reason)
-        return await store_page(
-            self.store, page, source_id=source.id if source else None,
-            source_name=source.name if source else None, guid=link.guid,
-            near_ratio=self.near_ratio, at=utc_iso(self.clock()),
-            also=link.url if link.url != fetched.url else None,
-        )  # fmt: skip
+        except Exception as exc:  # a bug or a dead worker: this page only is skipped
+            log.exception("reading %s failed", link.url)
+            return Stored(link.url, REJECTED, reason=f"读取页面时出错（{type(exc).__name__}）")
+        try:
+            return await store_page(
+                self.store, page, source_id=source.id if source else None,
+                source_name=source.name if source else None, guid=link.guid,
+                near_ratio=self.near_ratio, at=utc_iso(self.clock()),
+                also=link.url if link.url != fetched.url else None,
+            )  # fmt: skip
+        except sqlite3.Error as exc:  # rolled back: nothing of this page is stored
+            raise StoreError.on_write(exc) from exc

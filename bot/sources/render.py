@@ -12,7 +12,7 @@ from bot.sources.model import KIND_NAMES
 from bot.sources.poll import PollReport
 from bot.sources.service import HEALTH_DAYS, Preview, SourceHealth
 
-STATUS_NAMES = {"active": "正常", "paused": "已暂停", "disabled": "停用"}
+STATUS_NAMES = {"active": "正常", "paused": "已暂停"}
 OUTCOME_NAMES = {
     "new": "新增",
     "near_duplicate": "近似重复（已关联原文）",

@@ -57,7 +57,10 @@ def parse_add(args: list[str]) -> tuple[str, str | None, Selectors] | str:
     selector = " ".join(rest) or None
     if selector is None or kind == "feed":
         return url, kind, Selectors()
-    return url, kind, Selectors(body=selector) if kind == "page" else Selectors(links=selector)
+    try:
+        return url, kind, Selectors(**{"body" if kind == "page" else "links": selector})
+    except ValueError as exc:
+        return f"{exc}\n{ADD_USAGE}"
 
 
 class SourcesRunner:

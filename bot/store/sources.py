@@ -75,7 +75,7 @@ async def remove_source(store: Store, source_id: int) -> bool:
 
 
 async def set_status(store: Store, source_id: int, status: str, reason: str = "") -> bool:
-    """Pause, resume or disable; resuming clears the failures and makes it due now."""
+    """Pause or resume; resuming clears the failures and makes it due now."""
     async with store.transaction():
         cursor = await store.conn.execute(
             "UPDATE sources SET status = ?, paused_reason = ?,"

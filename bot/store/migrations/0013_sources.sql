@@ -7,7 +7,7 @@ CREATE TABLE sources (
     url             TEXT NOT NULL,              -- epaper: a pattern with {date:%Y%m/%d}
     selectors       TEXT NOT NULL DEFAULT '{}', -- JSON: links, next, pages, title, body, ...
     interval_min    INTEGER NOT NULL DEFAULT 60,
-    status          TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'paused', 'disabled')),
+    status          TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'paused')),
     paused_reason   TEXT NOT NULL DEFAULT '',
     etag            TEXT,                       -- of the index page, for conditional requests
     last_modified   TEXT,
