@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -366,8 +367,10 @@ async def _add_sources(
 
 
 async def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
+    workers = settings.ingest_workers or os.cpu_count() or 1
+
     async def job(store: Store) -> PollReport | None:
-        async with open_poller(store, settings) as poller:
+        async with open_poller(store, settings, workers=workers) as poller:
             if args.source is None:
                 return await poller.poll_due()
             source = await db_sources.source(store, args.source)

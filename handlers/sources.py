@@ -16,7 +16,14 @@ from bot.config import Settings
 from bot.conversation import Button
 from bot.runtime import Runtime
 from bot.sources.poll import PollReport
-from bot.sources.render import paused_html, poll_text, preview_html, sources_reply, stored_html
+from bot.sources.render import (
+    paused_html,
+    poll_text,
+    preview_html,
+    sources_page_of,
+    sources_replies,
+    stored_html,
+)
 from bot.sources.runner import SourcesRunner, parse_add, urls_in
 from bot.sources.service import SourceSpec, health, preview
 from bot.store import StoreError
@@ -129,21 +136,17 @@ async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if args and args[0] in ("add", "添加"):
         await _add(message, context, args[1:])
         return
-    await _show(message, context)
-
-
-async def _show(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, *, edit_it: bool = False
-) -> None:
     rt = runtime(context)
-    found = sources_reply(
-        await health(rt.store, clock(context.application)()), rt.settings.timezone
-    )
-    if not edit_it:
-        await reply(message, [found])
-        return
+    found = await health(rt.store, clock(context.application)())
+    await reply(message, sources_replies(found, rt.settings.timezone))
+
+
+async def _refresh(message: Message, context: ContextTypes.DEFAULT_TYPE, source_id: int) -> None:
+    """The /sources message a button was pressed on, as it reads now."""
+    rt = runtime(context)
+    found = await health(rt.store, clock(context.application)())
     try:
-        await edit(message, found)
+        await edit(message, sources_page_of(found, rt.settings.timezone, source_id))
     except BadRequest as exc:  # nothing changed (a poll that found nothing new, a double tap)
         if "not modified" not in exc.message:
             raise
@@ -188,7 +191,7 @@ async def source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await query.answer(note)
     # A poll's result comes as a message of its own; the list changes with the others.
     if action != "poll" and isinstance(query.message, Message):
-        await _show(query.message, context, edit_it=True)
+        await _refresh(query.message, context, source_id)
 
 
 async def _act(context: ContextTypes.DEFAULT_TYPE, actor: int, source_id: int, action: str) -> str:
@@ -231,5 +234,7 @@ async def _pending_button(
     )
     await rt.access.audit(query.from_user.id, None, "source add", f"{new_id} {spec.url}")
     await query.answer("已保存。" if new_id else "该来源已存在。")
-    if isinstance(query.message, Message):
-        await _show(query.message, context, edit_it=True)
+    if new_id and isinstance(query.message, Message):
+        await _refresh(query.message, context, new_id)
+    elif new_id is None:
+        await query.edit_message_reply_markup(None)

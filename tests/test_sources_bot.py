@@ -176,3 +176,31 @@ async def test_admins_are_told_once_when_a_failing_source_is_paused(
     assert len([m for m in api.sent[ADMIN] if "已暂停" in m.get("text", "")]) == 1
     assert site.hits["/down/"] == 2
     assert_no_errors(caplog)
+
+
+async def test_many_sources_are_listed_over_several_messages(
+    api: StrictBotApi, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db_path = tmp_path / "bot.db"
+    store = await Store.open(db_path)
+    try:
+        for n in range(25):
+            url = f"https://site{n}.example.cn/zwdt/gzdt/index_{n}.html"
+            name = f"某某旗人民政府网站 工作动态栏目 {n}"
+            await db.add_source(store, name, "list", url, Selectors(links="ul a"), 60, "")
+    finally:
+        await store.close()
+    async with running_bot(bot_settings(db_path, api.base_url)):
+        api.user_message("/sources", user_id=ADMIN)
+        pages = await api.wait_for("sendMessage", to(ADMIN), count=3)
+        last = pages[2].result
+        api.callback("src:25:pause", user_id=ADMIN, message=last)
+        [edited] = await api.wait_for("editMessageText", to(ADMIN))
+    assert [p.params["text"].split("\n")[0] for p in pages] == [
+        "<b>新闻来源（1–10/25）</b>",
+        "<b>新闻来源（11–20/25）</b>",
+        "<b>新闻来源（21–25/25）</b>",
+    ]
+    assert edited.params["message_id"] == last["message_id"]
+    assert "#25 [列表页] 某某旗人民政府网站 工作动态栏目 24 — 已暂停" in edited.params["text"]
+    assert_no_errors(caplog)

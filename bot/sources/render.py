@@ -21,6 +21,7 @@ OUTCOME_NAMES = {
     "unchanged": "已在库中",
     "rejected": "未导入",
 }
+PER_MESSAGE = 10  # sources in one /sources message: 10 fit well within 4096 characters
 POLL_STATUS = {"ok": "完成", "not_modified": "无更新", "failed": "失败", "paused": "失败，已暂停"}
 
 
@@ -87,13 +88,29 @@ def poll_text(report: PollReport) -> str:
 # --- chat ---------------------------------------------------------------------------
 
 
-def sources_reply(found: list[SourceHealth], timezone: str) -> Reply:
-    """/sources: each source's health, with its buttons."""
+def sources_replies(found: list[SourceHealth], timezone: str) -> list[Reply]:
+    """/sources: each source's health with its buttons, PER_MESSAGE sources a message (a
+    message holds 4096 characters)."""
     if not found:
-        return Reply("还没有新闻来源。发送 <code>/sources add 网址 [类型] [选择器]</code> 添加。")
-    text = "\n\n".join("\n".join(e(line) for line in source_lines(h, timezone)) for h in found)
+        return [Reply("还没有新闻来源。发送 <code>/sources add 网址 [类型] [选择器]</code> 添加。")]
+    return [_sources_page(found, timezone, first) for first in range(0, len(found), PER_MESSAGE)]
+
+
+def sources_page_of(found: list[SourceHealth], timezone: str, source_id: int) -> Reply:
+    """The message of /sources that shows (or showed, before it was removed) a source."""
+    before = sum(1 for h in found if h.source.id < source_id)
+    first = min(before, max(len(found) - 1, 0)) // PER_MESSAGE * PER_MESSAGE
+    return sources_replies(found, timezone)[first // PER_MESSAGE]
+
+
+def _sources_page(found: list[SourceHealth], timezone: str, first: int) -> Reply:
+    page = found[first : first + PER_MESSAGE]
+    text = "\n\n".join("\n".join(e(line) for line in source_lines(h, timezone)) for h in page)
+    heading = "新闻来源"
+    if len(found) > PER_MESSAGE:
+        heading += f"（{first + 1}–{first + len(page)}/{len(found)}）"
     rows = []
-    for h in found:
+    for h in page:
         sid = h.source.id
         toggle = (
             Button(f"▶️ 恢复 #{sid}", f"src:{sid}:resume")
@@ -107,7 +124,7 @@ def sources_reply(found: list[SourceHealth], timezone: str) -> Reply:
                 Button("🗑 删除", f"src:{sid}:remove"),
             )
         )
-    return Reply(f"<b>新闻来源</b>\n{text}", tuple(rows))
+    return Reply(f"<b>{heading}</b>\n{text}", tuple(rows))
 
 
 def stored_html(found: list[Stored]) -> str:

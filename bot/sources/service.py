@@ -4,13 +4,15 @@ source before saving it, list sources with their health, load example sources.""
 from __future__ import annotations
 
 import tomllib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.config import Settings
+from bot.ingest.pipeline import init_worker
 from bot.sources.fetch import Fetched, Fetcher, Politeness
 from bot.sources.library import prepare_page
 from bot.sources.model import KINDS, FetchError, Link, Selectors, Source
@@ -32,17 +34,23 @@ def politeness(settings: Settings) -> Politeness:
 
 @asynccontextmanager
 async def open_poller(
-    store: Store, settings: Settings, clock: Callable[[], datetime] | None = None
+    store: Store, settings: Settings, *, workers: int = 1
 ) -> AsyncIterator[Poller]:
+    """A poller for one command; with `workers` > 1, pages are read and prepared in that
+    many processes (started only once there is a page to read)."""
     fetcher = Fetcher(politeness(settings))
+    executor = None
+    if workers > 1:
+        executor = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
     try:
         yield Poller(
             store, fetcher, near_ratio=settings.near_duplicate_ratio, timezone=settings.timezone,
-            max_failures=settings.sources_max_failures,
-            clock=clock or (lambda: datetime.now(UTC)),
+            max_failures=settings.sources_max_failures, executor=executor,
         )  # fmt: skip
     finally:
         await fetcher.aclose()
+        if executor:
+            executor.shutdown(cancel_futures=True)
 
 
 @dataclass(frozen=True)
