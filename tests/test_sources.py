@@ -120,12 +120,24 @@ async def test_an_epaper_day_is_walked_page_by_page(store: Store, fetcher: Fetch
     assert {r[0] for r in await rows(store, "SELECT date FROM articles")} == {"2024-07-02"}
 
 
-async def test_a_gbk_page_is_read_by_its_declared_charset(store: Store, fetcher: Fetcher) -> None:
+@pytest.mark.parametrize(
+    ("meta", "header"),
+    [
+        ("gbk", "text/html"),
+        ("gb2312", "text/html; charset=ISO-8859-1"),  # a server default the page overrides
+        (None, "text/html; charset=GBK"),
+        (None, "text/html"),  # declared nowhere: detected
+    ],
+    ids=["meta", "meta-over-latin1-header", "header", "detected"],
+)
+async def test_a_gbk_page_is_read_by_its_declared_or_detected_charset(
+    store: Store, fetcher: Fetcher, meta: str | None, header: str
+) -> None:
     site = Site()
     title, paragraphs = STORIES["heating"]
-    page = article_html(title, paragraphs, charset="gbk").encode("gbk")
+    page = article_html(title, paragraphs, charset=meta).encode("gbk")
     async with serve(site):
-        site.put("/2024/gbk.html", page, content_type="text/html")
+        site.put("/2024/gbk.html", page, content_type=header)
         await add(store, "page", site.url("/2024/gbk.html"))
         await poll_all(poller(store, fetcher))
     [(stored_title, text, encoding)] = await rows(

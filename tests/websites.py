@@ -110,14 +110,15 @@ async def serve(*sites: Site) -> AsyncIterator[tuple[Site, ...]]:
 
 def article_html(
     title: str, paragraphs: list[str], *, day: str = "2024-07-01", source: str = "北疆先锋网",
-    author: str | None = None, charset: str = "utf-8", nav: bool = True,
+    author: str | None = None, charset: str | None = "utf-8", nav: bool = True,
 ) -> str:  # fmt: skip
     """An article page as CMS sites print them: navigation, a header block, the body."""
     menu = "".join(f'<li><a href="/{n}/">{n}</a></li>' for n in ("首页", "要闻", "基层", "专题"))
     body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
     byline = f"<span>作者：{escape(author)}</span>" if author else ""
+    meta = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">'
     return (
-        f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}">'
+        f"<html><head>{meta if charset else ''}"
         f"<title>{escape(title)}_{escape(source)}</title></head><body>"
         + (f'<div class="nav"><ul>{menu}</ul></div>' if nav else "")
         + f'<div class="article"><h1 class="title">{escape(title)}</h1>'
