@@ -338,3 +338,22 @@ async def test_a_day_without_an_epaper_is_not_a_failure(store: Store, fetcher: F
     assert report.sources[0].status == "not_modified"
     source = await db.source(store, source_id)
     assert source and source.failures == 0 and source.status == "active"
+
+
+async def test_a_lightly_edited_repost_is_linked_to_the_original(
+    store: Store, fetcher: Fetcher
+) -> None:
+    first, second = Site(), Site()
+    title, paragraphs = STORIES["heating"]
+    reworded = [paragraphs[0].replace("逐户走访", "挨家挨户走访"), *paragraphs[1:]]
+    async with serve(first, second):
+        first.put("/a/1.html", story_html("heating"))
+        second.put("/b/1.html", article_html(title, reworded, source="某某区融媒体中心"))
+        p = poller(store, fetcher)
+        original = await p.ingest(Link(first.url("/a/1.html")))
+        repost = await p.ingest(Link(second.url("/b/1.html")))
+    assert (original.outcome, repost.outcome) == ("new", "near_duplicate")
+    assert repost.article_id == original.article_id
+    assert (await search(store, "入户排查")).total == 1  # one story in search (and digests)
+    [(linked,)] = await rows(store, "SELECT article_id FROM article_urls WHERE url LIKE '%/b/1%'")
+    assert linked == original.article_id
