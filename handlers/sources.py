@@ -187,22 +187,20 @@ async def source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await _pending_button(update, context, target, action)
         return
     source_id = int(target)
-    note = await _act(context, query.from_user.id, source_id, action)
-    await query.answer(note)
-    # A poll's result comes as a message of its own; the list changes with the others.
-    if action != "poll" and isinstance(query.message, Message):
+    if action == "poll":  # answered at once: a poll may take longer than a button waits
+        await query.answer("正在抓取……")
+        report = await runner_of(context.application).poll_one(source_id)
+        await context.bot.send_message(query.from_user.id, poll_text(report) if report else GONE)
+        if report:
+            await _tell_admins(context.application, report)
+        return
+    await query.answer(await _act(context, query.from_user.id, source_id, action))
+    if isinstance(query.message, Message):
         await _refresh(query.message, context, source_id)
 
 
 async def _act(context: ContextTypes.DEFAULT_TYPE, actor: int, source_id: int, action: str) -> str:
     rt = runtime(context)
-    if action == "poll":
-        report = await runner_of(context.application).poll_one(source_id)
-        if report is None:
-            return GONE
-        await _tell_admins(context.application, report)
-        await context.bot.send_message(actor, poll_text(report))
-        return "已抓取。"
     if action == "remove":
         done = await db.remove_source(rt.store, source_id)
     elif action in ("pause", "resume"):

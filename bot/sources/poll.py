@@ -185,7 +185,9 @@ class Poller:
         self, source: Source, result: SourcePoll, reason: str, now: datetime
     ) -> SourcePoll:
         failures = source.failures + 1
-        pause = failures >= self.max_failures
+        # Only an active source is paused (and reported): polling a paused one by hand
+        # does not tell the admins again.
+        pause = failures >= self.max_failures and source.status == "active"
         await db.record_failure(
             self.store, source, at=utc_iso(now), error=reason, pause=pause,
             next_poll=utc_iso(now + backoff(source.interval_min, failures)),
