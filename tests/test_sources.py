@@ -357,3 +357,27 @@ async def test_a_lightly_edited_repost_is_linked_to_the_original(
     assert (await search(store, "入户排查")).total == 1  # one story in search (and digests)
     [(linked,)] = await rows(store, "SELECT article_id FROM article_urls WHERE url LIKE '%/b/1%'")
     assert linked == original.article_id
+
+
+async def test_a_list_is_walked_back_only_as_far_as_it_has_new_links(
+    store: Store, fetcher: Fetcher
+) -> None:
+    site = Site()
+    keys = ["pasture", "library", "roads", "clinic", "market"]
+    async with serve(site):
+        for key in keys:
+            site.put(_story_path(key), story_html(key))
+
+        def listing(page: list[str], nxt: str | None) -> str:
+            return list_html([(_story_path(k), STORIES[k][0]) for k in page], nxt)
+
+        site.put("/l/", listing(keys[1:2], "/l/2.html"))
+        site.put("/l/2.html", listing(keys[2:3], "/l/3.html"))
+        site.put("/l/3.html", listing(keys[3:5], None))
+        await add(store, "list", site.url("/l/"), next="a.next")
+        p = poller(store, fetcher)
+        first = await poll_all(p)
+        site.put("/l/", listing(keys[0:2], "/l/2.html"))  # a new article on top
+        second = await poll_all(p)
+    assert (first.sources[0].new, second.sources[0].new) == (4, 1)
+    assert (site.hits["/l/2.html"], site.hits["/l/3.html"]) == (2, 1)  # page 2 was all known

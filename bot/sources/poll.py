@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.ingest.model import RejectedFile
@@ -132,8 +132,12 @@ class Poller:
         self.clock = clock
         self.executor = executor
 
+    def day(self) -> date:
+        """Today where the articles are published (the bot's timezone)."""
+        return self.clock().astimezone(self.tz).date()
+
     def today(self) -> str:
-        return self.clock().astimezone(self.tz).date().isoformat()
+        return self.day().isoformat()
 
     async def poll(self, sources: Sequence[Source]) -> PollReport:
         report = PollReport(started_at=utc_iso(self.clock()))
@@ -161,7 +165,7 @@ class Poller:
             if index is None:
                 result.status = "not_modified"
             else:
-                fetched, links, first = index
+                _, links, first = index
                 result.links = len(links)
                 await self._articles(source, links, first, result)
         except FetchError as exc:
@@ -172,12 +176,13 @@ class Poller:
         except Exception as exc:  # a bug must not stop the other sources' polls
             log.exception("polling source %s failed", source.id)
             return await self._failed(source, result, f"处理出错（{type(exc).__name__}）", now)
+        read = index[0] if index else None  # what the next conditional request compares with
         await db.record_success(
             self.store, source, at=utc_iso(now),
             next_poll=utc_iso(now + timedelta(minutes=source.interval_min)),
-            etag=fetched.etag if index else source.etag,
-            last_modified=fetched.last_modified if index else source.last_modified,
-            body_hash=body_hash(fetched.data) if index else source.body_hash,
+            etag=read.etag if read else source.etag,
+            last_modified=read.last_modified if read else source.last_modified,
+            body_hash=body_hash(read.data) if read else source.body_hash,
         )  # fmt: skip
         return result
 
@@ -202,7 +207,7 @@ class Poller:
         url = source.url
         if source.kind == "epaper":
             try:
-                url = pages.epaper_url(source.url, self.clock().astimezone(self.tz).date())
+                url = pages.epaper_url(source.url, self.day())
             except ValueError as exc:
                 raise FetchError(source.url, str(exc)) from exc
         try:
@@ -226,21 +231,21 @@ class Poller:
 
     async def _list(self, selectors: Selectors, fetched: Fetched, markup: str) -> list[Link]:
         links, next_url = pages.list_links(markup, fetched.url, selectors)
-        seen = {fetched.url}
+        latest, seen = links, {fetched.url}
         for _ in range(MAX_LIST_PAGES - 1):
             if next_url is None or next_url in seen:
                 break
-            known = await db.known_keys(self.store, [url_key(x.url) for x in links])
-            if len(known) == len(links):  # this page brought nothing new: older ones won't
+            known = await db.known_keys(self.store, [url_key(x.url) for x in latest])
+            if len(known) == len(latest):  # this page brought nothing new: older ones won't
                 break
             seen.add(next_url)
             page = await self.fetcher.get(next_url)
-            more, next_url = pages.list_links(await self._decode(page), page.url, selectors)
-            links += [x for x in more if x not in links]
+            latest, next_url = pages.list_links(await self._decode(page), page.url, selectors)
+            links += [x for x in latest if x not in links]
         return links
 
     async def _epaper(self, source: Source, fetched: Fetched, markup: str) -> list[Link]:
-        day = self.clock().astimezone(self.tz).date()
+        day = self.day()
         links = pages.epaper_articles(markup, fetched.url, source.selectors, day)
         for page_url in pages.epaper_pages(markup, fetched.url, source.selectors)[1:]:
             page = await self.fetcher.get(page_url)
