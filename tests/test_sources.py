@@ -3,6 +3,7 @@ skipped with a reason, or backed off, with nothing half-stored."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
@@ -381,3 +382,17 @@ async def test_a_list_is_walked_back_only_as_far_as_it_has_new_links(
         second = await poll_all(p)
     assert (first.sources[0].new, second.sources[0].new) == (4, 1)
     assert (site.hits["/l/2.html"], site.hits["/l/3.html"]) == (2, 1)  # page 2 was all known
+
+
+async def test_a_sites_crawl_delay_spaces_its_requests(store: Store, fetcher: Fetcher) -> None:
+    site = Site()
+    keys = ["pasture", "library"]
+    async with serve(site):
+        site.put("/robots.txt", "User-agent: *\nCrawl-delay: 0.3\n", content_type="text/plain")
+        for key in keys:
+            site.put(_story_path(key), story_html(key))
+        site.put("/l/", list_html([(_story_path(k), STORIES[k][0]) for k in keys]))
+        await add(store, "list", site.url("/l/"))
+        await poll_all(poller(store, fetcher))  # our own delay is 0
+    gaps = [b - a for a, b in itertools.pairwise(site.arrivals)]
+    assert len(gaps) == 3 and min(gaps) >= 0.3

@@ -5,6 +5,7 @@ loops, huge pages, GBK)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,6 +34,7 @@ class Site:
     hits: Counter[str] = field(default_factory=Counter)
     agents: set[str] = field(default_factory=set)
     conditional: list[str] = field(default_factory=list)  # paths asked with If-None-Match
+    arrivals: list[float] = field(default_factory=list)  # monotonic time of each request
     in_flight: int = 0
     most_in_flight: int = 0
     base: str = ""
@@ -48,6 +50,7 @@ class Site:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         path = request.path_qs
+        self.arrivals.append(time.monotonic())
         self.hits[path] += 1
         self.agents.add(request.headers.get("User-Agent", ""))
         self.in_flight += 1

@@ -18,6 +18,8 @@ from bot.sources.model import FetchError
 from bot.sources.urls import host_of
 
 ROBOTS_AGENT = "casebot"
+# A Crawl-delay longer than this is read as this: an hourly poll must still finish.
+MAX_CRAWL_DELAY = 30.0
 USER_AGENT = f"{ROBOTS_AGENT}/0.1 (party-building news library; polite crawler, obeys robots.txt)"
 
 
@@ -49,6 +51,7 @@ class Fetched:
 class _Host:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     free_at: float = 0.0  # monotonic time of the next request allowed
+    delay: float | None = None  # the site's robots.txt Crawl-delay, if longer than ours
 
 
 class Fetcher:
@@ -64,7 +67,6 @@ class Fetcher:
             timeout=politeness.timeout,
             follow_redirects=False,
             transport=transport,
-            trust_env=False,
         )
         self.requests = 0
         self.bytes = 0
@@ -157,7 +159,8 @@ class Fetcher:
 
     @asynccontextmanager
     async def _slot(self, url: str) -> AsyncIterator[None]:
-        """At most one request per host at a time, `host_delay` apart."""
+        """At most one request per host at a time, `host_delay` (or the site's longer
+        Crawl-delay) apart."""
         host = self._hosts.setdefault(host_of(url), _Host())
         async with host.lock:
             wait = host.free_at - time.monotonic()
@@ -166,7 +169,7 @@ class Fetcher:
             try:
                 yield
             finally:
-                host.free_at = time.monotonic() + self.politeness.host_delay
+                host.free_at = time.monotonic() + (host.delay or self.politeness.host_delay)
 
     async def _check_robots(self, url: str) -> None:
         if not self.politeness.robots:
@@ -175,7 +178,12 @@ class Fetcher:
         origin = f"{parts.scheme}://{parts.netloc}"
         async with self._robots_locks.setdefault(origin, asyncio.Lock()):
             if origin not in self._robots:
-                self._robots[origin] = await self._read_robots(origin)
+                self._robots[origin] = rules = await self._read_robots(origin)
+                asked = rules.crawl_delay(ROBOTS_AGENT) if rules else None
+                if asked and asked > self.politeness.host_delay:
+                    host = self._hosts.setdefault(host_of(url), _Host())
+                    host.delay = min(float(asked), MAX_CRAWL_DELAY)
+                    host.free_at = time.monotonic() + host.delay  # robots.txt was a request
         rules = self._robots[origin]
         if rules is not None and not rules.can_fetch(url, ROBOTS_AGENT):
             raise FetchError(url, "网站的 robots.txt 不允许抓取该网址")
