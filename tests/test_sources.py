@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.library import article_detail
 from bot.search import search
 from bot.sources.fetch import USER_AGENT, Fetcher, Politeness
 from bot.sources.model import Link, Selectors
@@ -227,6 +228,9 @@ async def test_the_same_story_on_two_sites_is_stored_once_with_both_urls(
         two = await p.ingest(Link(second.url("/news/2.html")))
     assert (one.outcome, two.outcome) == ("new", "duplicate")
     assert len(await titles(store)) == 1
+    assert one.article_id is not None
+    detail = await article_detail(store, one.article_id, with_keywords=False)
+    assert detail and detail["urls"] == [first.url("/a/1.html"), second.url("/news/2.html")]
     urls = await rows(store, "SELECT url, article_id FROM article_urls ORDER BY url")
     assert {u for u, _ in urls} == {first.url("/a/1.html"), second.url("/news/2.html")}
     assert {a for _, a in urls} == {one.article_id}

@@ -133,6 +133,16 @@ async def known_url(store: Store, key: str, guid: str | None) -> KnownUrl | None
     return KnownUrl(*rows[0]) if rows else None
 
 
+async def urls_of(store: Store, article_id: int) -> list[str]:
+    """Where an article was read: its own URL first, then other sites' copies."""
+    rows = await store.conn.execute_fetchall(
+        "SELECT u.url FROM article_urls u JOIN articles a ON a.id = u.article_id"
+        " WHERE u.article_id = ? ORDER BY u.url = a.url DESC, u.first_seen, u.url",
+        (article_id,),
+    )
+    return [r[0] for r in rows]
+
+
 async def known_keys(store: Store, keys: Sequence[str]) -> dict[str, str]:
     """Of these URL keys, those stored, with when they were first seen."""
     if not keys:
