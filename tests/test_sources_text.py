@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.sources.model import Selectors
+from bot.sources.pages import read_article, selectors_for
 from bot.sources.runner import ADD_USAGE, parse_add, urls_in
 from bot.sources.urls import url_key
 
@@ -47,3 +50,25 @@ def test_sources_add_reads_a_kind_and_a_selector() -> None:
     assert isinstance(refused, str) and refused.startswith("选择器 links 无效：ul[[")
     pattern = "https://e.example.cn/{date:%Y-%m/%d}/node_1.htm"
     assert parse_add([pattern, "电子报"]) == (pattern, "epaper", Selectors())
+
+
+# The shape of a WeChat official-account article page (our own words in it).
+WECHAT = """<html><head><meta charset="utf-8"><title></title>
+<script>var nickname = "x"; var ct = "1719795600"; var publish_time = "";</script></head>
+<body><div id="js_top_ad_area"><a href="#">关注</a> <a href="#">设为星标</a></div>
+<h1 class="rich_media_title" id="activity-name">  某某苏木开展“党员中心户”评星活动  </h1>
+<div id="meta_content"><span id="js_name">某某苏木党建</span><em>内蒙古</em></div>
+<div class="rich_media_content" id="js_content" style="visibility: hidden;">
+<section><p>连日来，某某苏木组织各嘎查开展党员中心户评星定级，群众代表现场打分。</p>
+<p>评上星级的中心户在门前挂牌亮身份，主动联系周边十户左右的农牧民家庭。</p>
+<p>苏木党委表示，将把评星结果与年终评优挂钩，激励党员在基层治理中多出力。</p></section>
+</div><div id="js_pc_qr_code">微信扫一扫关注该公众号</div></body></html>"""
+
+
+def test_a_wechat_article_is_read_by_its_known_parts() -> None:
+    url = "https://mp.weixin.qq.com/s/AbCdEf"
+    article = read_article(WECHAT, url, selectors_for(url, Selectors()))
+    assert article.title == "某某苏木开展“党员中心户”评星活动"
+    assert article.source_name == "某某苏木党建"
+    assert article.date == date(2024, 7, 1)  # 09:00 in China on 2024-07-01
+    assert len(article.paragraphs) == 3 and "扫一扫" not in "".join(article.paragraphs)

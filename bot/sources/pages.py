@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 import feedparser
 import trafilatura
@@ -29,6 +31,21 @@ _INFO_LINE = re.compile(r"(来源|作者|发布时间|编辑|责任编辑|字号
 _SOURCE_IN_INFO = re.compile(r"来源\s*[:：]\s*([^\s|｜丨]{2,20})")
 _AUTHOR_SPLIT = re.compile(r"[;；,，、\s]+")
 INFO_LINE_MAX = 80
+# WeChat official-account articles, which staff forward as links: the page's own parts, and
+# the publication time its script holds as a Unix time (`var ct = "1719800000"`).
+SITE_SELECTORS = {
+    "mp.weixin.qq.com": Selectors(title="#activity-name", body="#js_content", source="#js_name")
+}
+_SCRIPT_TIME = re.compile(r'\bvar\s+ct\s*=\s*"(\d{10})"')
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def selectors_for(url: str, own: Selectors) -> Selectors:
+    """A source's selectors over those known for the page's site."""
+    known = SITE_SELECTORS.get(urlsplit(url).hostname or "")
+    if known is None:
+        return own
+    return replace(known, **{k: v for k, v in vars(own).items() if v})
 
 
 def parse_tree(markup: str) -> etree._Element | None:
@@ -140,7 +157,7 @@ def read_article(
         paragraphs=paragraphs,
         subtitle=_selected_text(tree, selectors.subtitle),
         authors=_authors(tree, selectors, meta),
-        date=_date(tree, selectors, meta, url),
+        date=_date(tree, selectors, meta, url, markup),
         source_name=_selected_text(tree, selectors.source) or _source_from(info),
         encoding=encoding,
         size=len(data),
@@ -175,9 +192,13 @@ def _authors(tree: etree._Element | None, selectors: Selectors, meta: object) ->
     return [n for n in names if n]
 
 
-def _date(tree: etree._Element | None, selectors: Selectors, meta: object, url: str) -> date | None:
+def _date(
+    tree: etree._Element | None, selectors: Selectors, meta: object, url: str, markup: str
+) -> date | None:
     if text := _selected_text(tree, selectors.date):
         return date_from_filename(text)
+    if m := _SCRIPT_TIME.search(markup):
+        return datetime.fromtimestamp(int(m.group(1)), CHINA).date()
     if (found := getattr(meta, "date", None)) and (day := _iso_day(found)):
         return day
     return date_from_filename(urlsplit(url).path)

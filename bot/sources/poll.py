@@ -278,7 +278,9 @@ class Poller:
             if fetched is None:
                 fetched = await self.fetcher.get(link.url)
             today = self.today()
-            selectors = source.selectors if source else Selectors()
+            selectors = pages.selectors_for(
+                fetched.url, source.selectors if source else Selectors()
+            )
             page = await asyncio.get_running_loop().run_in_executor(
                 self.executor, prepare_page, fetched.data, fetched.url, fetched.charset,
                 selectors, link, today,

@@ -16,6 +16,7 @@ from bot.ingest.pipeline import init_worker
 from bot.sources.fetch import Fetched, Fetcher, Politeness
 from bot.sources.library import prepare_page
 from bot.sources.model import KINDS, FetchError, Link, Selectors, Source
+from bot.sources.pages import selectors_for
 from bot.sources.poll import Poller, utc_iso
 from bot.store import Store
 from bot.store import sources as db
@@ -120,7 +121,8 @@ async def _sample(
     try:
         fetched = first or await poller.fetcher.get(link.url)
         page = prepare_page(
-            fetched.data, fetched.url, fetched.charset, selectors, link, poller.today(),
+            fetched.data, fetched.url, fetched.charset,
+            selectors_for(fetched.url, selectors), link, poller.today(),
             extract=False,
         )  # fmt: skip
     except FetchError as exc:
