@@ -8,6 +8,7 @@ from bot.sources.model import Selectors
 from bot.sources.pages import read_article, selectors_for
 from bot.sources.runner import ADD_USAGE, parse_add, urls_in
 from bot.sources.urls import url_key
+from tests.websites import STORIES, story_html
 
 
 def test_one_article_under_many_addresses_has_one_key() -> None:
@@ -72,3 +73,25 @@ def test_a_wechat_article_is_read_by_its_known_parts() -> None:
     assert article.source_name == "某某苏木党建"
     assert article.date == date(2024, 7, 1)  # 09:00 in China on 2024-07-01
     assert len(article.paragraphs) == 3 and "扫一扫" not in "".join(article.paragraphs)
+
+
+def test_a_cms_article_gives_its_title_authors_date_and_publisher() -> None:
+    page = story_html("roads", author="王小明 李华", day="2024-07-05", source="某某旗融媒体中心")
+    article = read_article(page, "http://example.cn/a/1.html", Selectors())
+    assert article.title == STORIES["roads"][0]
+    assert article.paragraphs == STORIES["roads"][1]
+    assert (article.authors, article.date) == (["王小明", "李华"], date(2024, 7, 5))
+    assert article.source_name == "某某旗融媒体中心"
+
+
+def test_a_sources_selectors_override_the_extractor() -> None:
+    page = story_html("roads").replace(
+        '<div class="footer">',
+        '<div class="sub">——记某某苏木的修路故事</div><i class="pub">2024年7月3日</i>'
+        '<div class="footer">',
+    )
+    chosen = Selectors(subtitle="div.sub", body="div.content p:nth-child(-n+2)", date="i.pub")
+    article = read_article(page, "http://example.cn/202407/t20240703_9.html", chosen)
+    assert article.subtitle == "——记某某苏木的修路故事"
+    assert article.paragraphs == STORIES["roads"][1][:2]
+    assert article.date == date(2024, 7, 3)  # not the header's 2024-07-01

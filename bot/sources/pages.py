@@ -27,8 +27,10 @@ EPAPER_ARTICLES = 'a[href*="content_"]'
 MIN_SENTENCE_CHARS = 40
 SENTENCE_END = re.compile(r"[。！？!?]")
 # Lines of a page's header block that trafilatura keeps with the text: 来源：… 作者：… 时间
-_INFO_LINE = re.compile(r"(来源|作者|发布时间|编辑|责任编辑|字号|浏览次数)\s*[:：]")
+_INFO_LINE = re.compile(r"(来源|作者|记者|发布时间|编辑|责任编辑|字号|浏览次数)\s*[:：]")
 _SOURCE_IN_INFO = re.compile(r"来源\s*[:：]\s*([^\s|｜丨]{2,20})")
+# 作者：王小明 李华 — up to the next `名称：` field of the line
+_AUTHORS_IN_INFO = re.compile(r"(?:作者|记者)\s*[:：]\s*(.+?)(?=\s+\S{2,4}\s*[:：]|$)")
 _AUTHOR_SPLIT = re.compile(r"[;；,，、\s]+")
 INFO_LINE_MAX = 80
 # WeChat official-account articles, which staff forward as links: the page's own parts, and
@@ -146,9 +148,10 @@ def read_article(
         paragraphs = _selected_paragraphs(tree, selectors.body)
     else:
         paragraphs = (meta.text or "").splitlines() if meta else []
-    info = [p for p in paragraphs if _INFO_LINE.search(p) and len(p) <= INFO_LINE_MAX]
+    kept = [p for p in paragraphs if _INFO_LINE.search(p) and len(p) <= INFO_LINE_MAX]
     paragraphs = [p.strip() for p in paragraphs if p.strip() and p.strip() != title.strip()]
-    paragraphs = [p for p in paragraphs if p not in info]
+    paragraphs = [p for p in paragraphs if p not in kept]
+    info = kept + _info_lines(tree)
     if sum(len(p) for p in paragraphs if SENTENCE_END.search(p)) < MIN_SENTENCE_CHARS:
         raise FetchError(url, "页面上没有可识别的正文（可能是导航页或列表页）")
     return WebArticle(
@@ -156,13 +159,25 @@ def read_article(
         title=title.strip(),
         paragraphs=paragraphs,
         subtitle=_selected_text(tree, selectors.subtitle),
-        authors=_authors(tree, selectors, meta),
+        authors=_authors(tree, selectors, meta, info),
         date=_date(tree, selectors, meta, url, markup),
         source_name=_selected_text(tree, selectors.source) or _source_from(info),
         encoding=encoding,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+def _info_lines(tree: etree._Element | None) -> list[str]:
+    """The page's header block lines (来源：… 作者：…), which the extractor leaves out."""
+    if tree is None:
+        return []
+    found = tree.xpath(
+        "//body//*[contains(text(), '来源') or contains(text(), '作者')"
+        " or contains(text(), '记者')]"
+    )
+    lines = (" ".join(e.text_content().split()) for e in found)
+    return [x for x in lines if _INFO_LINE.search(x) and len(x) <= INFO_LINE_MAX]
 
 
 def _selected_text(tree: etree._Element | None, selector: str | None) -> str | None:
@@ -182,8 +197,12 @@ def _selected_paragraphs(tree: etree._Element | None, selector: str) -> list[str
     return lines
 
 
-def _authors(tree: etree._Element | None, selectors: Selectors, meta: object) -> list[str]:
+def _authors(
+    tree: etree._Element | None, selectors: Selectors, meta: object, info: list[str]
+) -> list[str]:
     text = _selected_text(tree, selectors.authors)
+    if text is None:
+        text = next((m.group(1) for x in info if (m := _AUTHORS_IN_INFO.search(x))), None)
     if text is None and tree is not None:
         text = next(iter(tree.xpath('//meta[@name="author"]/@content')), None)
     if text is None and meta is not None:
