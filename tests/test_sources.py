@@ -172,9 +172,10 @@ async def test_rss_and_atom_feeds_are_read_and_guids_deduplicate(
             for k in ("market", "roads")
         )
         site.put("/rss.xml", RSS.format(items=items), content_type="application/rss+xml")
-        # The Atom feed repeats the roads story under its guid, at a tracking URL.
+        # The Atom feed repeats the roads story under its guid, at an address it moved to.
+        site.put("/a/2024/roads.html", story_html("roads", day=""))
         entries = ATOM_ENTRY.format(
-            title="x", link=site.url("/a/roads.html?utm_source=feed"), guid="id-roads"
+            title="x", link=site.url("/a/2024/roads.html"), guid="id-roads"
         ) + ATOM_ENTRY.format(title="y", link=site.url("/a/library.html"), guid="id-library")
         site.put("/atom.xml", ATOM.format(entries=entries), content_type="application/atom+xml")
         await add(store, "feed", site.url("/rss.xml"))
@@ -185,6 +186,9 @@ async def test_rss_and_atom_feeds_are_read_and_guids_deduplicate(
     assert rss.sources[0].new == 2
     assert (atom.sources[0].new, atom.sources[0].unchanged) == (1, 1), atom.sources
     assert len(await titles(store)) == 3
+    [(moved,)] = await rows(store, "SELECT article_id FROM article_urls WHERE url LIKE '%/2024/%'")
+    [(roads,)] = await rows(store, "SELECT id FROM articles WHERE title = ?", STORIES["roads"][0])
+    assert moved == roads  # the new address is linked: not read again on the next poll
     # The Atom entry's date stands where the page prints none.
     [(day,)] = await rows(store, "SELECT date FROM articles WHERE title = ?", STORIES["library"][0])
     assert day == "2024-07-03"
@@ -386,6 +390,7 @@ async def test_a_list_is_walked_back_only_as_far_as_it_has_new_links(
         second = await poll_all(p)
     assert (first.sources[0].new, second.sources[0].new) == (4, 1)
     assert (site.hits["/l/2.html"], site.hits["/l/3.html"]) == (2, 1)  # page 2 was all known
+    assert site.hits[_story_path("library")] == 1  # known and read within REREAD: not again
 
 
 async def test_a_sites_crawl_delay_spaces_its_requests(store: Store, fetcher: Fetcher) -> None:

@@ -126,7 +126,11 @@ async def store_page(
     title = page.file.articles[0].draft.title
     known = await db.known_url(store, key, guid)
     if known and known.content_hash == page.content_hash:
-        await db.touch_url(store, key, at)
+        async with store.transaction():  # refreshed, or linked when the guid found it
+            await db.link_url(
+                store, key=key, url=url, article_id=known.article_id, source_id=source_id,
+                guid=guid, content_hash=page.content_hash, at=at,
+            )  # fmt: skip
         return Stored(url, UNCHANGED, known.article_id, title)
     if known:
         return await _replace(store, page, known.article_id, source_id, guid, at)

@@ -29,9 +29,10 @@ log = logging.getLogger(__name__)
 
 SOURCES_AT_ONCE = 16  # sources polled side by side (each host still one request at a time)
 MAX_BACKOFF = timedelta(hours=24)
-# Articles are edited in the first days after publication; known links older than this
-# are not fetched again.
+# Articles are edited in the first days after publication: a known link first seen within
+# REVISIT is read again (to notice an edit) when its index changed, at most every REREAD.
 REVISIT = timedelta(days=2)
+REREAD = timedelta(hours=6)
 MAX_LIST_PAGES = 5  # next-page links followed while pages still bring new links
 
 
@@ -263,10 +264,12 @@ class Poller:
         self, source: Source, links: list[Link], first: Fetched | None, result: SourcePoll
     ) -> None:
         known = await db.known_keys(self.store, [url_key(x.url) for x in links])
-        since = utc_iso(self.clock() - REVISIT)
+        now = self.clock()
+        recent, stale = utc_iso(now - REVISIT), utc_iso(now - REREAD)
         for link in links:
             seen = known.get(url_key(link.url))
-            if seen is not None and seen < since:
+            # A `page` source's page was fetched as the index, and changed: always read.
+            if first is None and seen and (seen[0] < recent or seen[1] > stale):
                 continue
             result.count(await self.ingest(link, source, fetched=first))
 

@@ -143,14 +143,15 @@ async def urls_of(store: Store, article_id: int) -> list[str]:
     return [r[0] for r in rows]
 
 
-async def known_keys(store: Store, keys: Sequence[str]) -> dict[str, str]:
-    """Of these URL keys, those stored, with when they were first seen."""
+async def known_keys(store: Store, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Of these URL keys, those stored, with when they were first seen and last read."""
     if not keys:
         return {}
     rows = await store.conn.execute_fetchall(
-        f"SELECT key, first_seen FROM article_urls WHERE key IN ({_marks(keys)})", keys
+        f"SELECT key, first_seen, fetched_at FROM article_urls WHERE key IN ({_marks(keys)})",
+        keys,
     )
-    return {r[0]: r[1] for r in rows}
+    return {r[0]: (r[1], r[2]) for r in rows}
 
 
 async def article_by_fingerprint(store: Store, fingerprint: str) -> int | None:
@@ -181,11 +182,6 @@ async def link_url(
         " guid = coalesce(excluded.guid, guid), fetched_at = excluded.fetched_at",
         (key, url, article_id, source_id, guid, content_hash, at, at),
     )
-
-
-async def touch_url(store: Store, key: str, at: str) -> None:
-    async with store.transaction():
-        await store.conn.execute("UPDATE article_urls SET fetched_at = ? WHERE key = ?", (at, key))
 
 
 async def set_origin(store: Store, file_id: int, url: str, source_id: int | None, at: str) -> None:
