@@ -3,6 +3,7 @@ article on an article page (trafilatura, with per-source selectors overriding it
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import re
 from dataclasses import replace
@@ -127,7 +128,9 @@ def feed_links(data: bytes, base: str) -> list[Link]:
         if urlsplit(url).scheme not in ("http", "https"):
             continue
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        day = date(*stamp[:3]) if stamp else None
+        # feedparser gives UTC; the day is China's (08:00 on the 2nd UTC is still the 2nd,
+        # 20:00 UTC on the 1st is already the 2nd)
+        day = datetime.fromtimestamp(calendar.timegm(stamp), CHINA).date() if stamp else None
         links.append(Link(url, guid=entry.get("id") or None, title=entry.get("title"), date=day))
     return links
 
