@@ -136,7 +136,7 @@ def _source_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     q.add_argument("--json", action="store_true", help="输出 JSON")
     q = actions.add_parser("add", parents=[common, chosen], help="试抓后添加来源")
     q.add_argument("url", nargs="?", metavar="URL", help="网址（电子报用 {date:%%Y%%m/%%d} 模式）")
-    q.add_argument("--name", help="来源名称（默认取网址）")
+    q.add_argument("--name", help="来源名称（默认取网页标题）")
     q.add_argument("--interval", type=_positive, metavar="MIN", help="抓取间隔（分钟）")
     q.add_argument("--file", type=Path, help="从 sources.toml 添加其中 enabled = true 的来源")
     q = actions.add_parser("remove", parents=[common], help="删除来源（已入库文章保留）")
@@ -343,8 +343,9 @@ async def _add_sources(
     if args.file:
         specs = [s for s in load_specs(args.file, interval) if s.enabled]
     elif args.url:
-        name = args.name or args.url
-        specs = [SourceSpec(name, args.kind or "", args.url, _selectors(args), interval, True)]
+        specs = [
+            SourceSpec(args.name or "", args.kind or "", args.url, _selectors(args), interval, True)
+        ]
     else:
         print("请给出网址，或用 --file 指定 sources.toml。", file=sys.stderr)
         return 2
@@ -357,8 +358,9 @@ async def _add_sources(
             print("未添加：试抓失败。\n")
             continue
         at = datetime.now(UTC).isoformat(timespec="seconds")
+        name = spec.name or found.name or spec.url
         new_id = await db_sources.add_source(
-            store, spec.name, found.kind, spec.url, spec.selectors, spec.interval_min, at
+            store, name, found.kind, spec.url, spec.selectors, spec.interval_min, at
         )
         print(f"已添加来源 #{new_id}。\n" if new_id else "该来源已存在，未重复添加。\n")
     if not specs:

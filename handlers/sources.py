@@ -164,9 +164,8 @@ async def _add(message: Message, context: ContextTypes.DEFAULT_TYPE, args: list[
         await message.reply_text(f"{preview_html(found)}\n❌ 试抓失败，未添加。")
         return
     key = secrets.token_hex(4)
-    spec = SourceSpec(
-        url, found.kind, url, selectors, runtime(context).settings.sources_interval_min, True
-    )
+    interval = runtime(context).settings.sources_interval_min
+    spec = SourceSpec(found.name or url, found.kind, url, selectors, interval, True)
     context.bot_data.setdefault(_PENDING, {})[key] = spec
     buttons = ((Button("✅ 保存", f"src:add:{key}"), Button("取消", f"src:drop:{key}")),)
     await message.reply_text(

@@ -131,6 +131,7 @@ async def test_a_source_is_tested_saved_paused_resumed_polled_and_removed(
             [saved] = await api.wait_for(
                 "editMessageText", lambda c: "新闻来源" in c.params["text"]
             )
+            assert "#1 [列表页] 基层党建 — 正常" in saved.params["text"]  # named by its title
             for action, shows in (("pause", "已暂停"), ("resume", "正常")):
                 api.callback(f"src:1:{action}", user_id=ADMIN, message=saved.result)
                 [saved] = await api.wait_for(

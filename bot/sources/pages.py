@@ -16,7 +16,8 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
-from bot.ingest.readers import date_from_filename
+from bot.ingest.model import RejectedFile
+from bot.ingest.readers import date_from_filename, decode_markup
 from bot.sources.model import FetchError, Link, Selectors, WebArticle
 
 # An e-paper (内蒙古日报-style static HTML) lists a day's pages as node_N.htm and links
@@ -115,6 +116,18 @@ def epaper_url(pattern: str, day: date) -> str:
         return pattern.format(date=day)
     except (KeyError, IndexError, ValueError) as exc:
         raise ValueError(f"电子报网址模式无效（应含 {{date:%Y-%m/%d}} 之类）：{pattern}") from exc
+
+
+def index_title(kind: str, url: str, data: bytes, charset: str | None) -> str:
+    """The feed's title or the page's <title>, as a name for the source."""
+    if kind == "feed":
+        return str(feedparser.parse(data).feed.get("title", "")).strip()
+    try:
+        tree = parse_tree(decode_markup(url, data, charset)[0])
+    except RejectedFile:
+        return ""
+    found = tree.findtext(".//title") if tree is not None else None
+    return " ".join((found or "").split())
 
 
 def feed_links(data: bytes, base: str) -> list[Link]:

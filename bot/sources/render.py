@@ -53,7 +53,7 @@ def sources_text(found: list[SourceHealth], timezone: str = "Asia/Shanghai") -> 
 
 
 def preview_text(p: Preview) -> str:
-    head = f"试抓 [{KIND_NAMES.get(p.kind, p.kind)}] {p.url}"
+    head = f"试抓 [{KIND_NAMES.get(p.kind, p.kind)}] {p.name} {p.url}".replace("  ", " ")
     if p.error:
         return f"{head}\n  ❌ 无法读取：{p.error}"
     lines = [f"{head}\n  找到 {p.links} 个文章链接，前 {len(p.samples)} 篇将这样导入："]

@@ -16,7 +16,7 @@ from bot.ingest.pipeline import init_worker
 from bot.sources.fetch import Fetched, Fetcher, Politeness
 from bot.sources.library import prepare_page
 from bot.sources.model import KINDS, FetchError, Link, Selectors, Source
-from bot.sources.pages import selectors_for
+from bot.sources.pages import index_title, selectors_for
 from bot.sources.poll import Poller, utc_iso
 from bot.store import Store
 from bot.store import sources as db
@@ -72,11 +72,13 @@ class Preview:
     links: int = 0
     samples: list[Sample] = field(default_factory=list)
     error: str = ""  # the index could not be read
+    name: str = ""  # the index page's (or feed's) title: a default name for the source
 
     def as_json(self) -> dict[str, object]:
         return {
             "kind": self.kind,
             "url": self.url,
+            "name": self.name,
             "links": self.links,
             "error": self.error,
             "samples": [vars(s) for s in self.samples],
@@ -109,10 +111,12 @@ async def preview(
         index = await poller.index(source)
     except FetchError as exc:
         return Preview(kind, url, error=exc.reason)
-    assert index is not None  # a source never polled has no ETag or hash to match
-    _, links, first = index
+    if index is None:  # a source never polled has no ETag or hash: an e-paper's 404
+        return Preview(kind, url, error="当天的电子报首页不存在（404），可能尚未出版，请出版后再试")
+    fetched, links, first = index
     samples = [await _sample(poller, link, selectors, first) for link in links[:PREVIEW_ARTICLES]]
-    return Preview(kind, url, len(links), samples)
+    name = index_title(kind, fetched.url, fetched.data, fetched.charset)
+    return Preview(kind, url, len(links), samples, name=name)
 
 
 async def _sample(
