@@ -74,6 +74,7 @@ class PreparedFile:
     date: str
     date_origin: str
     articles: list[PreparedArticle]
+    url: str | None = None  # a web page's address, stored as the file's path
 
 
 @dataclass
@@ -226,7 +227,7 @@ class Ingestor:
             self.open_batch = True
             self.batch_started = time.monotonic()
         try:
-            await self._write(prepared)
+            await self.add(prepared)
         except BaseException:
             await self.close_batch(commit=False)
             raise
@@ -242,7 +243,9 @@ class Ingestor:
             self.open_batch, self.files_in_batch = False, 0
             await (self.store.commit() if commit else self.store.rollback())
 
-    async def _write(self, prepared: PreparedFile) -> None:
+    async def add(self, prepared: PreparedFile) -> int | None:
+        """Store one file in the caller's transaction: the id of its row, or None when it
+        only repeated stored articles."""
         known = await self.store.known_fingerprints([a.fingerprint for a in prepared.articles])
         fresh: list[tuple[int, PreparedArticle]] = []
         for seq, article in enumerate(prepared.articles):
@@ -253,13 +256,14 @@ class Ingestor:
                 fresh.append((seq, article))
         originals = await self._near_duplicates([a for _, a in fresh])
         rows = [
-            _stored(seq, prepared, article, *original)
+            stored_article(seq, prepared, article, *original)
             for (seq, article), original in zip(fresh, originals, strict=True)
         ]
         self.report.near_duplicates += sum(1 for o, _ in originals if o is not None)
-        if rows:  # a file that only repeats stored articles leaves no trace
-            await self.store.add_file(self._file_row(prepared), rows)
         self.report.added += len(rows)
+        if not rows:  # a file that only repeats stored articles leaves no trace
+            return None
+        return await self.store.add_file(self._file_row(prepared), rows)
 
     async def _near_duplicates(
         self, articles: list[PreparedArticle]
@@ -294,7 +298,7 @@ class Ingestor:
 
     def _file_row(self, prepared: PreparedFile) -> dict[str, object]:
         return {
-            "path": str(prepared.path),
+            "path": prepared.url or str(prepared.path),
             "name": prepared.path.name,
             "sha256": prepared.sha256,
             "format": prepared.format,
@@ -305,7 +309,7 @@ class Ingestor:
         }
 
 
-def _stored(
+def stored_article(
     seq: int, file: PreparedFile, a: PreparedArticle, original: int | None, ratio: float | None
 ) -> StoredArticle:
     offsets, pos = [], 0
