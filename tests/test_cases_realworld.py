@@ -91,3 +91,12 @@ def test_a_zone_named_as_the_park_is_still_the_actor() -> None:
 def test_a_region_wide_organ_or_a_bare_organ_is_no_actor() -> None:
     text = "包头市各级党组织加强干部培训。\n党委推行“数智干教”平台，实现培训全覆盖。"
     assert cases(text, "包头市抓实干部培训") == []
+
+
+def test_a_figure_keeps_the_noun_it_counts_or_measures() -> None:
+    text = (
+        "隆兴昌镇党委推行“党员中心户”制度，选出78名党员担任中心户，"
+        "还为每个村打造了300平方米的党群活动室。"
+    )
+    (case,) = cases(text)
+    assert {f.text for f in case.figures} == {"78名党员", "300平方米的党群活动室"}
