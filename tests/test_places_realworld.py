@@ -80,3 +80,8 @@ def test_a_list_of_units_after_their_parent_are_each_inferred() -> None:
 
 def test_a_list_whose_count_disagrees_is_not_read() -> None:
     assert inferred("回民区在开元、鸿翔、黄金4个社区推行“楼栋长”机制。") == {}
+
+
+def test_a_townships_short_form_that_is_a_mountain_names_the_mountain() -> None:
+    assert codes("九原区党员在大青山脚下排查火险隐患。") == {"150207"}
+    assert codes("武川县大青山乡开展党员冬训。") >= {"150125200"}

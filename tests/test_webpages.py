@@ -211,3 +211,55 @@ async def test_the_date_printed_on_the_page_is_the_articles_date(
     await ingest(store, path)
     (row,) = await store.list_articles()
     assert row["date"] == "2025-06-18"
+
+
+def test_wechat_fields_after_pipes_are_metadata() -> None:
+    page = (
+        "原创 某某组工 2024年10月08日 19:30 内蒙古\n"
+        "驿站服务暖民心\n文 | 郑晓雪\n图 | 宝音\n"
+        f"{BODY}\n来源 | 某某日报\n编辑 | 孟和\n"
+    )
+    article = one(page)
+    assert (article.authors, article.source, article.editor, article.published) == (
+        ["郑晓雪", "宝音"],
+        "某某日报",
+        "孟和",
+        "2024-10-08T19:30",
+    )
+    assert article.body == BODY
+
+
+def test_a_metadata_line_ending_in_a_view_counter_is_still_read() -> None:
+    page = f"驿站服务暖民心\n发布日期：2024-12-03  信息来源：某旗委组织部  浏览次数：326\n{BODY}\n"
+    article = one(page)
+    assert (article.source, article.published) == ("某旗委组织部", "2024-12-03")
+
+
+def test_a_news_item_after_a_signed_feature_is_its_own_article() -> None:
+    page = (
+        "驿站服务暖民心\n◎本报记者 韩冬梅 实习生 乔雨\n"
+        f"{BODY}\n"
+        "某县推行“积分超市”激励群众参与治理\n"
+        "本报讯 (记者 高晓峰) 近日，某县各村推行“积分超市”，群众凭积分兑换生活用品。\n"
+    )
+    first, second = split_page(page)
+    assert (first.title, first.authors) == ("驿站服务暖民心", ["韩冬梅", "乔雨"])
+    assert (second.title, second.authors) == ("某县推行“积分超市”激励群众参与治理", ["高晓峰"])
+
+
+def test_a_phrase_kicker_over_a_title_and_a_dash_subtitle() -> None:
+    page = (
+        "深化“党建+产业”发展模式\n“小沙棘”托起致富路\n——记某嘎查党支部带富群众\n"
+        f"□本报记者 吴海燕\n{BODY}\n"
+    )
+    article = one(page)
+    assert (article.kicker, article.title, article.subtitle) == (
+        "深化“党建+产业”发展模式",
+        "“小沙棘”托起致富路",
+        "——记某嘎查党支部带富群众",
+    )
+
+
+def test_a_title_ending_in_a_noun_with_di_is_a_title() -> None:
+    article = one(f"某区：党员志愿者守护黄河湿地\n{BODY}\n")
+    assert (article.title, article.body) == ("某区：党员志愿者守护黄河湿地", BODY)

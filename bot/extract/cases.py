@@ -29,7 +29,7 @@ _MECHANISM = (
     "共同体|联合体|工作机制|机制|发展模式|模式|工程|平台|品牌|服务站|服务圈|服务中心|服务队|"
     "突击队|制度|计划|行动|党课|课堂|清单|书记工程|主题党日活动|活动|竞赛|培训班|讲座|基地|"
     "餐厅|展厅|指挥调度中心|项目|专业合作社|服务|产业|创建|驱动|宣讲|直播助农|直播带货|课程|"
-    "专班|领导小组|教学站|中心户|联盟|路线"
+    "专班|领导小组|教学站|中心户|联盟|路线|巡查|巡护|巡逻"
 )
 # Things a place counts when it reports how many it built (132个党建引领产业发展共同体).
 _BUILT = "共同体|联合体|服务站|服务中心|餐厅|基地|示范点|平台"
@@ -62,7 +62,7 @@ _ORG_SUFFIX = re.compile(
 _CLAUSE_WORD_LIST = (
     "把 将 对 按照 围绕 结合 坚持 积极 始终 扎实 充分 着力 不断 大力 深入 找准 加强 牵头 作为 "
     "以 通过 利用 依托 在 的 抓好 成立 持续 先后 进一步 全面 聚焦 已 还 也 注重 探索 践行 立足 "
-    "紧紧 认真 是 推动 深化 确保 精心 与 为 应建 加快 完善 提高 强化 健全 落实"
+    "紧紧 认真 是 推动 深化 确保 精心 与 为 应建 加快 完善 提高 强化 健全 落实 由"
 ).split()
 # Where a clause's subject ends: the first verb, adverb or preposition after it. Only where
 # it starts counts, so the lookahead on the first characters of all of them lets the regex

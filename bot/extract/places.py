@@ -51,6 +51,7 @@ _LANDMARK = re.compile(
     r"机场|纪念碑|纪念馆|博物馆|雕塑|古城|遗址)"
 )
 _NAMED_LANDMARK = re.compile(rf"[{HAN}]{{1,2}}(?:塔|碑|陵|敖包|雕塑|纪念碑|纪念馆)")
+_LANDFORM = tuple("山湖河岭峰海")
 # A division's name ends in one of these; such a name is never a landmark's first part.
 _DIVISION_END = (*"市盟旗县区镇乡村", "苏木", "嘎查", "社区", "街道", "高新区", "开发区")
 # What may stand between an outside city or province and a division it holds (武汉|市|青山区).
@@ -138,7 +139,9 @@ class PlaceMatcher:
         for word in gazetteer.outside_names():
             entries[word] = _Name(word, "outside")
         for name, found in codes.items():
-            if len(name) >= 2:
+            if self._names_landform(name, found):
+                entries[name] = _Name(name, "region")  # 大青山 is the mountain, not 大青山乡
+            elif len(name) >= 2:
                 risky = not safe[name]
                 for c in found:
                     self.supporting[c, risky] = self._supporting(c, risky)
@@ -156,6 +159,15 @@ class PlaceMatcher:
             entries[word] = _Name(word, "region")
         self.names = list(entries.values())
         self.automaton = AhoCorasick(list(entries), matchkind=MatchKind.LeftmostLongest)
+
+    def _names_landform(self, name: str, codes: set[str]) -> bool:
+        """A township's or village's short form that ends like a mountain, lake or river (大青山,
+        乌拉山) names the landform; the unit goes by its full name (大青山乡)."""
+        return (
+            name.endswith(_LANDFORM)
+            and not any(self.gazetteer.divisions[c].name == name for c in codes)
+            and all(self.gazetteer.divisions[c].level in ("township", "village") for c in codes)
+        )
 
     def find(self, title: str, text: str) -> tuple[list[PlaceMention], list[str]]:
         """Mentions in the title (paragraph -1, offsets into the title) and the text, and

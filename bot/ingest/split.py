@@ -66,6 +66,10 @@ SHORT_RATIO = 0.75
 GLUED_SHORT_RATIO = 0.6
 # A headline does not end on a particle that needs more words after it (`…群体”的`).
 DANGLING = "的地得和与與及把被"
+PLACE_NOUNS = tuple(
+    "湿地 基地 阵地 园地 土地 草地 耕地 林地 绿地 高地 营地 圣地 各地 当地 本地 实地 大地 天地 "
+    "福地 落地".split()
+)
 # Inside a hard-wrapped block, a line ending a sentence this much shorter than its
 # neighbours is the last line of a paragraph.
 PARAGRAPH_END_RATIO = 0.8
@@ -124,6 +128,7 @@ _SLASH_ROLE = re.compile(
 _KICKER = re.compile(
     f"^[{HAN}]{{2,10}}(?:高新区|开发区|园区|苏木|嘎查|社区|街道|旗|县|区|市|盟|镇|乡|村)$"
 )
+_NEWS_LEAD = re.compile(f"^(?:本报讯|[{HAN}]{{1,10}}讯[（(]|新华社[{HAN}]{{0,8}}电)")
 _BRIEF = re.compile(r"^\d{1,2}月\d{1,2}日[，,]")
 
 
@@ -251,8 +256,17 @@ def _is_headline(text: str, limit: int = HEADLINE_MAX) -> bool:
         0 < len(core) <= limit
         and len(_HAN_CHAR.findall(core)) >= 2
         and (not stops or (stops == {"："} and _colon_title(core)))
-        and core[-1] not in "，、（“‘《" + DANGLING
+        and core[-1] not in "，、（“‘《"
+        and not _dangles(core)
     )
+
+
+def _dangles(core: str) -> bool:
+    """Does the line end on a particle that needs more words after it? 地 ends nouns too
+    (湿地, 基地, 阵地)."""
+    if core.endswith("地"):
+        return not core.endswith(PLACE_NOUNS)
+    return core[-1] in DANGLING
 
 
 def _colon_title(core: str) -> bool:
@@ -358,12 +372,14 @@ def _read_line(index: int, raw: str, after_sentence: bool, columns: frozenset[st
     """
     stripped, level = strip_markdown(remove_pinyin(remove_invisible(raw)).strip())
     spaced = undouble(unify_punctuation(stripped))
-    if not spaced or is_frame(spaced):
+    if not spaced:
+        return _Line(index, BLANK)
+    if meta := read_meta(spaced):  # before the frame: `…浏览次数：326` ends a metadata line
+        return _Line(index, META, meta=meta)
+    if is_frame(spaced):
         return _Line(index, BLANK)
     if column := _column_name(spaced, columns):
         return _Line(index, COLUMN, column)
-    if meta := read_meta(spaced):
-        return _Line(index, META, meta=meta)
     if names := _byline(spaced):
         return _Line(index, BYLINE, names=names)
     if after_sentence and (m := _END_BYLINE.match(spaced)):
@@ -723,8 +739,18 @@ def _starts_article(article: _Article, units: Sequence[_Unit], i: int, collectio
     """Does the heading units[i], met after body text, open a new article?"""
     return (
         _next_kind(units, i) in (BYLINE, META)
+        or _opens_news_item(units, i)
         or article.title is None
         or (collection and not article.signed)
+    )
+
+
+def _opens_news_item(units: Sequence[_Unit], i: int) -> bool:
+    """Is the unit after the heading a news item's lead (`本报讯（记者 …）近日，…`)? Then the
+    heading is that item's title, even inside a signed feature's column."""
+    following = units[i + 1] if i + 1 < len(units) else None
+    return (
+        following is not None and following.kind == PARA and bool(_NEWS_LEAD.match(following.text))
     )
 
 
@@ -746,7 +772,7 @@ def _assemble_normal(units: Sequence[_Unit]) -> list[_Article]:
         elif unit.kind == HEADING and not article.has_body:
             if not article.authors and _is_author_line(unit.text):
                 article.authors += unit.text.split()
-            elif _is_kicker(article, unit.text):
+            elif _is_kicker(article, unit.text) or _is_phrase_kicker(article, units, i):
                 article.kicker, article.title = article.title, unit.text
             elif article.subtitle is None and (
                 unit.text.startswith("——") or _next_kind(units, i) == BYLINE
@@ -802,6 +828,20 @@ def _is_kicker(article: _Article, heading: str) -> bool:
         and len(title) <= KICKER_MAX
         and bool(_KICKER.match(title))
         and not heading.startswith("——")
+    )
+
+
+def _is_phrase_kicker(article: _Article, units: Sequence[_Unit], i: int) -> bool:
+    """引题/主题/副题: a heading between the first heading and a `——` subtitle is the title, and
+    the first one its kicker, whatever it says."""
+    following = units[i + 1] if i + 1 < len(units) else None
+    return (
+        article.kicker is None
+        and article.subtitle is None
+        and not units[i].text.startswith("——")
+        and following is not None
+        and following.kind in (HEADING, PARA)
+        and following.text.startswith("——")
     )
 
 

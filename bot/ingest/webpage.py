@@ -50,10 +50,12 @@ _SITE_NAME = re.compile(
 )
 
 _LABELS = (
-    "责任编辑|作者|记者|来源|稿源|出处|编辑|责编|编审|审核|审校|校对|发布时间|发布日期|发表时间|"
-    "更新时间|时间|日期|浏览|点击|阅读"
+    "责任编辑|信息来源|文章来源|作者|记者|来源|稿源|出处|编辑|责编|编审|审核|审校|校对|发布时间|"
+    "发布日期|发表时间|更新时间|时间|日期|浏览|点击|阅读"
 )
-_LABEL = re.compile(rf"({_LABELS})\s*[:：]\s*")
+# `文 | 郑晓雪`, `图：宝音`: a one-character role labels names only at the start of a field.
+_ROLE_LABELS = "文字|摄影|文|图|摄"
+_LABEL = re.compile(rf"({_LABELS}|(?<![^\s|｜])(?:{_ROLE_LABELS}))\s*[:：|｜]\s*")
 _DATE = re.compile(
     r"(?<!\d)(\d{4})\s*(?:年\s*/?|[-/.])\s*(\d{1,2})\s*(?:月\s*/?|[-/.])\s*(\d{1,2})\s*日?"
     r"(?:\s*(\d{1,2})\s*[:：]\s*(\d{2})(?:\s*[:：]\s*\d{2})?)?(?!\d)"
@@ -176,13 +178,15 @@ def _set_field(meta: PageMeta, label: str, value: str) -> None:
     if not value:
         return
     label = to_simplified(label)
-    if label in ("作者", "记者"):
+    if label in ("文字", "摄影", "文", "图", "摄"):
+        meta.authors += [n for n in _NAME_SPLIT.split(value) if _PERSON.match(n)]
+    elif label in ("作者", "记者"):
         names = [n for n in _NAME_SPLIT.split(value) if n]
         if names and all(_PERSON.match(n) for n in names):
             meta.authors += names
         elif meta.source is None:
             meta.source = value  # an organisation signs it: that is where it comes from
-    elif label in ("来源", "稿源", "出处"):
+    elif label in ("来源", "信息来源", "文章来源", "稿源", "出处"):
         meta.source = value.split()[0]
     elif label in ("编辑", "责任编辑", "责编", "编审"):
         meta.editor = meta.editor or value.split()[0]
