@@ -100,3 +100,8 @@ def test_a_figure_keeps_the_noun_it_counts_or_measures() -> None:
     )
     (case,) = cases(text)
     assert {f.text for f in case.figures} == {"78名党员", "300平方米的党群活动室"}
+
+
+def test_a_new_model_in_general_is_not_a_practice() -> None:
+    text = "乌审旗嘎鲁图镇党委积极探索集体经济发展新模式，各嘎查收入稳步增长。"
+    assert cases(text) == []
