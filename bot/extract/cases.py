@@ -166,7 +166,7 @@ def cases_in(
     """Cases in an article's text; `home` is the article's primary place, where an
     organisation the text does not locate (企业党支部) is taken to be."""
     drafts: list[_Draft] = []
-    carried: tuple[str, PlaceMention] | None = None
+    before: list[tuple[str, int]] = []  # the sentences of the last paragraph that had any
     located = _Located(
         sorted(
             (m for m in mentions if m.paragraph >= 0 and (m.code or m.inferred)),
@@ -188,7 +188,9 @@ def cases_in(
                     actor = _speaker_actor(speaker, located)
                 actor = actor or _running_subject(earlier, located, drafts, home)
                 if actor is None and _opens_with_verb(words):
-                    actor = carried  # `全面推行“…”模式`: the last paragraph's subject goes on
+                    # `全面推行“…”模式`: the last paragraph's subject goes on (looked up here,
+                    # as few sentences need it)
+                    actor = _running_subject(before, located, drafts, home)
                 if actor is None or not _is_actor(actor[0]):
                     continue
                 practice = _Practice(name, words, index, start, quoted=speaker is not None)
@@ -200,8 +202,7 @@ def cases_in(
                     draft.practices.append(practice)
                 draft.last_paragraph = max(draft.last_paragraph, index)
             earlier.append((words, start))
-        if earlier:
-            carried = _running_subject(earlier, located, drafts, home)
+        before = earlier or before
         offset += len(paragraph) + 1
     return [_case(d, drafts, figures, speakers, located) for d in drafts]
 
