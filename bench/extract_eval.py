@@ -174,12 +174,19 @@ def evaluate(verbose: bool = False) -> dict[str, float]:
         "cases recall": cases.recall,
     }
     print(f"annotation: {ANNOTATIONS.relative_to(ROOT)}")
+    print_figures(places, cases, figures, TARGETS)
+    return figures
+
+
+def print_figures(
+    places: Tally, cases: Tally, figures: dict[str, float], targets: dict[str, float]
+) -> None:
     print(f"  places: {places.gold} gold, {places.predicted} predicted, {places.hits} right")
     print(f"  cases:  {cases.gold} gold, {cases.predicted} predicted, {cases.hits} matched")
+    width = max(map(len, figures))
     for name, value in figures.items():
-        target = f"  (target ≥ {TARGETS[name]:.2f})" if name in TARGETS else ""
-        print(f"  {name:18} {value:.3f}{target}")
-    return figures
+        target = f"  (target ≥ {targets[name]:.2f})" if name in targets else ""
+        print(f"  {name:{width}} {value:.3f}{target}")
 
 
 # --- real-structure pages ------------------------------------------------------------
@@ -312,12 +319,8 @@ def evaluate_pages(verbose: bool = False, with_search: bool = True) -> dict[str,
     if ranks:
         figures["search MRR"] = sum(ranks.values()) / len(ranks)
     print(f"  split {split}, titles {titles}, metadata fields {meta}")
-    print(f"  places: {places.gold} gold, {places.predicted} predicted, {places.hits} right")
-    print(f"  cases:  {cases.gold} gold, {cases.predicted} predicted, {cases.hits} matched")
     print(f"  Inner Mongolia places claimed on outside pages: {outside_claims} (target 0)")
-    for name, value in figures.items():
-        target = f"  (target ≥ {PAGE_TARGETS[name]:.2f})" if name in PAGE_TARGETS else ""
-        print(f"  {name:19} {value:.3f}{target}")
+    print_figures(places, cases, figures, PAGE_TARGETS)
     return figures
 
 

@@ -93,6 +93,7 @@ _MEETING = re.compile(
 _SLOGAN_LEAD = re.compile(
     r"(?:是|成为|被誉为|誉为|称为|堪称|当好|争做|争当)(?:一项|一个|一种|一条)?$"
 )
+_SLOGAN_REACH = 6  # the longest lead (被誉为一项)
 # A line that is only an organisation's name signs the page (…领导小组办公室).
 _SIGNATURE = re.compile(rf"^[{HAN}“”]+(?:办公室|领导小组|委员会|组织部|党委|党工委|人民政府)$")
 # An actor that is a role, a list or a quotation is no actor: 曾长期担任…党支部, 市委常委、组织部.
@@ -176,21 +177,28 @@ def cases_in(
     offset = 0
     for index, paragraph in enumerate(text.split("\n")):
         earlier: list[tuple[str, int]] = []  # the paragraph's sentences so far
+        carried: list[tuple[str, PlaceMention] | None] | None = None
         for sentence in _SENTENCE.finditer(paragraph):
             start, words = offset + sentence.start(), sentence.group()
-            if _MEETING.search(words) or _SIGNATURE.match(words.strip()):
+            if _MEETING.search(words) or _is_signature(words):
                 earlier.append((words, start))
                 continue
             for at, name in practices_in(words):
                 actor = _actor_of(words, start, at, located, drafts, home)
-                speaker = _quoted_by(start + at, text, speakers)
+                # whose quotation it is in matters to an actor not found, or to an unnamed
+                # measure (it may serve a case already found): looked up only then
+                speaker = None
+                if actor is None or not _is_named(name):
+                    speaker = _quoted_by(start + at, text, speakers)
                 if actor is None and speaker:
                     actor = _speaker_actor(speaker, located)
                 actor = actor or _running_subject(earlier, located, drafts, home)
                 if actor is None and _opens_with_verb(words):
-                    # `全面推行“…”模式`: the last paragraph's subject goes on (looked up here,
-                    # as few sentences need it)
-                    actor = _running_subject(before, located, drafts, home)
+                    # `全面推行“…”模式`: the last paragraph's subject goes on (looked up once a
+                    # paragraph, and only where a sentence needs it)
+                    if carried is None:
+                        carried = [_running_subject(before, located, drafts, home)]
+                    actor = carried[0]
                 if actor is None or not _is_actor(actor[0]):
                     continue
                 practice = _Practice(name, words, index, start, quoted=speaker is not None)
@@ -205,6 +213,12 @@ def cases_in(
         before = earlier or before
         offset += len(paragraph) + 1
     return [_case(d, drafts, figures, speakers, located) for d in drafts]
+
+
+def _is_signature(sentence: str) -> bool:
+    """A line that is only an organisation's name; a sentence ending in 。 never is one."""
+    line = sentence.strip()
+    return bool(line) and line[-1] not in "。！？；" and bool(_SIGNATURE.match(line))
 
 
 def _opens_with_verb(sentence: str) -> bool:
@@ -253,7 +267,7 @@ def practices_in(sentence: str) -> list[tuple[int, str]]:
                 found.append((m.start(), m.group(0)))
     names: list[tuple[int, str]] = []
     for at, name in sorted(found):
-        if _SLOGAN_LEAD.search(sentence, 0, at):
+        if _SLOGAN_LEAD.search(sentence, max(0, at - _SLOGAN_REACH), at):
             continue  # praise or a slogan
         if name.count("“") != name.count("”"):  # `“通过本次党纪学习教育专题党课`: a quote's piece
             name = _PRACTICE_LEAD.sub("", name.replace("“", "").replace("”", ""))

@@ -223,7 +223,8 @@ class PlaceMatcher:
             match = _Match(name, start, end, sentence, bisect_left(line_breaks, start))
             (outside if name.kind == "outside" else places).append(match)
         # The article means the same place by the same name throughout (青山区委组织部 later).
-        places = [m for m in places if m.name.text not in outside_named]
+        if outside_named:
+            places = [m for m in places if m.name.text not in outside_named]
         return places, outside
 
     # --- 3: resolve ---------------------------------------------------------------------
