@@ -215,11 +215,12 @@ def page_drafts(name: str) -> list[ArticleDraft]:
 
 def draft_field(d: ArticleDraft, name: str) -> object:
     """A draft's value of an annotation field (date and time come from `published`)."""
+    published = getattr(d, "published", None)  # None before drafts had it: `--base` runs
     if name == "date":
-        return d.published[:10] if d.published else None
+        return published[:10] if published else None
     if name == "time":
-        return d.published[11:16] or None if d.published else None
-    return getattr(d, name)
+        return published[11:16] or None if published else None
+    return getattr(d, name, None)
 
 
 def _starts(d: ArticleDraft, starts: str) -> bool:
