@@ -263,3 +263,9 @@ def test_a_phrase_kicker_over_a_title_and_a_dash_subtitle() -> None:
 def test_a_title_ending_in_a_noun_with_di_is_a_title() -> None:
     article = one(f"某区：党员志愿者守护黄河湿地\n{BODY}\n")
     assert (article.title, article.body) == ("某区：党员志愿者守护黄河湿地", BODY)
+
+
+def test_a_sentence_opening_with_a_role_word_is_not_a_byline() -> None:
+    article = one(f"驿站服务暖民心\n记者走访\n{BODY}\n")
+    assert article.authors == []
+    assert article.body == f"记者走访\n{BODY}"

@@ -350,7 +350,8 @@ def _byline(spaced: str) -> tuple[str, ...] | None:
     body = spaced[1:] if marked else spaced
     unslashed = _SLASH_ROLE.sub(" ", body)
     tokens = [t for t in re.split(r"[\s、，]+", unslashed) if t]
-    opened_by_role = bool(tokens) and _strip_roles(tokens[0]) != tokens[0]
+    # `记者 张丽 通讯员 马俊` spaces its names apart; `记者走访` is a sentence's start
+    opened_by_role = " " in body.strip() and bool(tokens) and _strip_roles(tokens[0]) != tokens[0]
     if not (marked or unslashed != body or opened_by_role):
         return None
     return _names(tokens)
