@@ -269,3 +269,13 @@ def test_a_sentence_opening_with_a_role_word_is_not_a_byline() -> None:
     article = one(f"驿站服务暖民心\n记者走访\n{BODY}\n")
     assert article.authors == []
     assert article.body == f"记者走访\n{BODY}"
+
+
+def test_what_a_wechat_export_prints_around_the_text_is_dropped() -> None:
+    page = (
+        "点击上方蓝字关注我们\n驿站服务暖民心\n"
+        f"{BODY}\n"
+        "长按二维码关注\n预览时标签不可点\n微信扫一扫关注该公众号\n轻触阅读原文\n向上滑动看下一个\n"
+    )
+    article = one(page)
+    assert (article.title, article.body) == ("驿站服务暖民心", BODY)

@@ -28,7 +28,9 @@ _FRAME = re.compile(
     r"【打印|【关闭|关闭窗口|字号\s*[:：]|【字体|放大\s*缩小|上一篇|下一篇|返回顶部|版权所有|"
     r"copyright|©|icp备|公网安备|网站标识码|主办单位|承办单位|技术支持|联系我们|免责声明|"
     r"转载请注明|未经.{0,6}授权|浏览次数|阅读量|点击数|^分享\s|收藏\s+点赞|点赞\s+在看|"
-    r"正文复制|写作资料|^索引号|^发布机构|^(?:标签|关键词|关键字|tags?)\s*[:：]",
+    r"正文复制|写作资料|^索引号|^发布机构|^成文日期|^效力属性|^主题分类|^(?:标签|关键词|关键字|tags?)\s*[:：]|"
+    # what a WeChat article exported or copied from the app prints around the text
+    r"点击.{0,4}蓝字|关注.{0,4}公众号|二维码|轻触阅读原文|滑动看下一个|预览时标签不可点|使用小程序",
     re.IGNORECASE,
 )
 # Mirror sites inject advertising for services no party-building page mentions.
