@@ -185,6 +185,15 @@ def _pick_date(path: Path, meta: date | None, forced: str | None, today: str) ->
     return today, "ingest"
 
 
+def _article_date(file: PreparedFile, draft: ArticleDraft) -> tuple[str, str]:
+    """The date printed with the article (`发布时间：…`) beats what the file's metadata or
+    the ingest day says; one the user gave, as an option or in the file name, beats it. It
+    is stored as `metadata`: the page's own metadata line."""
+    if draft.published and file.date_origin in ("metadata", "ingest"):
+        return draft.published[:10], "metadata"
+    return file.date, file.date_origin
+
+
 def init_worker() -> None:
     """Load the dictionary and the place automaton once per worker, before the first file.
     Workers yield the CPU to the bot: an ingest is a batch job, a reply is awaited."""
@@ -316,14 +325,15 @@ def stored_article(
     for p in a.draft.paragraphs:
         offsets.append((pos, pos + len(p.text), p.kind))
         pos += len(p.text) + 1
+    day, origin = _article_date(file, a.draft)
     return StoredArticle(
         seq=seq,
         title=a.draft.title,
         subtitle=a.draft.subtitle,
         authors=a.draft.authors,
         column=a.draft.column,
-        date=file.date,
-        date_origin=file.date_origin,
+        date=day,
+        date_origin=origin,
         original_text=a.draft.original,
         text=a.text,
         script=a.script,
