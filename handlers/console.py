@@ -21,6 +21,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import unquote
 
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
@@ -76,7 +77,8 @@ class ConsoleBotApi(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         if "/file/bot" in url:  # a download: .../file/bot<token>/<local path without "/">
-            local = url.split("/file/bot", 1)[1].split("/", 1)[1]
+            # PTB percent-encodes the file path into the URL (Chinese file names).
+            local = unquote(url.split("/file/bot", 1)[1].split("/", 1)[1])
             return 200, Path("/" + local).read_bytes()
         api_method = url.rsplit("/", 1)[-1]
         params = request_data.parameters if request_data else {}

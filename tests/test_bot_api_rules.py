@@ -175,9 +175,19 @@ async def test_errors_are_reported_to_the_admin_chat(
         api.user_message("党建", user_id=STAFF)
         [apology] = await api.wait_for("sendMessage", to(STAFF))
         [report] = await api.wait_for("sendMessage", to(ADMIN))
-    assert "出错了" in apology.params["text"]
+    assert "出错了" in apology.params["text"] and "已通知管理员" in apology.params["text"]
     assert "BadRequest" in report.params["text"] and "<pre>" in report.params["text"]
     assert any(r.levelno == logging.ERROR and r.exc_info for r in caplog.records)
+
+
+async def test_without_an_admin_chat_the_apology_promises_no_report(
+    api: StrictBotApi, db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.fail_next("sendMessage", error_code=400, description="Bad Request: injected failure")
+    async with running_bot(bot_settings(db, api.base_url)):
+        api.user_message("党建", user_id=STAFF)
+        [apology] = await api.wait_for("sendMessage", to(STAFF))
+    assert "出错了" in apology.params["text"] and "已通知管理员" not in apology.params["text"]
 
 
 async def test_outsider_groups_are_left_and_allowed_groups_served(

@@ -59,3 +59,12 @@ def test_the_console_user_is_an_admin_who_can_upload(tmp_path: Path) -> None:
     assert "找不到文件" in out
     assert "管理员" in out and "10000" in out
     assert "未知命令" in out
+
+
+def test_a_file_with_a_chinese_name_is_uploaded(tmp_path: Path) -> None:
+    # Staff name nearly every file in Chinese; the download URL carries it percent-encoded.
+    page = tmp_path / "2024-07-01_科左中旗嘎查.txt"
+    page.write_text("科左中旗嘎查党支部\n\n" + "科尔沁左翼中旗某嘎查党支部带领牧民发展合作社。" * 8)
+    out = console(tmp_path / "c.db", ":file " + str(page))
+    assert "已导入“2024-07-01_科左中旗嘎查.txt”" in out, out
+    assert "出错" not in out and "已通知管理员" not in out
