@@ -93,7 +93,7 @@ async def build_digest(
             article_id=article_id,
             title=row["title"],
             date=row["date"],
-            places=[gazetteer.divisions[c].name for c in (primary or codes)[:3]],
+            places=[gazetteer.display_name(c) for c in (primary or codes)[:3]],
             topic=(topics.get(article_id) or [None])[0],
             summary=summarise(
                 row["title"],

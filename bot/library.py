@@ -65,7 +65,6 @@ def place_codes(name: str, gazetteer: Gazetteer) -> list[str]:
 
 def case_object(row: dict[str, Any], gazetteer: Gazetteer) -> dict[str, Any]:
     code = row["place"]
-    chain = [gazetteer.divisions[c].name for c in reversed(gazetteer.chain(code))] if code else []
     return {
         "case_id": row["case_id"],
         "article_id": row["article_id"],
@@ -74,7 +73,8 @@ def case_object(row: dict[str, Any], gazetteer: Gazetteer) -> dict[str, Any]:
         "actor": row["actor"],
         "place": row["place_name"],
         "place_code": code,
-        "chain": chain,
+        "chain": gazetteer.display_chain(code) if code else [],
+        "official_place": _official(code, gazetteer),
         "prefecture": _name(row["prefecture"], gazetteer),
         "practice": row["practice"],
         "summary": row["summary"],
@@ -90,11 +90,12 @@ def case_object(row: dict[str, Any], gazetteer: Gazetteer) -> dict[str, Any]:
 
 
 def _places(stored: dict[str, list[dict[str, Any]]], gazetteer: Gazetteer) -> list[dict[str, Any]]:
-    """Resolved divisions first (primary ones first), then inferred, ambiguous and outside
-    names, each once."""
+    """Resolved divisions first (primary ones first, from the 盟市 down: the store's order),
+    then inferred, ambiguous and outside names, each once."""
     out = [
         {
-            "name": gazetteer.divisions[p["code"]].name,
+            "name": gazetteer.display_name(p["code"]),
+            "official_name": gazetteer.divisions[p["code"]].name,
             "code": p["code"],
             "level": p["level"],
             "prefecture": _name(p["prefecture"], gazetteer),
@@ -131,4 +132,8 @@ def _figure(f: dict[str, Any]) -> dict[str, Any]:
 
 
 def _name(code: str | None, gazetteer: Gazetteer) -> str | None:
+    return gazetteer.display_name(code) if code in gazetteer.divisions else None
+
+
+def _official(code: str | None, gazetteer: Gazetteer) -> str | None:
     return gazetteer.divisions[code].name if code in gazetteer.divisions else None

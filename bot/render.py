@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
+from bot.places import get_gazetteer
 from bot.search import Hit, SearchPage, Similar
 from bot.stats import LEVEL_NAMES, Row, Stats
 from bot.store.db import COUNT_CAP
@@ -148,9 +149,12 @@ def figure_text(f: dict[str, Any]) -> str:
 
 
 def case_where(case: dict[str, Any]) -> str | None:
-    """盟市 › 旗县 › … › the place itself, when the chain does not end with it."""
+    """盟市 › 旗县 › … › the place itself, when the place as written is below the chain's
+    last division (an inferred 产业园); a name of that division itself (牛营子镇 for
+    牛家营子镇) adds nothing."""
     where = " › ".join(case["chain"]) or case["place"]
-    if case["place"] and case["chain"] and case["chain"][-1] != case["place"]:
+    code = case["place_code"]
+    if case["place"] and code and not get_gazetteer().same_division(case["place"], code):
         where += f" › {case['place']}"
     return where
 

@@ -79,10 +79,12 @@ class Row:
     articles: int
     cases: int
     previous_articles: int | None  # None without a previous period
+    official_name: str | None = None  # the register's name, when `name` is the common one
 
     def as_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            "official_name": self.official_name or self.name,
             "code": self.code,
             "articles": self.articles,
             "cases": self.cases,
@@ -95,7 +97,7 @@ class Stats:
     request: StatsRequest
     date_from: str
     previous: tuple[str, str] | None
-    place: Division | None
+    place: Division | None  # named as people write it (和平村); see `official_name`
     chain: list[str]  # the place's divisions' names from its 盟市 down
     totals: Row
     rows: list[Row]  # the next level down (盟市 for the region), most reported first
@@ -154,6 +156,9 @@ def _place_code(name: str, notices: list[str]) -> str:
     share means the highest (then first) of them, with a notice."""
     gazetteer = get_gazetteer()
     codes = gazetteer.codes_meant(name, risky=True)
+    if not codes and name in gazetteer.outside_names():
+        # A near village name (北京铺子村 for 北京) would only mislead.
+        raise StatsError(f"未找到地区“{name}”：它不在内蒙古，统计只含区内地区。")
     if not codes:
         near = correction(name, gazetteer.query_names())
         if near is None:
@@ -164,9 +169,9 @@ def _place_code(name: str, notices: list[str]) -> str:
         codes = gazetteer.codes_meant(near)
     chosen = sorted(codes, key=lambda c: (len(c), c))
     if len(chosen) > 1:
-        others = "、".join(gazetteer.divisions[c].name for c in chosen[1:])
+        others = "、".join(gazetteer.display_name(c) for c in chosen[1:])
         notices.append(
-            f"“{name}”也可指{others}，已按{gazetteer.divisions[chosen[0]].name}统计"
+            f"“{name}”也可指{others}，已按{gazetteer.display_name(chosen[0])}统计"
             "（可写全称或代码）。"
         )
     return chosen[0]
@@ -174,7 +179,10 @@ def _place_code(name: str, notices: list[str]) -> str:
 
 async def compute(store: Store, request: StatsRequest) -> Stats:
     gazetteer = get_gazetteer()
-    place = gazetteer.divisions[request.code] if request.code else None
+    place = None
+    if request.code:
+        division = gazetteer.divisions[request.code]
+        place = replace(division, name=gazetteer.display_name(division.code))
     prefix = request.code or REGION
     start = request.date_from or await queries.first_date(store) or request.date_to
     end, topic = request.date_to, request.topic
@@ -211,9 +219,7 @@ async def compute(store: Store, request: StatsRequest) -> Stats:
         date_from=start,
         previous=previous,
         place=place,
-        chain=[gazetteer.divisions[c].name for c in reversed(gazetteer.chain(place.code))]
-        if place
-        else [],
+        chain=gazetteer.display_chain(place.code) if place else [],
         totals=totals,
         rows=rows,
         trend=await _trend(store, prefix, len(request.code or "1501"), end, topic),
@@ -251,7 +257,9 @@ Rollup = dict[str, tuple[int, int]]  # code -> (articles, cases)
 def _row(d: Division, now: Rollup, then: Rollup | None) -> Row:
     articles, cases = now.get(d.code, (0, 0))
     previous = then.get(d.code, (0, 0))[0] if then is not None else None
-    return Row(d.name, d.code, articles, cases, previous)
+    gazetteer = get_gazetteer()
+    official = gazetteer.divisions[d.code].name
+    return Row(gazetteer.display_name(d.code), d.code, articles, cases, previous, official)
 
 
 def _rollup(counts: list[tuple[str, int, int]], lengths: set[int]) -> Rollup:
@@ -319,6 +327,7 @@ def stats_json(stats: Stats) -> dict[str, Any]:
     if stats.place:
         place = {
             "name": stats.place.name,
+            "official_name": get_gazetteer().divisions[stats.place.code].name,
             "code": stats.place.code,
             "level": stats.place.level,
             "chain": stats.chain,

@@ -212,7 +212,7 @@ async def _hits(
             source_file=rows[i]["source_file"],
             snippet=snippet(rows[i]["text"], needles),
             score=score,
-            places=[gazetteer.divisions[c].name for c, _ in places.get(i, [])[:3]],
+            places=[gazetteer.display_name(c) for c, _ in places.get(i, [])[:3]],
             column=rows[i]["column"],
             duplicates=duplicates.get(i, 0),
         )

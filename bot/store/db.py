@@ -417,7 +417,7 @@ class Store:
         """The stored extraction of one article: places, mentions, figures, cases, topics."""
         queries = {
             "places": "SELECT code, level, prefecture, is_primary, mentions FROM article_places"
-            " WHERE article_id = ? ORDER BY is_primary DESC, mentions DESC, code",
+            f" WHERE article_id = ? ORDER BY {_PLACE_ORDER}, code",
             "cases": f"{_CASES} WHERE c.article_id = ? ORDER BY c.seq",
             "topics": "SELECT topic FROM article_topics WHERE article_id = ? ORDER BY rank",
         }
@@ -582,10 +582,11 @@ class Store:
         return bool(rows)
 
     async def article_places_of(self, ids: Sequence[int]) -> dict[int, list[tuple[str, bool]]]:
-        """(code, is_primary) of the places each article names, primary ones first."""
+        """(code, is_primary) of the places each article names, primary ones first (from the
+        盟市 down), then the most mentioned."""
         rows = await self.conn.execute_fetchall(
             f"SELECT article_id, code, is_primary FROM article_places WHERE article_id IN"
-            f" ({_marks(ids)}) ORDER BY article_id, is_primary DESC, mentions DESC",
+            f" ({_marks(ids)}) ORDER BY article_id, {_PLACE_ORDER}",
             ids,
         )
         out: dict[int, list[tuple[str, bool]]] = {i: [] for i in ids}
@@ -735,6 +736,9 @@ CANDIDATES = 2000  # newest matches a search ranks
 # Matches are counted as far as they are ranked; more are reported as COUNT_CAP + 1 (shown
 # as "2000 余"): counting further would cost every query what the broadest one costs.
 COUNT_CAP = CANDIDATES
+# An article's places: its primary chain from the 盟市 down (codes nest, so a shorter code is
+# a higher level), then the places it mentions most.
+_PLACE_ORDER = "is_primary DESC, CASE WHEN is_primary THEN length(code) END, mentions DESC"
 FULL_RANK = 500  # candidates few enough to rank by BM25 over the whole expression
 COMMON_PLACE = 4000  # article_places rows under a place that make it common (see _filter_sql)
 
