@@ -19,6 +19,7 @@ from tqdm import tqdm
 from bot import render
 from bot.config import Settings, load_settings
 from bot.digest import Digest, build_digest, digest_json, week_of
+from bot.edit import Correction, EditError, correct_article, delete_articles
 from bot.extract.topics import get_taxonomy
 from bot.ingest.pipeline import expand_paths, ingest_paths
 from bot.ingest.reindex import reindex
@@ -114,6 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--console", action="store_true", help="即使设置了令牌，也打开本地控制台聊天")
 
     sub.add_parser("config", parents=[common], help="列出全部设置及说明")
+
+    p = sub.add_parser("edit", parents=[common], help="更正文章的日期、标题或主要地点")
+    p.add_argument("article_id", type=_positive, metavar="ARTICLE_ID")
+    p.add_argument("--date", type=_day, help="发表日期 YYYY-MM-DD")
+    p.add_argument("--title", help="标题")
+    p.add_argument(
+        "--place", nargs="+", metavar="PLACE", help="主要地点（名称或代码，最具体的一级为准）"
+    )
+    p = sub.add_parser("delete", parents=[common], help="删除文章（连同其近似重复报道）")
+    p.add_argument("article_ids", nargs="+", type=_positive, metavar="ARTICLE_ID")
     return parser
 
 
@@ -275,6 +286,35 @@ async def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_edit(args: argparse.Namespace, settings: Settings) -> int:
+    fix = Correction(date=args.date, title=args.title, places=tuple(args.place or ()))
+    if fix == Correction():
+        print("请至少给出 --date、--title 或 --place 之一。", file=sys.stderr)
+        return 2
+    try:
+        changes = await _with_store(
+            settings,
+            lambda store: correct_article(store, args.article_id, fix, actor=None, chat=None),
+        )
+    except EditError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(render.correction_text(args.article_id, changes))
+    return 0
+
+
+async def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        done = await _with_store(
+            settings, lambda store: delete_articles(store, args.article_ids, actor=None, chat=None)
+        )
+    except EditError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(render.deleted_text(done))
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
     "ingest": cmd_ingest,
     "articles": cmd_articles,
@@ -286,6 +326,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = 
     "digest": cmd_digest,
     "reindex": cmd_reindex,
     "config": cmd_config,
+    "edit": cmd_edit,
+    "delete": cmd_delete,
 }
 
 

@@ -12,6 +12,7 @@ from bot.store.db import COUNT_CAP
 
 if TYPE_CHECKING:  # bot.digest renders its figures with figure_text below
     from bot.digest import Digest
+    from bot.edit import Deleted
 
 
 def snippet_html(runs: list[tuple[str, bool]], tag: str = "mark") -> str:
@@ -119,10 +120,32 @@ def ingest_text(report: dict[str, Any]) -> str:
         f"重复跳过 {report['duplicates']} 篇，"
         f"近似重复 {report['near_duplicates']} 篇（已关联原文）。"
     ]
+    lines += redated_lines(report)
     if report["rejected"]:
         lines.append(f"未能导入 {len(report['rejected'])} 个文件：")
         lines += [f"  ✗ {r['file']}：{r['reason']}" for r in report["rejected"]]
     return "\n".join(lines)
+
+
+def redated_lines(report: dict[str, Any]) -> list[str]:
+    """Stored articles given another date with --date: moved to it, not skipped silently."""
+    return [
+        f"  已按指定日期更正 #{r['article_id']}：{r['from']} → {r['to']}"
+        for r in report.get("redated", [])
+    ]
+
+
+def correction_text(article_id: int, changes: list[str]) -> str:
+    if not changes:
+        return f"#{article_id} 没有需要更正的内容。"
+    return "\n".join([f"已更正 #{article_id}：", *(f"  {c}" for c in changes)])
+
+
+def deleted_text(done: Deleted) -> str:
+    text = f"已删除 {'、'.join(f'#{i}' for i in done.articles)}"
+    if done.reprints:
+        text += f"，连同其近似重复报道 {'、'.join(f'#{i}' for i in done.reprints)}"
+    return text + "。"
 
 
 def articles_text(rows: list[dict[str, Any]]) -> str:

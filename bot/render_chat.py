@@ -8,7 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from bot.digest import Digest, DigestArticle
-from bot.render import case_where, count_text, figure_text, snippet_html, stats_lines
+from bot.render import (
+    case_where,
+    count_text,
+    figure_text,
+    redated_lines,
+    snippet_html,
+    stats_lines,
+)
 from bot.search import Hit, SearchPage
 from bot.stats import Stats, StatsError
 from bot.textsplit import MESSAGE_LIMIT, html_length, pack_html, split_plain
@@ -285,6 +292,7 @@ def upload_summary_html(file_name: str, report: dict[str, Any]) -> str:
     ]
     if not report["added"] and not report["near_duplicates"]:
         lines.append("文件中的文章都已在库中。")
+    lines += [e(line) for line in redated_lines(report)]
     return "\n".join(lines)
 
 

@@ -39,7 +39,7 @@ from bot.charts import start_drawer, stop_drawer
 from bot.config import Settings
 from bot.conversation import forget_old_queries, warm_up
 from bot.runtime import Runtime
-from handlers import admin, basic, digest, search, stats
+from handlers import admin, articles, basic, digest, search, stats
 from handlers.common import CLOCK, RUNTIME
 from handlers.errors import on_error
 from handlers.gate import gate
@@ -65,6 +65,7 @@ ADMIN_COMMANDS = [
     BotCommand("admin", "管理可使用的人员、群组和频道"),
     BotCommand("channels", "频道设置"),
     BotCommand("reindex", "重新抽取地区、案例和数字"),
+    BotCommand("article", "更正或删除文章，如 /article 12 日期 2024-06-28"),
 ]
 FLOOD_RETRIES = 3
 CONCURRENT_UPDATES = 32  # RetryAfter from Telegram: wait as told and resend, this many times
@@ -130,6 +131,7 @@ def register(app: Application, *, background: bool = True) -> None:
     app.add_handler(CommandHandler("reindex", admin.reindex_command, block=not background))
     app.add_handler(CommandHandler("admin", admin.admin_command))
     app.add_handler(CommandHandler("channels", admin.channels_command))
+    app.add_handler(CommandHandler("article", articles.article_command))
     app.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.Document.ALL, admin.upload, block=not background

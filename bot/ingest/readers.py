@@ -111,6 +111,9 @@ _FILENAME_DATES = (
     re.compile(r"(?<!\d)(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})(?!\d)"),
 )
 EARLIEST_YEAR = 1900  # older "dates" are ids or placeholders (1601-01-01 in Office files)
+# Where a dateline is looked for: the first lines of the text, each from its start.
+DATELINE_LINES = 3
+DATELINE_CHARS = 40
 
 
 def read_document(path: Path, max_bytes: int) -> RawDocument:
@@ -135,6 +138,17 @@ def read_document(path: Path, max_bytes: int) -> RawDocument:
     if not document.text.strip():
         raise RejectedFile(path, EMPTY)
     return replace(document, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+
+
+def date_in_text(text: str) -> date | None:
+    """A date written at the top of a text (a dateline, `2024年6月28日 星期五`, `发布时间：
+    2024-06-28`): the first plausible one in its first lines, which says when the page was
+    published more surely than a document's metadata (the date its template was made)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:DATELINE_LINES]
+    for line in lines:
+        if found := date_from_filename(line[:DATELINE_CHARS]):
+            return found
+    return None
 
 
 def date_from_filename(name: str) -> date | None:

@@ -339,9 +339,7 @@ class Store:
         if not items:
             return
         if not fresh:
-            ids = [(i,) for i, _ in items]
-            for table in ("article_extracts", "article_places", "cases", "article_topics"):
-                await self.conn.executemany(f"DELETE FROM {table} WHERE article_id = ?", ids)
+            await self.clear_extractions([i for i, _ in items])
             await self.conn.executemany(
                 "UPDATE articles SET extract_version = ? WHERE id = ?",
                 [(x.version, i) for i, x in items],
@@ -359,6 +357,15 @@ class Store:
             " SET articles = articles + excluded.articles, cases = cases + excluded.cases",
             stat_additions(items, dict(originals)),
         )
+
+    async def clear_extractions(self, ids: Sequence[int]) -> None:
+        """Delete what was extracted from these articles, in the caller's transaction; the
+        delete triggers take their counts out of stat_counts under the articles' dates as
+        they are now (topics last: the place and case triggers read them)."""
+        self.library_edits += 1
+        rows = [(i,) for i in ids]
+        for table in ("article_extracts", "article_places", "cases", "article_topics"):
+            await self.conn.executemany(f"DELETE FROM {table} WHERE article_id = ?", rows)
 
     async def stale_extractions(self, version: int, *, everything: bool) -> list[int]:
         """Original articles whose extraction is older than `version` (or all of them)."""

@@ -1,0 +1,115 @@
+"""The statements that put an article right: its date, title and primary place corrected,
+articles deleted. Each runs in the caller's transaction (bot/edit.py opens it), so the
+article, its search index and stat_counts change together or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.store.db import Store, _marks
+
+IndexTerms = tuple[str, str, str, str, str]  # bot.ingest.pipeline.index_terms
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    article_id: int
+    title: str
+    text: str
+    date: str
+    duplicate_of: int | None
+
+
+async def article_row(store: Store, article_id: int) -> ArticleRow | None:
+    rows = await store.conn.execute_fetchall(
+        "SELECT id, title, text, date, duplicate_of FROM articles WHERE id = ?", (article_id,)
+    )
+    return ArticleRow(*rows[0]) if rows else None
+
+
+async def set_date(store: Store, article_id: int, day: str) -> None:
+    """A date a person gave (`casebot edit`, /article, `ingest --date` of a stored article).
+    The caller clears the extraction first and writes it again after, so the counts move."""
+    await store.conn.execute(
+        "UPDATE articles SET date = ?, date_origin = 'option' WHERE id = ?", (day, article_id)
+    )
+
+
+async def set_title(store: Store, article_id: int, title: str) -> None:
+    await store.conn.execute("UPDATE articles SET title = ? WHERE id = ?", (title, article_id))
+
+
+async def unindex(store: Store, article_id: int, terms: IndexTerms) -> None:
+    """Takes an article out of the contentless search tables, which forget a row only when
+    told the terms it was indexed with."""
+    await store.conn.execute(
+        "INSERT INTO article_fts (article_fts, rowid, title_words, body_words, title_grams,"
+        " body_grams) VALUES ('delete', ?, ?, ?, ?, ?)",
+        (article_id, *terms[:4]),
+    )
+    await store.conn.execute(
+        "INSERT INTO article_chars (article_chars, rowid, chars) VALUES ('delete', ?, ?)",
+        (article_id, terms[4]),
+    )
+
+
+async def index(store: Store, article_id: int, terms: IndexTerms) -> None:
+    await store.conn.execute(
+        "INSERT INTO article_fts (rowid, title_words, body_words, title_grams, body_grams)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (article_id, *terms[:4]),
+    )
+    await store.conn.execute(
+        "INSERT INTO article_chars (rowid, chars) VALUES (?, ?)", (article_id, terms[4])
+    )
+
+
+async def reprints_of(store: Store, ids: Sequence[int]) -> list[int]:
+    """The near-duplicates stored against these articles."""
+    rows = await store.conn.execute_fetchall(
+        f"SELECT id FROM articles WHERE duplicate_of IN ({_marks(ids)}) ORDER BY id", ids
+    )
+    return [r[0] for r in rows]
+
+
+async def delete_articles(store: Store, ids: Sequence[int]) -> None:
+    """Deletes articles (their extraction already cleared, their index entries removed) and
+    the source files left without any."""
+    await store.conn.execute(f"DELETE FROM articles WHERE id IN ({_marks(ids)})", ids)
+    await store.conn.execute(
+        "DELETE FROM source_files WHERE NOT EXISTS"
+        " (SELECT 1 FROM articles WHERE articles.file_id = source_files.id)"
+    )
+
+
+async def set_primary_place(store: Store, article_id: int, code: str) -> None:
+    await store.conn.execute(
+        "INSERT INTO article_edits (article_id, primary_place) VALUES (?, ?)"
+        " ON CONFLICT (article_id) DO UPDATE SET primary_place = excluded.primary_place",
+        (article_id, code),
+    )
+
+
+async def primary_places(store: Store, ids: Sequence[int]) -> dict[int, str]:
+    """The primary place an admin chose, by article, for those of `ids` that have one."""
+    if not ids:
+        return {}
+    rows = await store.conn.execute_fetchall(
+        f"SELECT article_id, primary_place FROM article_edits WHERE article_id IN ({_marks(ids)})",
+        ids,
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+async def dated_fingerprints(
+    store: Store, fingerprints: Sequence[str]
+) -> dict[str, tuple[int, str]]:
+    """(article id, date) of the stored articles with these fingerprints."""
+    if not fingerprints:
+        return {}
+    rows = await store.conn.execute_fetchall(
+        f"SELECT fingerprint, id, date FROM articles WHERE fingerprint IN ({_marks(fingerprints)})",
+        fingerprints,
+    )
+    return {r[0]: (r[1], r[2]) for r in rows}
