@@ -280,9 +280,10 @@ async def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
-    for line in Settings.help_lines():
-        name = line.split(":", 1)[0]
-        print(f"{line}\n    = {getattr(settings, name)!r}")
+    print(
+        "# casebot 的全部设置及当前值，可按此格式写入 TOML 配置文件（--config 或 CASEBOT_CONFIG）。"
+    )
+    print("\n\n".join(settings.listing()))
     return 0
 
 
@@ -347,11 +348,25 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from handlers.app import run_bot
     from handlers.console import run_console
 
+    if not settings.telegram_bot_token and settings.server_mode and not args.console:
+        # A server (the Docker image) without a token would open the console on no input,
+        # end at once and exit 0: a restart loop that looks healthy.
+        print(NO_TOKEN_ON_SERVER, file=sys.stderr)
+        return 2
+    # An unwritable database (a host folder mounted as the volume) is said now, in Chinese.
+    asyncio.run(_with_store(settings, lambda store: store.count_articles()))
     if settings.telegram_bot_token and not args.console:
         logging.getLogger().setLevel(logging.INFO)
         return run_bot(settings)
     asyncio.run(run_console(settings))
     return 0
+
+
+NO_TOKEN_ON_SERVER = (
+    "错误：未设置 TELEGRAM_BOT_TOKEN，机器人无法启动。"
+    "请用 docker run -e TELEGRAM_BOT_TOKEN=… 传入令牌（向 @BotFather 申请）；"
+    "只想在本机试用，请不用容器，直接运行 casebot run。"
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

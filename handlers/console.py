@@ -275,6 +275,9 @@ async def _bundled_corpus(settings: Settings, out: TextIO) -> None:
     try:
         if await store.count_articles():
             return
+        if settings.server_mode:  # a server's library holds real articles only
+            print("服务器模式：不导入示例语料，资料库为空。", file=out)
+            return
         sample = settings.data_dir / "sample"
         report = await seed_sample(
             store,
