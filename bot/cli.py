@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from bot import render
 from bot.config import Settings, load_settings
-from bot.digest import Digest, build_digest, digest_json, week_of
+from bot.digest import Digest, build_digest, digest_json, digest_period
 from bot.edit import Correction, EditError, correct_article, delete_articles
 from bot.extract.topics import get_taxonomy
 from bot.ingest.pipeline import expand_paths, ingest_paths
@@ -27,7 +27,7 @@ from bot.library import UnknownPlace, article_detail, find_cases
 from bot.search import more_like_this, search
 from bot.stats import StatsError, stats_csv, stats_for, stats_json
 from bot.store import Store, StoreError
-from bot.subscribe import default_digest_day, filter_problem
+from bot.subscribe import filter_problem
 
 
 def _day(value: str) -> str:
@@ -250,8 +250,8 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     now = datetime.now(ZoneInfo(settings.timezone))
-    day = date.fromisoformat(args.date) if args.date else default_digest_day(now)
-    first, last = week_of(day) if args.week else (day, day)
+    day = date.fromisoformat(args.date) if args.date else None
+    first, last = digest_period(day, args.week, now.date())
     filters = " ".join(args.filters)
 
     async def job(store: Store) -> Digest | str:

@@ -301,7 +301,7 @@ def digest_text(d: Digest) -> str:
         return "\n".join([*lines, "没有符合条件的文章。"])
     lines.append(f"共 {d.count} 篇文章" + (f"，另有 {d.more} 篇未列出" if d.more else ""))
     if d.top_cases:
-        lines.append("\n今日典型案例" if not d.weekly else "\n本周典型案例")
+        lines.append("\n今日典型案例" if not d.weekly else "\n本期典型案例")
         lines += [case_card(c) for c in d.top_cases]
     n = 0
     for group, articles in d.groups:

@@ -16,7 +16,7 @@ from html import escape
 from typing import Any
 
 from bot.conversation import Button, Reply
-from bot.digest import build_digest, week_of
+from bot.digest import build_digest, digest_period
 from bot.render_chat import digest_messages
 from bot.search import search
 from bot.search.query import parse_time
@@ -28,6 +28,7 @@ TIME_CHOICES = ("07:00", "07:30", "08:00", "08:30", "09:00", "12:00", "17:30", "
 WEEKDAYS = "一二三四五六日"
 _CLOCK = re.compile(r"^(\d{1,2})[:：点](\d{2})?分?$")
 _WEEKLY = re.compile(rf"^每?周([{WEEKDAYS}天])$")
+_DATE_LIKE = re.compile(r"\d{4}[-./年]\d{1,2}[-./月]\d{1,2}日?")
 EMPTY_SKIP = {"跳过空日", "无文章不发", "不发空报"}
 SUBSCRIBE_USAGE = (
     "用法：<code>/subscribe [时间 08:30] [每天|每周一] [地区:…] [主题:…] [关键词]</code>\n"
@@ -105,11 +106,6 @@ async def filter_problem(store: Store, filters: str) -> str | None:
     return " ".join(bad) or None
 
 
-def default_digest_day(now: datetime) -> date:
-    """What a digest without a date covers: yesterday, the day the morning digest sends."""
-    return now.date() - timedelta(days=1)
-
-
 def parse_digest_args(args: list[str], now: datetime) -> tuple[date, date, str] | str:
     """/digest [日期] [每周] [filters] → (first day, last day, filters), or a message."""
     day: date | None = None
@@ -117,6 +113,8 @@ def parse_digest_args(args: list[str], now: datetime) -> tuple[date, date, str] 
     rest = []
     for word in args:
         span = parse_time(word) if day is None and word[:1].isdigit() else None
+        if span is None and _DATE_LIKE.fullmatch(word):  # 2024-13-01 is no keyword
+            return f"日期“{word}”无效，请写成 YYYY-MM-DD，如 2024-07-01。"
         if word in {"昨天", "昨日"}:
             day = now.date() - timedelta(days=1)
         elif word in {"今天", "今日"}:
@@ -124,18 +122,15 @@ def parse_digest_args(args: list[str], now: datetime) -> tuple[date, date, str] 
         elif word in {"每周", "本周", "周报"}:
             weekly = True
         elif word == "上周":
-            weekly, day = True, now.date() - timedelta(days=7)
+            weekly, day = True, now.date() - timedelta(days=8)
         elif span and span[0] and span[0] == span[1]:
             day = date.fromisoformat(span[0])
         elif span:
             return "请给出一天的日期，如 2024-07-01（加“每周”得到那一周的周报）。"
         else:
             rest.append(word)
-    if weekly:
-        first, last = week_of(day or now.date() - timedelta(days=7))
-        return first, last, " ".join(rest)
-    day = day or default_digest_day(now)
-    return day, day, " ".join(rest)
+    first, last = digest_period(day, weekly, now.date())
+    return first, last, " ".join(rest)
 
 
 async def digest_replies(
