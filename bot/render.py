@@ -90,7 +90,7 @@ def search_text(page: SearchPage, color: bool = False, offset: int = 0) -> str:
         if page.suggestions:
             lines.append(f"您是不是要找：{'、'.join(page.suggestions)}？")
         return "\n".join(lines)
-    lines.append(f"共找到 {count_text(page.total)} {_UNIT[page.kind]}（“{page.query}”）：")
+    lines.append(f"共找到 {count_text(page.total)} {_UNIT[page.kind]}（“{page.searched}”）：")
     if page.kind == "cases":
         for n, case in enumerate(page.cases, start=offset + 1):
             lines.append(f"\n{n}. {case_card(case)}")

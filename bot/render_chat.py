@@ -71,7 +71,7 @@ def search_page_html(page: SearchPage, *, number: int, pages: str, offset: int) 
         return "\n".join(lines)
     unit = "个案例" if page.kind == "cases" else "篇文章"
     lines.append(
-        f"🔎 “{quoted(page.query)}”：共 <b>{count_text(page.total)}</b> {unit}，"
+        f"🔎 “{quoted(page.searched)}”：共 <b>{count_text(page.total)}</b> {unit}，"
         f"第 {number}/{pages} 页"
     )
     if page.kind == "cases":

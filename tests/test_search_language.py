@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pytest
 
 from bot.library import article_detail
 from bot.render import search_json, search_text
+from bot.render_chat import search_page_html
 from bot.search import more_like_this, search
 from bot.store import Store
 from tests.conftest import ingest, seed_article
@@ -147,6 +149,10 @@ async def test_typos_are_corrected_and_said(seeded: Store, typed: str, meant: st
     page = await search(seeded, typed)
     assert page.total and page.corrected and meant in page.corrected
     assert f"已按“{page.corrected}”搜索" in search_text(page)
+    # The results' heading names what was searched, not the typo.
+    assert f"（“{page.corrected}”）：" in search_text(page)
+    chat = search_page_html(page, number=1, pages="1", offset=0)
+    assert f"🔎 “{html.escape(page.corrected)}”" in chat and f"🔎 “{typed}”" not in chat
 
 
 async def test_a_real_word_is_never_corrected(seeded: Store) -> None:

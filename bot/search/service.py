@@ -63,6 +63,11 @@ class SearchPage:
     suggestions: list[str] = field(default_factory=list)  # when nothing was found
     notices: list[str] = field(default_factory=list)
 
+    @property
+    def searched(self) -> str:
+        """What the results are for: the corrected query, if it was corrected."""
+        return self.corrected or self.query
+
 
 async def search(store: Store, text: str, limit: int = 10, offset: int = 0) -> SearchPage:
     """One page of results for what the user typed, with the total number of matches."""
