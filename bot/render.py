@@ -53,6 +53,7 @@ def hit_json(h: Hit) -> dict[str, Any]:
         "places": h.places,
         "column": h.column,
         "duplicates": h.duplicates,
+        "source": h.source,
     }
 
 
@@ -98,7 +99,7 @@ def search_text(page: SearchPage, color: bool = False, offset: int = 0) -> str:
     for n, h in enumerate(page.hits, start=offset + 1):
         lines.append(f"\n{n}. {h.title}  [#{h.article_id}]")
         where = " · ".join(x for x in (h.date, "、".join(h.places), h.column or "") if x)
-        lines.append(f"   {where} · {h.source_file}")
+        lines.append(f"   {where} · {h.origin}")
         lines.append(f"   {snippet_terminal(h.snippet, color)}")
         if h.duplicates:
             lines.append(f"   （另有 {h.duplicates} 篇相近报道）")
@@ -205,7 +206,7 @@ def cases_text(cases: list[dict[str, Any]]) -> str:
 
 
 def article_detail_text(a: dict[str, Any]) -> str:
-    head = [f"#{a['article_id']} {a['title']}", f"{a['date']} · {a['source_file']}"]
+    head = [f"#{a['article_id']} {a['title']}", f"{a['date']} · {a['source'] or a['source_file']}"]
     if byline := _byline(a):
         head.append(byline)
     places = [p for p in a["places"] if p["code"]]

@@ -89,7 +89,7 @@ def article_messages(a: dict[str, Any], limit: int = MESSAGE_LIMIT) -> list[str]
     head = [f"<b>{e(a['title'])}</b>"]
     if a.get("subtitle"):
         head.append(f"<i>{e(a['subtitle'])}</i>")
-    byline = [a["date"], a["source_file"], a["column"] and f"栏目：{a['column']}"]
+    byline = [a["date"], a["source"] or a["source_file"], a["column"] and f"栏目：{a['column']}"]
     head.append(e(" · ".join([x for x in byline if x] + ["、".join(a["authors"])]).strip(" ·")))
     resolved = [p for p in a["places"] if p["code"]]
     primary = [p["name"] for p in resolved if p["primary"]]

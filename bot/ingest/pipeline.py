@@ -80,6 +80,7 @@ class PreparedFile:
     date: str
     date_origin: str
     articles: list[PreparedArticle]
+    source: str | None = None  # the publisher the file's metadata names
 
 
 @dataclass
@@ -124,6 +125,7 @@ def prepare_file(
         date=day,
         date_origin=origin,
         articles=prepare_articles(drafts, extract),
+        source=raw.source,
     )
 
 
@@ -338,7 +340,7 @@ class Ingestor:
             "format": prepared.format,
             "encoding": prepared.encoding,
             "size": prepared.size,
-            "source": self.source,
+            "source": self.source or prepared.source,  # --source wins over metadata
             "ingested_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         }
 

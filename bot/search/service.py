@@ -50,6 +50,12 @@ class Hit:
     places: list[str] = field(default_factory=list)  # names, the article's main places first
     column: str | None = None
     duplicates: int = 0  # near-duplicate reprints folded into this hit
+    source: str | None = None  # the newspaper or site (--source, the file's metadata)
+
+    @property
+    def origin(self) -> str:
+        """Where the article comes from as people name it: the paper, else the file."""
+        return self.source or self.source_file
 
 
 @dataclass(frozen=True)
@@ -220,6 +226,7 @@ async def _hits(
             places=[gazetteer.display_name(c) for c, _ in places.get(i, [])[:3]],
             column=rows[i]["column"],
             duplicates=duplicates.get(i, 0),
+            source=rows[i]["source"],
         )
         for i, score in ranked
     ]
