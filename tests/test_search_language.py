@@ -220,6 +220,17 @@ async def test_more_like_this(seeded: Store) -> None:
     assert await more_like_this(seeded, 10_000) is None
 
 
+async def test_similar_articles_share_topics_and_practices_first(seeded: Store) -> None:
+    # By shared words alone, a 92-character note on waste sorting in the same district came
+    # first for the article on elderly care.
+    [care] = (await search(seeded, '"15分钟养老服务圈"')).hits
+    similar = await more_like_this(seeded, care.article_id)
+    assert similar and similar.hits[0].title != "宣讲"
+    own = set((await article_detail(seeded, care.article_id))["topics"])  # type: ignore[index]
+    first = await article_detail(seeded, similar.hits[0].article_id)
+    assert own & set(first["topics"])  # type: ignore[index]
+
+
 async def test_filters_alone_list_the_newest(seeded: Store) -> None:
     page = await search(seeded, "地区:玉泉区")
     assert page.total and page.hits[0].title in {YUQUAN, "宣讲"}
