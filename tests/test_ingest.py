@@ -17,7 +17,7 @@ import pytest
 
 from bot.ingest.normalize import compact_text
 from bot.store import Store
-from tests.conftest import ROOT, SEEDS, casebot, ingest, seed_text
+from tests.conftest import ROOT, SEEDS, casebot, ingest, seed_article, seed_text
 from tests.fixtures_files import make_docx
 
 
@@ -189,6 +189,9 @@ async def test_a_dateline_in_the_text_beats_the_documents_metadata(
         ("组织工作简报.docx", "2024-06-28", "metadata"),
         ("简报.docx", "2013-12-23", "metadata"),
     }
+    titles = [a["title"] for a in await store.list_articles()]
+    assert not [t for t in titles if "2024年6月28日" in t]  # the dateline is no headline
+    assert titles[0] == seed_article("003", 0)[0]
 
 
 def test_a_killed_ingest_leaves_a_consistent_db_and_a_rerun_completes(tmp_path: Path) -> None:

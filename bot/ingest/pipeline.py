@@ -31,6 +31,7 @@ from bot.ingest.readers import (
     date_from_filename,
     date_in_text,
     read_document,
+    without_dateline,
 )
 from bot.ingest.reextract import redate
 from bot.ingest.split import split_page
@@ -112,7 +113,7 @@ def prepare_file(
 ) -> PreparedFile:
     """Read, split and segment one file. Raises RejectedFile."""
     raw = read_document(path, max_bytes)
-    drafts = split_page(raw.text)
+    drafts = split_page(without_dateline(raw.text))
     if not drafts:
         raise RejectedFile(path, "未找到可识别的文章内容")
     day, origin = _pick_date(path, raw.text, raw.date, forced_date, today)

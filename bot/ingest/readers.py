@@ -114,6 +114,10 @@ EARLIEST_YEAR = 1900  # older "dates" are ids or placeholders (1601-01-01 in Off
 # Where a dateline is looked for: the first lines of the text, each from its start.
 DATELINE_LINES = 3
 DATELINE_CHARS = 40
+_DATELINE = re.compile(
+    r"(?:(?:发布)?(?:日期|时间)\s*[:：]\s*)?\d{4}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?"
+    r"\s*(?:[（(]?(?:星期|周)[一二三四五六日天][)）]?)?"
+)
 
 
 def read_document(path: Path, max_bytes: int) -> RawDocument:
@@ -149,6 +153,21 @@ def date_in_text(text: str) -> date | None:
         if found := date_from_filename(line[:DATELINE_CHARS]):
             return found
     return None
+
+
+def without_dateline(text: str) -> str:
+    """The text without lines at its top that are only a dateline (`2024年6月28日 星期五`,
+    `发布时间：2024-06-28`): they date the page, they are no article's title."""
+    lines = text.splitlines(keepends=True)
+    seen = 0
+    for n, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if seen == DATELINE_LINES or not _DATELINE.fullmatch(line.strip()):
+            break
+        seen += 1
+        lines[n] = "\n" if line.endswith("\n") else ""
+    return "".join(lines)
 
 
 def date_from_filename(name: str) -> date | None:
