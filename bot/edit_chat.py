@@ -64,7 +64,7 @@ async def _card(store: Store, article_id: int) -> str:
     primary = " › ".join(p["name"] for p in a["places"] if p["code"] and p["primary"])
     lines = [
         f"<b>#{article_id} {e(a['title'])}</b>",
-        e(f"日期：{a['date']} · 文件：{a['source_file']}"),
+        e(f"日期：{a['date']} · 来源：{a['source'] or a['source_file']}"),
         e(f"主要地点：{primary or '全区性或未能确定'}"),
     ]
     if a["duplicate_of"]:
