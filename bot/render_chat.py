@@ -12,7 +12,6 @@ from bot.render import (
     case_where,
     count_text,
     figure_text,
-    redated_lines,
     snippet_html,
     stats_lines,
 )
@@ -293,7 +292,6 @@ def upload_summary_html(file_name: str, report: dict[str, Any]) -> str:
     ]
     if not report["added"] and not report["near_duplicates"]:
         lines.append("文件中的文章都已在库中。")
-    lines += [e(line) for line in redated_lines(report)]
     return "\n".join(lines)
 
 
