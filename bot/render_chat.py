@@ -8,13 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.digest import Digest, DigestArticle
-from bot.render import (
-    case_where,
-    count_text,
-    figure_text,
-    snippet_html,
-    stats_lines,
-)
+from bot.render import case_where, count_text, figure_text, snippet_html, stats_lines
 from bot.search import Hit, SearchPage
 from bot.stats import Stats, StatsError
 from bot.textsplit import MESSAGE_LIMIT, html_length, pack_html, split_plain
