@@ -19,7 +19,7 @@ from tqdm import tqdm
 from bot import render
 from bot.config import Settings, load_settings
 from bot.digest import Digest, build_digest, digest_json, digest_period
-from bot.edit import Correction, EditError, correct_article, delete_articles
+from bot.edit import Correction, EditError, correct_article, delete_articles, merge_articles
 from bot.extract.topics import get_taxonomy
 from bot.ingest.pipeline import expand_paths, ingest_paths
 from bot.ingest.reindex import reindex
@@ -123,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--place", nargs="+", metavar="PLACE", help="主要地点（名称或代码，最具体的一级为准）"
     )
+    p = sub.add_parser(
+        "merge", parents=[common], help="把被拆开的报道合并：OTHER 的正文接在 ARTICLE_ID 之后"
+    )
+    p.add_argument("article_id", type=_positive, metavar="ARTICLE_ID")
+    p.add_argument("other_id", type=_positive, metavar="OTHER_ID")
     p = sub.add_parser("delete", parents=[common], help="删除文章（连同其近似重复报道）")
     p.add_argument("article_ids", nargs="+", type=_positive, metavar="ARTICLE_ID")
     return parser
@@ -304,6 +309,21 @@ async def cmd_edit(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_merge(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        done = await _with_store(
+            settings,
+            lambda store: merge_articles(
+                store, args.article_id, args.other_id, actor=None, chat=None
+            ),
+        )
+    except EditError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(done)
+    return 0
+
+
 async def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
     try:
         done = await _with_store(
@@ -329,6 +349,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = 
     "config": cmd_config,
     "edit": cmd_edit,
     "delete": cmd_delete,
+    "merge": cmd_merge,
 }
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.access import now_iso
-from bot.ingest.pipeline import index_terms
+from bot.ingest.normalize import compact_simplified, fingerprint_compact
+from bot.ingest.pipeline import index_terms, sketch
 from bot.ingest.reextract import extract_again, redate
 from bot.places import get_gazetteer
 from bot.store import Store, edits
@@ -134,3 +135,36 @@ async def delete_articles(
         detail += f"（及近似重复 {'、'.join(f'#{i}' for i in reprints)}）"
     await store.audit(now_iso(), actor, chat, "article delete", detail)
     return Deleted(wanted, reprints)
+
+
+async def merge_articles(
+    store: Store, keep_id: int, other_id: int, *, actor: int | None, chat: int | None
+) -> str:
+    """Joins `other_id`'s text to the end of `keep_id` (one story the splitter cut in two);
+    `keep_id` keeps its title and date. Returns what was done, in Chinese."""
+    keep, other = await _article(store, keep_id), await _article(store, other_id)
+    if keep_id == other_id:
+        raise EditError("不能把文章与自己合并。")
+    for a in (keep, other):
+        if a.duplicate_of is not None:
+            raise EditError(f"#{a.article_id} 是 #{a.duplicate_of} 的近似重复报道，请合并原文。")
+    async with store.transaction():
+        first, second = await edits.body(store, keep_id), await edits.body(store, other_id)
+        shift = len(first.text) + 1
+        joined = edits.Body(
+            f"{first.text}\n{second.text}",
+            f"{first.original_text}\n{second.original_text}",
+            [*first.paragraphs, *((s + shift, e + shift, k) for s, e, k in second.paragraphs)],
+        )
+        await store.clear_extractions([keep_id, other_id])
+        await edits.unindex(store, keep_id, _terms(keep.title, keep.text))
+        await edits.unindex(store, other_id, _terms(other.title, other.text))
+        compact = compact_simplified(to_simplified(joined.text))
+        await edits.merge_into(
+            store, keep_id, other_id, joined, fingerprint_compact(compact), sketch(compact)
+        )
+        await edits.index(store, keep_id, _terms(keep.title, joined.text))
+        await extract_again(store, [keep_id])
+    done = f"已将 #{other_id}《{other.title}》并入 #{keep_id}《{keep.title}》。"
+    await store.audit(now_iso(), actor, chat, "article merge", done)
+    return done

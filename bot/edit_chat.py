@@ -5,6 +5,7 @@ corrections typed after its id (the same as `casebot edit` and `casebot delete`)
     /article 12 日期 2024-06-28       correct the date
     /article 12 标题 新的标题          correct the title
     /article 12 地点 赤峰 林西县        set the primary place (the most specific one named)
+    /article 12 合并 13               join 13's text to the end of 12 (a story cut in two)
     /article 12 删除                  asks for confirmation: /article 12 删除 确认
 """
 
@@ -12,17 +13,18 @@ from __future__ import annotations
 
 from html import escape as e
 
-from bot.edit import Correction, EditError, correct_article, delete_articles
+from bot.edit import Correction, EditError, correct_article, delete_articles, merge_articles
 from bot.library import article_detail
 from bot.render import correction_text, deleted_text
 from bot.store import Store
 
 USAGE = (
     "用法：/article 编号 查看；/article 编号 日期 2024-06-28；/article 编号 标题 新标题；"
-    "/article 编号 地点 赤峰 林西县；/article 编号 删除"
+    "/article 编号 地点 赤峰 林西县；/article 编号 合并 另一编号；/article 编号 删除"
 )
 ACTIONS = {"日期": "date", "date": "date", "标题": "title", "title": "title",
-           "地点": "place", "place": "place", "删除": "delete", "delete": "delete"}  # fmt: skip
+           "地点": "place", "place": "place", "删除": "delete", "delete": "delete",
+           "合并": "merge", "merge": "merge"}  # fmt: skip
 CONFIRM = {"确认", "confirm"}
 
 
@@ -46,6 +48,11 @@ async def article_reply(store: Store, args: list[str], *, actor: int, chat: int)
                 )
             done = await delete_articles(store, [article_id], actor=actor, chat=chat)
             return e(deleted_text(done))
+        if action == "merge":
+            if not rest[0].lstrip("#").isdigit():
+                return e(USAGE)
+            other = int(rest[0].lstrip("#"))
+            return e(await merge_articles(store, article_id, other, actor=actor, chat=chat))
         fix = {
             "date": Correction(date=rest[0]),
             "title": Correction(title=" ".join(rest)),

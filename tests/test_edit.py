@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from bot.digest import build_digest
-from bot.edit import Correction, EditError, correct_article, delete_articles
+from bot.edit import (
+    Correction,
+    EditError,
+    correct_article,
+    delete_articles,
+    merge_articles,
+)
 from bot.ingest.reindex import reindex
 from bot.search import search
 from bot.stats import stats_for
@@ -39,9 +45,26 @@ async def _digest_ids(store: Store, day: date) -> set[int]:
 
 
 async def _integrity(store: Store) -> None:
+    """The search tables and SQLite are sound, and stat_counts holds exactly what migration
+    0008 would count from the extraction tables now."""
     await store.conn.execute("INSERT INTO article_fts (article_fts) VALUES ('integrity-check')")
     await store.conn.execute("INSERT INTO article_chars (article_chars) VALUES ('integrity-check')")
     assert await store.integrity_check() == "ok"
+    recount = await store.conn.execute_fetchall(
+        "SELECT topic, code, date, sum(articles), sum(cases) FROM ("
+        " SELECT t.topic, p.code, a.date, 1 AS articles, 0 AS cases"
+        " FROM article_places p JOIN articles a ON a.id = p.article_id"
+        " JOIN stat_topics t ON t.article_id = a.id WHERE p.is_primary AND a.duplicate_of IS NULL"
+        " UNION ALL SELECT t.topic, c.place, a.date, 0, 1 FROM cases c"
+        " JOIN articles a ON a.id = c.article_id JOIN stat_topics t ON t.article_id = a.id"
+        " WHERE c.place IS NOT NULL AND a.duplicate_of IS NULL"
+        ") GROUP BY topic, code, date"
+    )
+    kept = await store.conn.execute_fetchall(
+        "SELECT topic, code, date, articles, cases FROM stat_counts"
+        " WHERE articles != 0 OR cases != 0"
+    )
+    assert sorted(kept) == sorted(recount)
 
 
 async def _alxa_cases(store: Store, article: int) -> int:
@@ -129,6 +152,23 @@ async def test_corrections_refuse_what_they_cannot_do(seeded: Store) -> None:
     with pytest.raises(EditError, match="日期“2024-13-01”无效"):
         await correct_article(seeded, article, Correction(date="2024-13-01"), actor=None, chat=None)
     assert changes_none(await seeded.audit_entries(5))  # nothing half-done, nothing logged
+
+
+async def test_merging_joins_a_story_cut_in_two(seeded: Store) -> None:
+    first = await _id(seeded, "除蒿草")
+    second = await _id(seeded, "服务群众")
+    [other_text] = (await seeded.article_texts([second])).values()
+    done = await merge_articles(seeded, first, second, actor=None, chat=None)
+    assert done.startswith(f"已将 #{second}《服务群众》并入 #{first}《除蒿草 办实事》")
+    ids = {a["article_id"] for a in await seeded.list_articles()}
+    assert second not in ids
+    [text] = (await seeded.article_texts([first])).values()
+    assert text.endswith(other_text)
+    found = await search(seeded, '"牧企军"')  # the second story's words find the first
+    assert [h.article_id for h in found.hits] == [first]
+    await _integrity(seeded)
+    with pytest.raises(EditError, match="不能把文章与自己合并"):
+        await merge_articles(seeded, first, first, actor=None, chat=None)
 
 
 def changes_none(entries: list[dict[str, object]]) -> bool:

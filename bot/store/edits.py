@@ -113,3 +113,51 @@ async def dated_fingerprints(
         fingerprints,
     )
     return {r[0]: (r[1], r[2]) for r in rows}
+
+
+@dataclass(frozen=True)
+class Body:
+    """What merging joins: an article's text, its raw lines and its paragraphs."""
+
+    text: str
+    original_text: str
+    paragraphs: list[tuple[int, int, str]]  # (start, end, kind) offsets into text
+
+
+async def body(store: Store, article_id: int) -> Body:
+    ((text, original),) = await store.conn.execute_fetchall(
+        "SELECT text, original_text FROM articles WHERE id = ?", (article_id,)
+    )
+    rows = await store.conn.execute_fetchall(
+        "SELECT start, end, kind FROM paragraphs WHERE article_id = ? ORDER BY idx",
+        (article_id,),
+    )
+    return Body(text, original, [(r[0], r[1], r[2]) for r in rows])
+
+
+async def merge_into(
+    store: Store, keep: int, other: int, joined: Body, fingerprint: str, sketch: list[int]
+) -> None:
+    """`other` becomes part of `keep` (its extraction cleared and index entries removed
+    already): `keep` takes the joined body, `other`'s captions and near-duplicates."""
+    await store.conn.execute(
+        "UPDATE articles SET text = ?, original_text = ?, fingerprint = ? WHERE id = ?",
+        (joined.text, joined.original_text, fingerprint, keep),
+    )
+    await store.conn.execute("DELETE FROM paragraphs WHERE article_id = ?", (keep,))
+    await store.conn.executemany(
+        "INSERT INTO paragraphs (article_id, idx, start, end, kind) VALUES (?, ?, ?, ?, ?)",
+        [(keep, n, s, e, k) for n, (s, e, k) in enumerate(joined.paragraphs)],
+    )
+    await store.conn.execute(
+        "UPDATE captions SET article_id = ? WHERE article_id = ?", (keep, other)
+    )
+    await store.conn.execute(
+        "UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?", (keep, other)
+    )
+    await store.conn.execute("DELETE FROM article_sketch WHERE article_id = ?", (keep,))
+    await store.conn.executemany(
+        "INSERT OR IGNORE INTO article_sketch (hash, article_id) VALUES (?, ?)",
+        [(h, keep) for h in sketch],
+    )
+    await delete_articles(store, [other])
