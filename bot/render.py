@@ -214,8 +214,8 @@ def article_detail_text(a: dict[str, Any]) -> str:
     lines = [*head, "", a["text"], ""]
     primary = [p["name"] for p in places if p["primary"]]
     lines.append(f"主要地点：{' › '.join(primary) if primary else '（全区性或未能确定）'}")
-    if places:
-        lines.append("提及地点：" + "、".join(p["name"] for p in places if not p["primary"]))
+    if mentioned := [p["name"] for p in places if not p["primary"]]:
+        lines.append("提及地点：" + "、".join(mentioned))
     for p in others:
         kind = "推断" if p["inferred"] else "有歧义，未计入统计" if p["ambiguous"] else "区外"
         parent = f"，属 {p['parent']}" if p.get("parent") else ""
