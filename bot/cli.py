@@ -19,7 +19,14 @@ from tqdm import tqdm
 from bot import render
 from bot.config import Settings, load_settings
 from bot.digest import Digest, build_digest, digest_json, digest_period
-from bot.edit import Correction, EditError, correct_article, delete_articles, merge_articles
+from bot.edit import (
+    Correction,
+    EditError,
+    correct_article,
+    delete_articles,
+    merge_articles,
+    split_article,
+)
 from bot.extract.topics import get_taxonomy
 from bot.ingest.pipeline import expand_paths, ingest_paths
 from bot.ingest.reindex import reindex
@@ -128,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("article_id", type=_positive, metavar="ARTICLE_ID")
     p.add_argument("other_id", type=_positive, metavar="OTHER_ID")
+    p = sub.add_parser(
+        "split", parents=[common], help="把误合为一篇的两篇报道拆开：从 AT 段起为新文章"
+    )
+    p.add_argument("article_id", type=_positive, metavar="ARTICLE_ID")
+    p.add_argument("at", metavar="AT", help="新文章开始的段号（从 1 数起）或该段中的文字")
+    p.add_argument("--title", help="新文章的标题（默认：该段若是标题即用它）")
     p = sub.add_parser("delete", parents=[common], help="删除文章（连同其近似重复报道）")
     p.add_argument("article_ids", nargs="+", type=_positive, metavar="ARTICLE_ID")
     return parser
@@ -324,6 +337,21 @@ async def cmd_merge(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_split(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        done = await _with_store(
+            settings,
+            lambda store: split_article(
+                store, args.article_id, args.at, title=args.title, actor=None, chat=None
+            ),
+        )
+    except EditError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(done)
+    return 0
+
+
 async def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
     try:
         done = await _with_store(
@@ -350,6 +378,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = 
     "edit": cmd_edit,
     "delete": cmd_delete,
     "merge": cmd_merge,
+    "split": cmd_split,
 }
 
 

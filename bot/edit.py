@@ -19,6 +19,7 @@ from bot.store import Store, edits
 from bot.text import to_simplified
 
 TITLE_MAX = 200
+HEADLINE_MAX = 40  # a paragraph this short, without a sentence end, is a headline
 
 
 class EditError(ValueError):
@@ -159,12 +160,78 @@ async def merge_articles(
         await store.clear_extractions([keep_id, other_id])
         await edits.unindex(store, keep_id, _terms(keep.title, keep.text))
         await edits.unindex(store, other_id, _terms(other.title, other.text))
-        compact = compact_simplified(to_simplified(joined.text))
-        await edits.merge_into(
-            store, keep_id, other_id, joined, fingerprint_compact(compact), sketch(compact)
-        )
+        await edits.merge_into(store, keep_id, other_id, joined, *_identity(joined.text))
         await edits.index(store, keep_id, _terms(keep.title, joined.text))
         await extract_again(store, [keep_id])
     done = f"已将 #{other_id}《{other.title}》并入 #{keep_id}《{keep.title}》。"
     await store.audit(now_iso(), actor, chat, "article merge", done)
     return done
+
+
+async def split_article(
+    store: Store,
+    article_id: int,
+    at: str,
+    *,
+    title: str | None,
+    actor: int | None,
+    chat: int | None,
+) -> str:
+    """Cuts an article in two (two stories the page splitter took for one) before the
+    paragraph `at` names: its number (from 1), or words it contains. The second part
+    becomes a new article of the same file and date, titled `title`, else by its first
+    paragraph when that is a headline, else 「…（续）」. Returns what was done, in Chinese."""
+    article = await _article(store, article_id)
+    if article.duplicate_of is not None:
+        raise EditError(f"#{article_id} 是 #{article.duplicate_of} 的近似重复报道，请拆分原文。")
+    whole = await edits.body(store, article_id)
+    paragraph = _paragraph_at(whole, at.strip())
+    count = len(whole.paragraphs)
+    if count < 2:
+        raise EditError(f"#{article_id} 只有一段，无法拆分。")
+    if not 2 <= paragraph <= count:
+        raise EditError(f"#{article_id} 共 {count} 段，新文章须从第 2 至 {count} 段之一开始。")
+    head, tail = whole.paragraphs[: paragraph - 1], whole.paragraphs[paragraph - 1 :]
+    if title is None:
+        lead = whole.text[tail[0][0] : tail[0][1]]
+        if len(tail) > 1 and len(lead) <= HEADLINE_MAX and not lead.endswith(("。", "！", "？")):
+            title, tail = lead, tail[1:]
+        else:
+            title = f"{article.title}（续）"
+    first_text = whole.text[: head[-1][1]]
+    start = tail[0][0]
+    second_text = whole.text[start:]
+    first = edits.Body(first_text, whole.original_text, head)
+    second = edits.Body(second_text, second_text, [(s - start, e - start, k) for s, e, k in tail])
+    first_id, second_id = _identity(first_text), _identity(second_text)
+    for part in (first_id, second_id):
+        if (owner := await edits.fingerprint_owner(store, part[0])) is not None:
+            raise EditError(f"拆出的一部分与 #{owner} 相同，无需拆分；可直接删除重复的文章。")
+    async with store.transaction():
+        await store.clear_extractions([article_id])
+        await edits.unindex(store, article_id, _terms(article.title, article.text))
+        await edits.set_body(store, article_id, first, *first_id)
+        await edits.index(store, article_id, _terms(article.title, first_text))
+        new_id = await edits.insert_part(store, article_id, title, second, *second_id)
+        await edits.index(store, new_id, _terms(title, second_text))
+        await extract_again(store, [article_id, new_id])
+    done = f"已从第 {paragraph} 段起把 #{article_id} 拆出新文章 #{new_id}《{title}》。"
+    await store.audit(now_iso(), actor, chat, "article split", done)
+    return done
+
+
+def _paragraph_at(whole: edits.Body, at: str) -> int:
+    """The number (from 1) of the paragraph `at` names: a number, or words in it (the
+    first paragraph after the first that has them); 0 if none."""
+    if at.isdigit():
+        return int(at)
+    for n, (s, e, _) in enumerate(whole.paragraphs[1:], start=2):
+        if at and at in whole.text[s:e]:
+            return n
+    return 0
+
+
+def _identity(text: str) -> tuple[str, list[int]]:
+    """The fingerprint and near-duplicate sketch of an article's text, as ingest makes them."""
+    compact = compact_simplified(to_simplified(text))
+    return fingerprint_compact(compact), sketch(compact)

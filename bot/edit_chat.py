@@ -6,6 +6,7 @@ corrections typed after its id (the same as `casebot edit` and `casebot delete`)
     /article 12 标题 新的标题          correct the title
     /article 12 地点 赤峰 林西县        set the primary place (the most specific one named)
     /article 12 合并 13               join 13's text to the end of 12 (a story cut in two)
+    /article 12 拆分 5 (or words)     a new article from paragraph 5 (two stories in one)
     /article 12 删除                  asks for confirmation: /article 12 删除 确认
 """
 
@@ -13,18 +14,26 @@ from __future__ import annotations
 
 from html import escape as e
 
-from bot.edit import Correction, EditError, correct_article, delete_articles, merge_articles
+from bot.edit import (
+    Correction,
+    EditError,
+    correct_article,
+    delete_articles,
+    merge_articles,
+    split_article,
+)
 from bot.library import article_detail
 from bot.render import correction_text, deleted_text
 from bot.store import Store
 
 USAGE = (
     "用法：/article 编号 查看；/article 编号 日期 2024-06-28；/article 编号 标题 新标题；"
-    "/article 编号 地点 赤峰 林西县；/article 编号 合并 另一编号；/article 编号 删除"
+    "/article 编号 地点 赤峰 林西县；/article 编号 合并 另一编号；"
+    "/article 编号 拆分 段号或该段文字；/article 编号 删除"
 )
 ACTIONS = {"日期": "date", "date": "date", "标题": "title", "title": "title",
            "地点": "place", "place": "place", "删除": "delete", "delete": "delete",
-           "合并": "merge", "merge": "merge"}  # fmt: skip
+           "合并": "merge", "merge": "merge", "拆分": "split", "split": "split"}  # fmt: skip
 CONFIRM = {"确认", "confirm"}
 
 
@@ -48,6 +57,11 @@ async def article_reply(store: Store, args: list[str], *, actor: int, chat: int)
                 )
             done = await delete_articles(store, [article_id], actor=actor, chat=chat)
             return e(deleted_text(done))
+        if action == "split":
+            done = await split_article(
+                store, article_id, " ".join(rest), title=None, actor=actor, chat=chat
+            )
+            return e(done)
         if action == "merge":
             if not rest[0].lstrip("#").isdigit():
                 return e(USAGE)

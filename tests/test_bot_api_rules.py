@@ -303,6 +303,7 @@ async def test_admins_correct_and_delete_articles_with_article(
         "/article 3 日期 2024-06-15",
         "/article 3 地点 杭锦",
         "/article 9 合并 10",
+        "/article 9 拆分 牧企军",
         "/article 3 删除",
         "/article 3 删除 确认",
         "/search 玛拉沁",
@@ -314,15 +315,16 @@ async def test_admins_correct_and_delete_articles_with_article(
         for n, command in enumerate(commands, start=1):  # one at a time, as a person types
             api.user_message(command, user_id=ADMIN)
             await api.wait_for("sendMessage", to(ADMIN), count=n)
-    card, dated, ambiguous, merged, confirm, deleted, search, log = texts(api, ADMIN)
+    card, dated, ambiguous, merged, split, confirm, deleted, search, log = texts(api, ADMIN)
     assert "只有管理员" in texts(api, STAFF)[0]
     assert "#3 党建领航风帆劲" in card and "主要地点：阿拉善盟 › 阿拉善高新区" in card
     assert "已更正 #3：\n  日期：2024-07-01 → 2024-06-15" in dated
     assert "可指多个地区" in ambiguous
     assert merged.startswith("已将 #10《") and "并入 #9《" in merged
+    assert split.startswith("已从第 2 段起把 #9 拆出新文章 #20《")
     assert "/article 3 删除 确认" in confirm and deleted == "已删除 #3。"
     assert "未找到" in search
-    for action in ("article edit", "article merge", "article delete", "refused"):
+    for action in ("article edit", "article merge", "article split", "article delete", "refused"):
         assert action in log
     assert_no_errors(caplog)
 

@@ -17,6 +17,7 @@ from bot.edit import (
     correct_article,
     delete_articles,
     merge_articles,
+    split_article,
 )
 from bot.ingest.reindex import reindex
 from bot.search import search
@@ -169,6 +170,24 @@ async def test_merging_joins_a_story_cut_in_two(seeded: Store) -> None:
     await _integrity(seeded)
     with pytest.raises(EditError, match="不能把文章与自己合并"):
         await merge_articles(seeded, first, first, actor=None, chat=None)
+
+
+async def test_splitting_undoes_a_merge(seeded: Store) -> None:
+    first = await _id(seeded, "除蒿草")
+    second = await _id(seeded, "服务群众")
+    before = await _counts(seeded, "时间:2024-07")
+    await merge_articles(seeded, first, second, actor=None, chat=None)
+    with pytest.raises(EditError, match="共 2 段，新文章须从第 2 至 2 段之一开始"):
+        await split_article(seeded, first, "7", title=None, actor=None, chat=None)
+    done = await split_article(seeded, first, "牧企军", title="服务群众", actor=None, chat=None)
+    new = await _id(seeded, "服务群众")
+    assert done == f"已从第 2 段起把 #{first} 拆出新文章 #{new}《服务群众》。"
+    assert [h.article_id for h in (await search(seeded, '"牧企军"')).hits] == [new]
+    assert [h.article_id for h in (await search(seeded, '"蒿草"')).hits] == [first]
+    assert await _counts(seeded, "时间:2024-07") == before
+    await _integrity(seeded)
+    with pytest.raises(EditError, match="只有一段，无法拆分"):
+        await split_article(seeded, new, "2", title=None, actor=None, chat=None)
 
 
 def changes_none(entries: list[dict[str, object]]) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.store.db import Store, _marks
 
@@ -135,29 +136,64 @@ async def body(store: Store, article_id: int) -> Body:
     return Body(text, original, [(r[0], r[1], r[2]) for r in rows])
 
 
+async def set_body(
+    store: Store, article_id: int, new: Body, fingerprint: str, sketch: list[int]
+) -> None:
+    """An article's text, raw lines, paragraphs, fingerprint and sketch, replaced."""
+    await store.conn.execute(
+        "UPDATE articles SET text = ?, original_text = ?, fingerprint = ? WHERE id = ?",
+        (new.text, new.original_text, fingerprint, article_id),
+    )
+    await store.conn.execute("DELETE FROM paragraphs WHERE article_id = ?", (article_id,))
+    await store.conn.executemany(
+        "INSERT INTO paragraphs (article_id, idx, start, end, kind) VALUES (?, ?, ?, ?, ?)",
+        [(article_id, n, s, e, k) for n, (s, e, k) in enumerate(new.paragraphs)],
+    )
+    await store.conn.execute("DELETE FROM article_sketch WHERE article_id = ?", (article_id,))
+    await store.conn.executemany(
+        "INSERT OR IGNORE INTO article_sketch (hash, article_id) VALUES (?, ?)",
+        [(h, article_id) for h in sketch],
+    )
+
+
 async def merge_into(
     store: Store, keep: int, other: int, joined: Body, fingerprint: str, sketch: list[int]
 ) -> None:
     """`other` becomes part of `keep` (its extraction cleared and index entries removed
     already): `keep` takes the joined body, `other`'s captions and near-duplicates."""
-    await store.conn.execute(
-        "UPDATE articles SET text = ?, original_text = ?, fingerprint = ? WHERE id = ?",
-        (joined.text, joined.original_text, fingerprint, keep),
-    )
-    await store.conn.execute("DELETE FROM paragraphs WHERE article_id = ?", (keep,))
-    await store.conn.executemany(
-        "INSERT INTO paragraphs (article_id, idx, start, end, kind) VALUES (?, ?, ?, ?, ?)",
-        [(keep, n, s, e, k) for n, (s, e, k) in enumerate(joined.paragraphs)],
-    )
+    await set_body(store, keep, joined, fingerprint, sketch)
     await store.conn.execute(
         "UPDATE captions SET article_id = ? WHERE article_id = ?", (keep, other)
     )
     await store.conn.execute(
         "UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?", (keep, other)
     )
-    await store.conn.execute("DELETE FROM article_sketch WHERE article_id = ?", (keep,))
-    await store.conn.executemany(
-        "INSERT OR IGNORE INTO article_sketch (hash, article_id) VALUES (?, ?)",
-        [(h, keep) for h in sketch],
-    )
     await delete_articles(store, [other])
+
+
+async def insert_part(
+    store: Store, source: int, title: str, part: Body, fingerprint: str, sketch: list[int]
+) -> int:
+    """A new article cut from `source`: the same file (placed after its last article),
+    date, column and script; returns its id."""
+    ((new_id,),) = await store.conn.execute_fetchall(
+        "INSERT INTO articles (file_id, seq, title, authors, column_name, date, date_origin,"
+        " original_text, text, script, fingerprint, created_at)"
+        " SELECT file_id, (SELECT max(seq) + 1 FROM articles b WHERE b.file_id = a.file_id),"
+        " ?, '[]', column_name, date, date_origin, ?, ?, script, ?, ?"
+        " FROM articles a WHERE id = ? RETURNING id",
+        (title, part.original_text, part.text, fingerprint, now_stamp(), source),
+    )
+    await set_body(store, new_id, part, fingerprint, sketch)
+    return new_id
+
+
+def now_stamp() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+async def fingerprint_owner(store: Store, fingerprint: str) -> int | None:
+    rows = await store.conn.execute_fetchall(
+        "SELECT id FROM articles WHERE fingerprint = ?", (fingerprint,)
+    )
+    return rows[0][0] if rows else None
