@@ -305,63 +305,51 @@ async def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _correction(settings: Settings, job: Callable[[Store], Awaitable[str]]) -> int:
+    """Runs a correction (edit, merge, split, delete) and prints what it did, or why not."""
+    try:
+        print(await _with_store(settings, job))
+    except EditError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    return 0
+
+
 async def cmd_edit(args: argparse.Namespace, settings: Settings) -> int:
     fix = Correction(date=args.date, title=args.title, places=tuple(args.place or ()))
     if fix == Correction():
         print("请至少给出 --date、--title 或 --place 之一。", file=sys.stderr)
         return 2
-    try:
-        changes = await _with_store(
-            settings,
-            lambda store: correct_article(store, args.article_id, fix, actor=None, chat=None),
-        )
-    except EditError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    print(render.correction_text(args.article_id, changes))
-    return 0
+
+    async def job(store: Store) -> str:
+        changes = await correct_article(store, args.article_id, fix, actor=None, chat=None)
+        return render.correction_text(args.article_id, changes)
+
+    return await _correction(settings, job)
 
 
 async def cmd_merge(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        done = await _with_store(
-            settings,
-            lambda store: merge_articles(
-                store, args.article_id, args.other_id, actor=None, chat=None
-            ),
-        )
-    except EditError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    print(done)
-    return 0
+    return await _correction(
+        settings,
+        lambda store: merge_articles(store, args.article_id, args.other_id, actor=None, chat=None),
+    )
 
 
 async def cmd_split(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        done = await _with_store(
-            settings,
-            lambda store: split_article(
-                store, args.article_id, args.at, title=args.title, actor=None, chat=None
-            ),
-        )
-    except EditError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    print(done)
-    return 0
+    return await _correction(
+        settings,
+        lambda store: split_article(
+            store, args.article_id, args.at, title=args.title, actor=None, chat=None
+        ),
+    )
 
 
 async def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        done = await _with_store(
-            settings, lambda store: delete_articles(store, args.article_ids, actor=None, chat=None)
-        )
-    except EditError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    print(render.deleted_text(done))
-    return 0
+    async def job(store: Store) -> str:
+        done = await delete_articles(store, args.article_ids, actor=None, chat=None)
+        return render.deleted_text(done)
+
+    return await _correction(settings, job)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {

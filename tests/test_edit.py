@@ -218,6 +218,11 @@ def test_edit_and_delete_on_the_command_line(seeded_file: Path, tmp_path: Path) 
     assert casebot("edit", "3", db=db).returncode == 2  # nothing to correct
     refused = casebot("edit", "999", "--title", "新标题", db=db)
     assert refused.returncode == 2 and "没有编号为 999 的文章" in refused.stderr
+    done = casebot("merge", "9", "10", db=db)
+    assert done.returncode == 0 and done.stdout.startswith("已将 #10《服务群众》并入 #9《")
+    done = casebot("split", "9", "2", "--title", "服务群众", db=db)
+    assert done.returncode == 0 and "拆出新文章 #20《服务群众》" in done.stdout
+    assert casebot("split", "20", "2", db=db).returncode == 2  # one paragraph: nothing to cut
     done = casebot("delete", "3", "4", db=db)
     assert done.returncode == 0 and "已删除 #3、#4。" in done.stdout
     ids = {a["article_id"] for a in json.loads(casebot("articles", "--json", db=db).stdout)}
