@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import json
 import logging
-import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
@@ -27,21 +26,24 @@ from bot.search import more_like_this, search
 from bot.stats import StatsError, stats_csv, stats_for, stats_json
 from bot.store import Store, StoreError
 from bot.subscribe import default_digest_day, filter_problem
+from bot.values import ValueProblem, parse_day, parse_id
 
 
 def _day(value: str) -> str:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{value}")
     try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"无效日期：{value}") from exc
+        return parse_day(value).isoformat()
+    except ValueProblem as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _positive(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
+    try:
+        number = parse_id(value)
+    except ValueProblem as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    if number < 1:
         raise argparse.ArgumentTypeError(f"应为正整数：{value}")
-    return int(value)
+    return number
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,10 +22,12 @@ from bot.search import search
 from bot.search.query import parse_time
 from bot.store import Store
 from bot.store import subscriptions as subs
+from bot.values import YEARS_HINT
 
 BUTTONS_PER_ROW = 5
 TIME_CHOICES = ("07:00", "07:30", "08:00", "08:30", "09:00", "12:00", "17:30", "20:00")
 WEEKDAYS = "一二三四五六日"
+_DATE_SHAPED = re.compile(r"\d{4}(?:[-/.]\d{1,2}){0,2}")
 _CLOCK = re.compile(r"^(\d{1,2})[:：点](\d{2})?分?$")
 _WEEKLY = re.compile(rf"^每?周([{WEEKDAYS}天])$")
 EMPTY_SKIP = {"跳过空日", "无文章不发", "不发空报"}
@@ -129,6 +131,8 @@ def parse_digest_args(args: list[str], now: datetime) -> tuple[date, date, str] 
             day = date.fromisoformat(span[0])
         elif span:
             return "请给出一天的日期，如 2024-07-01（加“每周”得到那一周的周报）。"
+        elif day is None and _DATE_SHAPED.fullmatch(word):
+            return f"无法识别日期“{word}”，应为 YYYY-MM-DD，{YEARS_HINT}。"
         else:
             rest.append(word)
     if weekly:

@@ -17,6 +17,7 @@ from bot.render_chat import audit_html, members_html, upload_summary_html
 from bot.store import StoreError
 from bot.subscribe import Spec, subscription_row, toggle_channel_digest
 from bot.uploads import ingest_upload, safe_file_name, upload_refusal
+from bot.values import parse_id
 from handlers.common import edit, reply, runtime
 from handlers.digest import digest_now, schedule_slot
 
@@ -95,7 +96,7 @@ async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     elif action == "log":
         await message.reply_text(audit_html(await access.store.audit_entries(20)))
     elif action in {"add", "admin", "remove"} and len(args) >= 2 and _is_id(args[1]):
-        member = int(args[1])
+        member = parse_id(args[1], negative=True)
         if action == "remove":
             text = await access.revoke(actor, member)
         else:
@@ -125,7 +126,7 @@ async def channel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(ADMINS_ONLY, show_alert=True)
         return
     _, chat, what = query.data.split(":")
-    channel = int(chat)
+    channel = parse_id(chat, negative=True)
     if what == "test":
         try:
             await context.bot.send_message(channel, TEST_POST)

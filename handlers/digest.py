@@ -45,6 +45,7 @@ from bot.subscribe import (
     time_choice_reply,
     unsubscribe_reply,
 )
+from bot.values import parse_id
 from handlers.common import RUNTIME, clock, edit, keyboard, local_now, reply, runtime
 
 SLEEP = "digest_sleep"  # back-off between network retries; tests inject theirs
@@ -209,7 +210,7 @@ async def _channel_target(
     if message.chat.type != ChatType.PRIVATE:
         await message.reply_text("频道的订阅请在与机器人的私聊中设置。")
         return None
-    ref: int | str = int(name) if name.lstrip("-").isdigit() else name
+    ref: int | str = parse_id(name, negative=True) if name.lstrip("-").isdigit() else name
     try:
         channel = await context.bot.get_chat(ref)
     except TelegramError:
@@ -272,7 +273,7 @@ async def subscription_button(update: Update, context: ContextTypes.DEFAULT_TYPE
     assert query and query.data
     rt = runtime(context)
     _, number, action = query.data.split(":")
-    sub = await subs.subscription(rt.store, int(number))
+    sub = await subs.subscription(rt.store, parse_id(number))
     if sub is None or sub["status"] == "stopped":
         await query.answer("这个订阅已不存在。", show_alert=True)
         return

@@ -19,6 +19,7 @@ from bot.conversation import (
     similar_reply,
 )
 from bot.store import Store
+from bot.values import parse_id
 from handlers.common import edit, keyboard, reply, runtime
 
 USAGE = (
@@ -62,7 +63,7 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query = update.callback_query
     assert query and query.data
     _, key, page = query.data.split(":")
-    found = await page_reply(runtime(context).store, key, int(page))
+    found = await page_reply(runtime(context).store, key, parse_id(page))
     if found is None:
         await query.answer(EXPIRED, show_alert=True)
         return
@@ -101,7 +102,7 @@ async def _article_button(
     no longer in the library."""
     query = update.callback_query
     assert query and query.data
-    replies = await answer(runtime(context).store, int(query.data.split(":")[1]))
+    replies = await answer(runtime(context).store, parse_id(query.data.split(":")[1]))
     if replies is None:
         await query.answer("这篇文章已不在库中，请重新搜索。", show_alert=True)
         return

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from bot.places import get_gazetteer
 from bot.segment import get_segmenter, query_grams
 from bot.text import to_simplified
+from bot.values import YEARS_HINT, year_in_range
 
 # Function words dropped from a query that has other terms: nearly every article has them.
 QUERY_STOPWORDS = frozenset("的了和与及在是对把被等从向也都并或之")
@@ -189,7 +190,7 @@ def _apply_filter(query: Query, key: str, value: str) -> bool:
         if span is None:
             query.notices.append(
                 f"无法识别时间“{value}”，已作为普通词语检索。"
-                "时间写法如 2024、2024-07、2024-01..2024-06。"
+                f"时间写法如 2024、2024-07、2024-01..2024-06，{YEARS_HINT}。"
             )
             return False
         query.date_from, query.date_to = span
@@ -232,7 +233,7 @@ def _bound(parts: tuple[str | None, ...], *, first: bool) -> str | bool | None:
     if year is None:
         return None
     y, mo = int(year), int(month) if month else (1 if first else 12)
-    if not 1 <= mo <= 12:
+    if not year_in_range(y) or not 1 <= mo <= 12:
         return False
     last = calendar.monthrange(y, mo)[1]
     d = int(day) if day else 1 if first else last
