@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
@@ -328,6 +329,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(COMMANDS[args.command](args, settings))
     except (StoreError, OSError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as exc:  # a page damaged mid-file, met only when read
+        print(f"错误：{StoreError.on_read(settings.db_path, exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("已中断。已导入的文件完整保存，重新运行即可继续。", file=sys.stderr)

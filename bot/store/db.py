@@ -37,6 +37,16 @@ class StoreError(Exception):
         return cls(f"数据库 {path} 无法使用：{reason}。")
 
     @classmethod
+    def on_read(cls, path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+        """An error met while reading an open database: short of a cause the user can act
+        on, a page of the file is damaged (SQLite checks pages only as it reads them)."""
+        reason = _reason(exc) or f"文件已损坏（SQLite：{exc}）"
+        return cls(
+            f"数据库 {path} 无法使用：{reason}。请用备份（如 *.bak）恢复，"
+            "或用 sqlite3 的 .recover 导出能读出的内容。"
+        )
+
+    @classmethod
     def on_write(cls, exc: sqlite3.Error) -> StoreError:
         """A failed write, explained: the transaction was rolled back, so what was stored
         before is intact and the files of the failed batch can simply be imported again."""
@@ -126,6 +136,9 @@ class Store:
         except sqlite3.DatabaseError as exc:
             await conn.close()
             raise StoreError.on_open(path, exc) from exc
+        except StoreError:
+            await conn.close()
+            raise
         return store
 
     async def close(self) -> None:
@@ -151,6 +164,14 @@ class Store:
 
     async def _migrate(self) -> None:
         ((current,),) = await self.conn.execute_fetchall("PRAGMA user_version")
+        newest = migrations()[-1][0]
+        if current > newest:
+            # Its tables may mean things this casebot does not know; writing would corrupt
+            # them for the casebot that made it.
+            raise StoreError(
+                f"数据库 {self.path} 由更新版本的 casebot 创建（结构版本 {current}，"
+                f"本程序只支持到 {newest}）。请升级 casebot 后再使用，或换用其他数据库文件。"
+            )
         pending = [(version, sql) for version, sql in migrations() if version > current]
         if pending and current > 0:
             await self._back_up(self.path.with_name(f"{self.path.name}.v{current}.bak"))
