@@ -23,6 +23,7 @@ from bot.extract.topics import get_taxonomy
 from bot.ingest.pipeline import expand_paths, ingest_paths
 from bot.ingest.reindex import reindex
 from bot.library import UnknownPlace, article_detail, find_cases
+from bot.names import has_undecodable
 from bot.search import more_like_this, search
 from bot.stats import StatsError, stats_csv, stats_for, stats_json
 from bot.store import Store, StoreError
@@ -317,7 +318,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = _parse(build_parser(), list(sys.argv[1:] if argv is None else argv))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parse(build_parser(), argv)
+    paths = {str(p) for p in getattr(args, "paths", [])}  # a file's name may be any bytes
+    if any(has_undecodable(a) for a in argv if a not in paths):
+        print("错误：参数中有不是 UTF-8 编码的文字，请检查终端的字符编码设置。", file=sys.stderr)
+        return 2
     try:
         settings = load_settings(args.config, db_path=args.db)
     except (ValueError, OSError) as exc:

@@ -13,6 +13,7 @@ from bot.ingest.readers import SUPPORTED_SUFFIXES
 
 # The Bot API lets a bot download files of at most 20 MB (getFile).
 BOT_API_DOWNLOAD_MB = 20
+NAME_BYTES = 255  # the longest file name Linux file systems accept
 
 
 def upload_limit_mb(settings: Settings) -> float:
@@ -35,8 +36,18 @@ def upload_refusal(file_name: str | None, size: int | None, settings: Settings) 
 
 
 def safe_file_name(file_name: str) -> str:
-    """The name without any folder part a sender may have put in it."""
-    return PurePath(file_name.replace("\\", "/")).name or "upload.txt"
+    """The name to save an upload under: without any folder part a sender may have put in
+    it, without control characters (a NUL cannot be in a file name, ESC would reach logs and
+    terminals) and at most NAME_BYTES bytes, shortened before its extension (a Chinese
+    headline reaches that at 85 characters)."""
+    name = PurePath(file_name.replace("\\", "/")).name
+    name = "".join(c for c in name if c.isprintable() or c == " ").strip()
+    stem, suffix = PurePath(name).stem, PurePath(name).suffix
+    if len(name.encode()) > NAME_BYTES:
+        room = NAME_BYTES - len(suffix.encode())
+        stem = stem.encode()[:room].decode(errors="ignore")
+        name = stem + suffix
+    return name if stem.strip(". ") else f"upload{suffix or '.txt'}"
 
 
 async def ingest_upload(access: Access, path: Path, *, actor: int, chat: int) -> dict[str, Any]:

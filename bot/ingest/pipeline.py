@@ -28,6 +28,7 @@ from bot.ingest.model import ArticleDraft, RejectedFile
 from bot.ingest.normalize import compact_simplified, compact_text, fingerprint_compact
 from bot.ingest.readers import SUPPORTED_SUFFIXES, date_from_filename, read_document
 from bot.ingest.split import split_page
+from bot.names import path_text
 from bot.segment import get_segmenter, grams, han_set
 from bot.store import Store, StoreError
 from bot.store.db import ExtractionRows, StoredArticle, extraction_rows
@@ -196,12 +197,17 @@ def init_worker() -> None:
 
 
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given, and the supported files inside folders (sorted, hidden ones skipped)."""
+    """Files as given, and the supported files inside folders (sorted, hidden ones skipped).
+    Pipes, devices and sockets in a folder are yielded too, so the reader refuses them by
+    name (reading one could block forever) rather than their being left out unsaid."""
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden and child.suffix.lower() in SUPPORTED_SUFFIXES:
+                if hidden or child.is_dir():
+                    continue
+                special = not child.is_file() and child.exists()
+                if special or (child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES):
                     yield child
         else:
             yield path
@@ -294,8 +300,8 @@ class Ingestor:
 
     def _file_row(self, prepared: PreparedFile) -> dict[str, object]:
         return {
-            "path": str(prepared.path),
-            "name": prepared.path.name,
+            "path": path_text(prepared.path),
+            "name": path_text(prepared.path.name),
             "sha256": prepared.sha256,
             "format": prepared.format,
             "encoding": prepared.encoding,
@@ -392,11 +398,11 @@ async def _finish(
     try:
         prepared = await future
     except RejectedFile as exc:
-        ingestor.report.rejected.append({"file": str(path), "reason": exc.reason})
+        ingestor.report.rejected.append({"file": path_text(path), "reason": exc.reason})
     except Exception as exc:  # a bug or a dead worker must not stop the batch
         log.exception("preparing %s failed", path)
         reason = f"处理文件时出错（{type(exc).__name__}），其余文件继续导入"
-        ingestor.report.rejected.append({"file": str(path), "reason": reason})
+        ingestor.report.rejected.append({"file": path_text(path), "reason": reason})
     else:
         await ingestor.write(prepared)
     if progress:

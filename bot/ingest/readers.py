@@ -12,7 +12,9 @@ is what the splitter reads as a paragraph break.
 from __future__ import annotations
 
 import codecs
+import copy
 import hashlib
+import html
 import io
 import logging
 import re
@@ -103,6 +105,11 @@ _PDF_HEADER_WINDOW = 1024
 _PDF_EOF_WINDOW = 1024
 
 _HTML_NOT_TEXT = ("script", "style", "noscript", "template")
+_HTML_SKIPPED = re.compile(
+    r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL
+)
+_HTML_TAG = re.compile(r"<[^>]*>")
+_HTML_PARSER = lxml_html.HTMLParser(encoding="utf-8", huge_tree=True)
 
 # Digits right before or after make it an id or a number, not a date (`202407011`).
 _FILENAME_DATES = (
@@ -400,10 +407,11 @@ def _pdf_date(value: str) -> date | None:
 
 def _read_html(path: Path, data: bytes) -> RawDocument:
     markup, encoding = _decode(path, data, _declared_charset(data))
-    title, day = _html_metadata(path, markup)
+    tree = _html_tree(markup)
+    title, day = _html_metadata(path, tree)
     return RawDocument(
         path=path,
-        text=_join_paragraphs([p.strip(" \t") for p in _html_paragraphs(path, markup)]),
+        text=_join_paragraphs([p.strip(" \t") for p in _html_paragraphs(path, markup, tree)]),
         format="html",
         encoding=encoding,
         title=title,
@@ -411,9 +419,30 @@ def _read_html(path: Path, data: bytes) -> RawDocument:
     )
 
 
-def _html_metadata(path: Path, markup: str) -> tuple[str | None, date | None]:
+def _html_tree(markup: str) -> etree._Element | None:
+    """The page's tree. huge_tree lifts libxml2's nesting limit of 256 levels, past which it
+    drops the text (a page with unclosed tags reaches it); None if the tree still lost most
+    of the text, so the page is read without one."""
     try:
-        metadata = trafilatura.extract_metadata(markup)
+        # lxml refuses str input that carries an XML encoding declaration; bytes it takes
+        tree = lxml_html.document_fromstring(markup.encode("utf-8"), parser=_HTML_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+    seen = len(re.sub(r"\s", "", tree.text_content()))
+    return tree if seen * 2 >= len(_visible_text(markup)) else None
+
+
+def _visible_text(markup: str) -> str:
+    """The text between the tags, without scripts and styles, whitespace removed."""
+    text = _HTML_SKIPPED.sub("", markup)
+    return re.sub(r"\s", "", html.unescape(_HTML_TAG.sub("", text)))
+
+
+def _html_metadata(path: Path, tree: etree._Element | None) -> tuple[str | None, date | None]:
+    if tree is None:
+        return None, None
+    try:
+        metadata = trafilatura.extract_metadata(tree)
     except Exception:  # htmldate trips over some malformed trees (AssertionError in lxml)
         log.debug("%s: no HTML metadata", path, exc_info=True)
         return None, None
@@ -422,10 +451,13 @@ def _html_metadata(path: Path, markup: str) -> tuple[str | None, date | None]:
     return metadata.title or None, _html_date(metadata.date)
 
 
-def _html_paragraphs(path: Path, markup: str) -> list[str]:
+def _html_paragraphs(path: Path, markup: str, tree: etree._Element | None) -> list[str]:
+    if tree is None:  # too deep even for huge_tree: the lines of the text between the tags
+        text = _HTML_SKIPPED.sub("", markup)
+        return html.unescape(_HTML_TAG.sub("\n", text)).splitlines()
     try:
         text = trafilatura.extract(
-            markup,
+            copy.deepcopy(tree),  # extract prunes the tree it is given
             include_comments=False,
             include_tables=True,
             favor_recall=True,
@@ -435,7 +467,7 @@ def _html_paragraphs(path: Path, markup: str) -> list[str]:
         log.debug("%s: trafilatura failed", path, exc_info=True)
         text = None
     # trafilatura puts each block on one line: a line is a paragraph
-    return text.splitlines() if text else _body_lines(markup)
+    return text.splitlines() if text else _body_lines(tree)
 
 
 def _declared_charset(data: bytes) -> str | None:
@@ -445,15 +477,8 @@ def _declared_charset(data: bytes) -> str | None:
     return "gb18030" if name in _GB_FAMILY else name
 
 
-def _body_lines(markup: str) -> list[str]:
+def _body_lines(tree: etree._Element) -> list[str]:
     """Fallback when trafilatura finds no article: every line of <body> text."""
-    try:
-        # lxml refuses str input that carries an XML encoding declaration; bytes it takes
-        tree = lxml_html.document_fromstring(
-            markup.encode("utf-8"), parser=lxml_html.HTMLParser(encoding="utf-8")
-        )
-    except etree.ParserError:
-        return []
     etree.strip_elements(tree, *_HTML_NOT_TEXT, with_tail=False)
     body = tree.find("body")
     return body.text_content().splitlines() if body is not None else []

@@ -99,6 +99,8 @@ def normalise(text: str) -> str:
 
 def parse_query(text: str) -> Query:
     query = Query(text=text)
+    # Cut after NFKC, which can multiply the length (ﷺ is 18 characters).
+    text = normalise(text)
     if len(text) > MAX_QUERY:
         text = text[:MAX_QUERY]
         query.notices.append(f"检索词过长，只取前 {MAX_QUERY} 个字。")
@@ -114,7 +116,7 @@ def parse_query(text: str) -> Query:
             query.clauses.append(Clause(tuple(a for _, a, _ in group), text, place))
             group.clear()
 
-    for m in _TOKEN.finditer(normalise(text)):
+    for m in _TOKEN.finditer(text):
         minus, straight, curly, bar, word = m.groups()
         if bar:
             joining = bool(group)
