@@ -7,6 +7,7 @@ processes (`prepare_file`); the parent only decides duplicates and writes, in fi
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import sqlite3
@@ -84,6 +85,7 @@ class IngestReport:
     duplicates: int = 0
     near_duplicates: int = 0
     rejected: list[dict[str, str]] = field(default_factory=list)
+    replaced: int = 0  # articles of an earlier, shorter version of a file, now replaced
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -92,6 +94,7 @@ class IngestReport:
             "duplicates": self.duplicates,
             "near_duplicates": self.near_duplicates,
             "rejected": self.rejected,
+            "replaced": self.replaced,
         }
 
 
@@ -140,7 +143,6 @@ def _prepare_article(draft: ArticleDraft, title_s: str, text_s: str) -> Prepared
     text = draft.body
     compact = compact_simplified(text_s or title_s)
     traditional = is_traditional(draft.title + text, simplified=title_s + text_s)
-    seg = get_segmenter()
     return PreparedArticle(
         draft=draft,
         text=text,
@@ -148,14 +150,24 @@ def _prepare_article(draft: ArticleDraft, title_s: str, text_s: str) -> Prepared
         fingerprint=fingerprint_compact(compact),
         script="traditional" if traditional else "simplified",
         sketch=sketch(compact),
-        index=(
-            " ".join(seg.words(title_s)),
-            " ".join(seg.words(text_s)),
-            " ".join(grams(title_s)),
-            " ".join(grams(text_s)),
-            han_set(f"{title_s} {text_s}".lower()),
-        ),
+        index=_index_simplified(title_s, text_s),
         extraction=None,
+    )
+
+
+def index_columns(title: str, text: str) -> tuple[str, str, str, str, str]:
+    """The search index columns (words, grams, Han characters) of a stored article."""
+    return _index_simplified(to_simplified(title), to_simplified(text))
+
+
+def _index_simplified(title_s: str, text_s: str) -> tuple[str, str, str, str, str]:
+    seg = get_segmenter()
+    return (
+        " ".join(seg.words(title_s)),
+        " ".join(seg.words(text_s)),
+        " ".join(grams(title_s)),
+        " ".join(grams(text_s)),
+        han_set(f"{title_s} {text_s}".lower()),
     )
 
 
@@ -249,6 +261,14 @@ class Ingestor:
             await (self.store.commit() if commit else self.store.rollback())
 
     async def _write(self, prepared: PreparedFile) -> None:
+        replaced = await self._replaced(prepared)
+        await self.store.remove_articles(
+            [
+                (i, index_columns(title, text) if indexed else None)
+                for i, title, text, indexed in replaced
+            ]
+        )
+        self.report.replaced += len(replaced)
         known = await self.store.known_fingerprints([a.fingerprint for a in prepared.articles])
         fresh: list[tuple[int, PreparedArticle]] = []
         for seq, article in enumerate(prepared.articles):
@@ -266,6 +286,17 @@ class Ingestor:
         if rows:  # a file that only repeats stored articles leaves no trace
             await self.store.add_file(self._file_row(prepared), rows)
         self.report.added += len(rows)
+
+    async def _replaced(self, prepared: PreparedFile) -> list[tuple[int, str, str, bool]]:
+        """The stored articles this file replaces: when an earlier version from the same
+        path is the start of this one (the file grew, e.g. it was still being written
+        then), its articles that this version no longer has word for word were cut short."""
+        earlier = await self.store.earlier_versions(path_text(prepared.path), prepared.size)
+        grown = [i for i, size, sha in earlier if _prefix_sha256(prepared.path, size) == sha]
+        if not grown:
+            return []
+        kept = [(a.fingerprint, a.draft.title) for a in prepared.articles]
+        return await self.store.replaced_articles(grown, kept)
 
     async def _near_duplicates(
         self, articles: list[PreparedArticle]
@@ -309,6 +340,14 @@ class Ingestor:
             "source": self.source,
             "ingested_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         }
+
+
+def _prefix_sha256(path: Path, size: int) -> str | None:
+    try:
+        with path.open("rb") as handle:
+            return hashlib.sha256(handle.read(size)).hexdigest()
+    except OSError:
+        return None
 
 
 def _stored(

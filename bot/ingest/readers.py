@@ -17,6 +17,7 @@ import hashlib
 import html
 import io
 import logging
+import os
 import re
 import stat
 import zipfile
@@ -54,6 +55,7 @@ _FORMATS = {
 SUPPORTED_SUFFIXES = frozenset(_FORMATS)
 
 EMPTY = "文件为空"
+CHANGING = "读取期间文件被修改（可能仍在写入或复制），已跳过，写完后重新导入即可"
 BINARY = "文件内容不是文字（可能是图片、压缩包或其他二进制文件）"
 DOCX_CORRUPT = "无法读取 Word 文件：文件已损坏或不是 .docx 格式"
 PDF_NOT_PDF = "无法读取 PDF 文件：文件不是 PDF 格式"
@@ -122,13 +124,17 @@ EARLIEST_YEAR = 1900  # older "dates" are ids or placeholders (1601-01-01 in Off
 
 def read_document(path: Path, max_bytes: int) -> RawDocument:
     """Decode one file; raise RejectedFile (reason in Chinese) for anything unusable."""
-    size = _regular_file_size(path)
+    before = _regular_file(path)
     fmt = _format_of(path)
-    if size == 0:
+    if before.st_size == 0:
         raise RejectedFile(path, EMPTY)
-    if size > max_bytes:
-        raise RejectedFile(path, _too_large(size, max_bytes))
+    if before.st_size > max_bytes:
+        raise RejectedFile(path, _too_large(before.st_size, max_bytes))
     data = _read_bytes(path, max_bytes)
+    if len(data) != before.st_size or _changed(path, before):
+        # Still being written or copied: what was read may end mid-article. Reading it
+        # again later stores it whole (a longer version replaces a shorter one's articles).
+        raise RejectedFile(path, CHANGING)
     match fmt:
         case "docx":
             document = _read_docx(path, data, max_bytes)
@@ -164,7 +170,19 @@ def date_from_filename(name: str) -> date | None:
 # --- the file itself ----------------------------------------------------------------
 
 
-def _regular_file_size(path: Path) -> int:
+def _changed(path: Path, before: os.stat_result) -> bool:
+    try:
+        after = path.stat()
+    except OSError:
+        return True
+    return (after.st_size, after.st_mtime_ns, after.st_ino) != (
+        before.st_size,
+        before.st_mtime_ns,
+        before.st_ino,
+    )
+
+
+def _regular_file(path: Path) -> os.stat_result:
     try:
         info = path.stat()
     except OSError as exc:
@@ -174,7 +192,7 @@ def _regular_file_size(path: Path) -> int:
     if not stat.S_ISREG(info.st_mode):
         # reading a pipe or device could block forever or never end
         raise RejectedFile(path, "不是普通文件（可能是设备或管道），无法读取")
-    return info.st_size
+    return info
 
 
 def _format_of(path: Path) -> str:

@@ -350,6 +350,65 @@ class Store:
         )
         return file_id
 
+    async def earlier_versions(self, path: str, size: int) -> list[tuple[int, int, str]]:
+        """(file id, size, sha256) of files stored from `path` that were shorter."""
+        rows = await self.conn.execute_fetchall(
+            "SELECT id, size, sha256 FROM source_files WHERE path = ? AND size < ?", (path, size)
+        )
+        return [(i, n, h) for i, n, h in rows]
+
+    async def replaced_articles(
+        self, file_ids: Sequence[int], keep: Iterable[tuple[str, str]]
+    ) -> list[tuple[int, str, str, bool]]:
+        """(id, title, text, indexed) of the articles of these files whose (fingerprint,
+        title) is not in `keep` and that no other article names as its original: what a
+        longer version of the files replaces (a title cut short has its body's
+        fingerprint)."""
+        kept = set(keep)
+        rows = await self.conn.execute_fetchall(
+            "SELECT a.id, a.fingerprint, a.title, a.text, a.duplicate_of IS NULL FROM articles a"
+            f" WHERE a.file_id IN ({_marks(file_ids)})"
+            " AND NOT EXISTS (SELECT 1 FROM articles d WHERE d.duplicate_of = a.id)",
+            list(file_ids),
+        )
+        return [(i, t, x, bool(o)) for i, f, t, x, o in rows if (f, t) not in kept]
+
+    async def remove_articles(
+        self, index: Sequence[tuple[int, tuple[str, str, str, str, str] | None]]
+    ) -> None:
+        """Delete articles with everything stored about them, in the caller's transaction;
+        a file left without articles goes too. `index` pairs each id with the search index
+        columns it was stored with (None for a near-duplicate, which has none): the index
+        tables are contentless, and FTS5 removes a row only given what it indexed.
+        Extraction rows go first and one table at a time, as write_extractions does, so
+        0008's triggers take their counts back while the articles are still there."""
+        if not index:
+            return
+        self.library_edits += 1
+        ids = [i for i, _ in index]
+        marks = _marks(ids)
+        for table in ("article_extracts", "article_places", "cases", "article_topics"):
+            await self.conn.execute(f"DELETE FROM {table} WHERE article_id IN ({marks})", ids)
+        indexed = [(i, *columns) for i, columns in index if columns]
+        await self.conn.executemany(
+            "INSERT INTO article_fts (article_fts, rowid, title_words, body_words, title_grams,"
+            " body_grams) VALUES ('delete', ?, ?, ?, ?, ?)",
+            [row[:5] for row in indexed],
+        )
+        await self.conn.executemany(
+            "INSERT INTO article_chars (article_chars, rowid, chars) VALUES ('delete', ?, ?)",
+            [(row[0], row[5]) for row in indexed],
+        )
+        files = await self.conn.execute_fetchall(
+            f"SELECT DISTINCT file_id FROM articles WHERE id IN ({marks})", ids
+        )
+        await self.conn.execute(f"DELETE FROM articles WHERE id IN ({marks})", ids)
+        await self.conn.executemany(
+            "DELETE FROM source_files WHERE id = ?"
+            " AND NOT EXISTS (SELECT 1 FROM articles WHERE file_id = source_files.id)",
+            [tuple(f) for f in files],
+        )
+
     async def write_extractions(
         self, items: Sequence[tuple[int, ExtractionRows]], *, fresh: bool = False
     ) -> None:
