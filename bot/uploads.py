@@ -13,6 +13,10 @@ from bot.ingest.readers import SUPPORTED_SUFFIXES
 
 # The Bot API lets a bot download files of at most 20 MB (getFile).
 BOT_API_DOWNLOAD_MB = 20
+# Address space of the process that parses an upload. A spawned worker holds 190 MB once
+# jieba and the place automaton are loaded (VmSize in /proc/self/status of the worker);
+# parsing a .docx of 100k paragraphs took 0.93 GB in the bot before (issue 24).
+UPLOAD_MEMORY_MB = 768
 NAME_BYTES = 255  # the longest file name Linux file systems accept
 
 
@@ -60,6 +64,7 @@ async def ingest_upload(access: Access, path: Path, *, actor: int, chat: int) ->
         timezone=settings.timezone,
         source=None,
         workers=1,
+        memory_limit_mb=UPLOAD_MEMORY_MB,
     )
     result = report.as_json()
     await access.audit(

@@ -138,7 +138,7 @@ def register(app: Application, *, background: bool = True) -> None:
 
     # Buttons, by the prefix of their callback data (see bot.conversation).
     app.add_handler(CallbackQueryHandler(search.page_button, pattern=r"^pg:[\w-]+:\d+$"))
-    app.add_handler(CallbackQueryHandler(search.open_button, pattern=r"^art:\d+$"))
+    app.add_handler(CallbackQueryHandler(search.open_button, pattern=r"^art:\d+(?::\d+)?$"))
     app.add_handler(CallbackQueryHandler(search.similar_button, pattern=r"^sim:\d+$"))
     app.add_handler(CallbackQueryHandler(admin.channel_button, pattern=r"^ch:-?\d+:\w+$"))
     app.add_handler(CallbackQueryHandler(stats.stats_button, pattern=r"^st:\d*:[\w-]+$"))

@@ -82,7 +82,14 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def open_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _article_button(update, context, article_replies)
+    """art:<id>, or art:<id>:<part> for "continue reading"."""
+    data = update.callback_query.data.split(":") if update.callback_query else []  # type: ignore[union-attr]
+    part = parse_id(data[2]) if len(data) > 2 else 0
+
+    async def article(store: Store, article_id: int) -> list[Reply] | None:
+        return await article_replies(store, article_id, part)
+
+    await _article_button(update, context, article)
 
 
 async def similar_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -9,13 +9,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import multiprocessing
 import os
+import resource
 import sqlite3
 import time
 import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -51,6 +54,9 @@ BATCH_FILES = 25
 # commit; a busy machine must not stretch that wait towards their busy timeout.
 BATCH_SECONDS = 0.5
 WORKER_NICENESS = 10
+# Longer articles are refused: the longest of the sample pages has 5,452 characters; a
+# whole book or a page without breaks is not one report (and would open as 1,000 messages).
+MAX_ARTICLE_CHARS = 100_000
 _EMPTY = 1 << 32
 
 
@@ -109,6 +115,9 @@ def prepare_file(
     drafts = split_page(raw.text)
     if not drafts:
         raise RejectedFile(path, "未找到可识别的文章内容")
+    for n, draft in enumerate(drafts, start=1):
+        if len(draft.body) > MAX_ARTICLE_CHARS:
+            raise RejectedFile(path, _too_long(n, draft))
     day, origin = _pick_date(path, raw.date, forced_date, today)
     return PreparedFile(
         path=path,
@@ -119,6 +128,14 @@ def prepare_file(
         date=day,
         date_origin=origin,
         articles=prepare_articles(drafts, extract),
+    )
+
+
+def _too_long(n: int, draft: ArticleDraft) -> str:
+    return (
+        f"第 {n} 篇文章《{draft.title[:30]}》有 {len(draft.body):,} 字，超过单篇上限 "
+        f"{MAX_ARTICLE_CHARS:,} 字：可能不是报道正文，或多篇文章之间没有空行和标题分隔。"
+        "请检查文件后重新导入"
     )
 
 
@@ -195,6 +212,13 @@ def _pick_date(path: Path, meta: date | None, forced: str | None, today: str) ->
     if meta:
         return meta.isoformat(), "metadata"
     return today, "ingest"
+
+
+def init_limited_worker(memory_bytes: int) -> None:
+    """init_worker in a process that cannot grow past `memory_bytes` of address space: a
+    file that would need more ends in MemoryError there, not in the bot."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    init_worker()
 
 
 def init_worker() -> None:
@@ -391,16 +415,28 @@ async def ingest_paths(
     workers: int = 0,
     extract: bool = True,
     progress: Callable[[int], None] | None = None,
+    memory_limit_mb: int | None = None,
 ) -> IngestReport:
     """Ingest files and folders; bad files are reported and skipped, the rest go on.
-    Without `extract`, articles are stored unextracted for `casebot reindex` to finish."""
+    Without `extract`, articles are stored unextracted for `casebot reindex` to finish.
+    With `memory_limit_mb`, files are always parsed in worker processes of that much
+    address space at most (the bot's uploads: a hostile file must not exhaust the bot)."""
     files = list(expand_paths(paths))
     today = datetime.now(ZoneInfo(timezone)).date().isoformat()
     ingestor = Ingestor(store, near_ratio, source)
     ingestor.report.files = len(files)
     workers = workers or os.cpu_count() or 1
     executor: Executor | None = None
-    if len(files) >= 4 and workers > 1:
+    if memory_limit_mb and files:
+        executor = ProcessPoolExecutor(
+            max_workers=min(workers, len(files)),
+            # Spawned, not forked: a fork starts with the parent's address space (the bot's
+            # can be larger than the limit), a new interpreter with only what it imports.
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=init_limited_worker,
+            initargs=(memory_limit_mb * 1024 * 1024,),
+        )
+    elif len(files) >= 4 and workers > 1:
         executor = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
     loop = asyncio.get_running_loop()
     # A bounded window of files in flight keeps memory flat on huge batches.
@@ -438,6 +474,9 @@ async def _finish(
         prepared = await future
     except RejectedFile as exc:
         ingestor.report.rejected.append({"file": path_text(path), "reason": exc.reason})
+    except (MemoryError, BrokenProcessPool):  # past the worker's memory limit
+        reason = "文件过于复杂，处理时超过内存上限，未导入。请拆分成几个较小的文件再导入"
+        ingestor.report.rejected.append({"file": path_text(path), "reason": reason})
     except Exception as exc:  # a bug or a dead worker must not stop the batch
         log.exception("preparing %s failed", path)
         reason = f"处理文件时出错（{type(exc).__name__}），其余文件继续导入"

@@ -317,7 +317,11 @@ def _read_docx(path: Path, data: bytes, max_bytes: int) -> RawDocument:
         paragraphs = [p.text for p in _DOCX_PARAGRAPHS(document.element.body)]
         properties = document.core_properties
         title, created = properties.title, properties.created
+    except MemoryError:  # the worker's limit: the pipeline says so, not "corrupt"
+        raise
     except Exception as exc:  # python-docx, zipfile and lxml each raise their own types
+        if "memory allocation failed" in str(exc).lower():  # libxml2 out of memory
+            raise MemoryError(str(exc)) from exc
         log.debug("%s: python-docx failed", path, exc_info=True)
         raise RejectedFile(path, DOCX_CORRUPT) from exc
     return RawDocument(
@@ -372,6 +376,8 @@ def _read_pdf(path: Path, data: bytes) -> RawDocument:
         text = extract_text(io.BytesIO(data))
     except PDFEncryptionError as exc:
         raise RejectedFile(path, PDF_ENCRYPTED) from exc
+    except MemoryError:  # the worker's limit: the pipeline says so, not "corrupt"
+        raise
     except Exception as exc:  # pdfminer raises many unrelated types on malformed files
         log.debug("%s: pdfminer failed", path, exc_info=True)
         raise RejectedFile(path, PDF_CORRUPT) from exc
@@ -461,6 +467,8 @@ def _html_metadata(path: Path, tree: etree._Element | None) -> tuple[str | None,
         return None, None
     try:
         metadata = trafilatura.extract_metadata(tree)
+    except MemoryError:  # the worker's limit: the pipeline says so, not "corrupt"
+        raise
     except Exception:  # htmldate trips over some malformed trees (AssertionError in lxml)
         log.debug("%s: no HTML metadata", path, exc_info=True)
         return None, None
@@ -481,6 +489,8 @@ def _html_paragraphs(path: Path, markup: str, tree: etree._Element | None) -> li
             favor_recall=True,
             output_format="txt",
         )
+    except MemoryError:  # the worker's limit: the pipeline says so, not "corrupt"
+        raise
     except Exception:  # same malformed trees as above; the plain body text still reads
         log.debug("%s: trafilatura failed", path, exc_info=True)
         text = None
