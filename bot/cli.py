@@ -41,10 +41,10 @@ def _day(value: str) -> str:
 def _positive(value: str) -> int:
     try:
         number = parse_id(value)
-    except ValueProblem as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
+    except ValueProblem:
+        number = 0
     if number < 1:
-        raise argparse.ArgumentTypeError(f"应为正整数：{value}")
+        raise argparse.ArgumentTypeError(f"应为不超过 19 位的正整数：{value}")
     return number
 
 

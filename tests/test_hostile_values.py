@@ -96,7 +96,7 @@ def test_cli_refuses_out_of_range_values_with_exit_2(db: Path, args: list[str]) 
     done = casebot(*args, db=db)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
-    assert any(x in done.stderr for x in ("1900 至 2100", "编号", "日期")), done.stderr
+    assert any(x in done.stderr for x in ("1900 至 2100", "正整数", "日期")), done.stderr
 
 
 def test_parsers_refuse_what_they_cannot_hold() -> None:

@@ -115,6 +115,7 @@ def odd_folder(tmp_path: Path) -> Path:
     (folder / "\x1b[2J\x1b]0;标题\x07坏.pdf").write_text("不是 PDF", encoding="utf-8")
     os.mkfifo(folder / "pipe.txt")
     os.mkfifo(folder / "pipe.docx")
+    (folder / "gone.txt").symlink_to(folder / "nothing.txt")
     return folder
 
 
@@ -126,7 +127,7 @@ def test_folder_with_special_files_and_odd_names(odd_folder: Path, tmp_path: Pat
     assert done.stdout.count("不是普通文件") == 2  # both pipes listed, neither read
     report = json.loads(casebot("ingest", str(odd_folder), "--json", db=db).stdout)
     assert {Path(r["file"]).name for r in report["rejected"]} == {
-        "pipe.txt", "pipe.docx", "\\x1b[2J\\x1b]0;标题\\x07坏.pdf"
+        "pipe.txt", "pipe.docx", "gone.txt", "\\x1b[2J\\x1b]0;标题\\x07坏.pdf"
     }  # fmt: skip
     shown = casebot("show", "2", db=db).stdout + casebot("show", "1", db=db).stdout
     assert "党建.txt" in shown and "\x1b" not in shown
@@ -154,3 +155,8 @@ async def test_the_query_cut_counts_normalised_characters(
         assert message_text((await search_reply(store, "ﷺ" * 200)).text)
     finally:
         await store.close()
+
+
+def test_a_folder_given_as_the_database_is_named(tmp_path: Path) -> None:
+    done = casebot("search", "党建", db=tmp_path)
+    assert done.returncode == 2 and done.stderr.strip().endswith("请给出数据库文件的路径。")

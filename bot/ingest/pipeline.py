@@ -234,16 +234,19 @@ def init_worker() -> None:
 
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
     """Files as given, and the supported files inside folders (sorted, hidden ones skipped).
-    Pipes, devices and sockets in a folder are yielded too, so the reader refuses them by
-    name (reading one could block forever) rather than their being left out unsaid."""
+    Pipes, devices and sockets in a folder are yielded too, and links to nothing, so the
+    reader refuses them by name (reading a pipe could block forever) rather than their
+    being left out unsaid."""
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
                 if hidden or child.is_dir():
                     continue
+                supported = child.suffix.lower() in SUPPORTED_SUFFIXES
                 special = not child.is_file() and child.exists()
-                if special or (child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES):
+                dangling = child.is_symlink() and not child.exists() and supported
+                if special or dangling or (child.is_file() and supported):
                     yield child
         else:
             yield path

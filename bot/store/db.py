@@ -117,6 +117,8 @@ class Store:
     @classmethod
     async def open(cls, path: Path | str) -> Store:
         path = Path(path)
+        if path.is_dir():  # SQLite fails late on a folder, leaving aiosqlite's thread behind
+            raise StoreError(f"无法打开数据库 {path}：这是一个文件夹，请给出数据库文件的路径。")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError) as exc:
