@@ -191,8 +191,9 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Defaults, then the TOML file, then the environment, then explicit overrides; every
-    value is checked here, so a bad one stops the program at start with its name."""
-    values: dict[str, tuple[Any, str]] = {}
+    value is checked here, overridden ones too, so a bad one stops the program at start
+    with its name and where it was written."""
+    values: dict[str, Any] = {}
     config_file = config_file or (
         Path(os.environ["CASEBOT_CONFIG"]) if os.environ.get("CASEBOT_CONFIG") else None
     )
@@ -203,10 +204,10 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         unknown = set(table) - names
         if unknown:
             raise ValueError(f"配置文件 {config_file} 中有未知设置：{', '.join(sorted(unknown))}")
-        values.update({k: (v, f"配置文件 {config_file}") for k, v in table.items()})
+        values.update({k: _coerce(k, v, f"配置文件 {config_file}") for k, v in table.items()})
     for name in names:
         env = _ENV_OVERRIDES.get(name, f"CASEBOT_{name.upper()}")
         if os.environ.get(env):
-            values[name] = (os.environ[env], f"环境变量 {env}")
-    values.update({k: (v, "命令行") for k, v in overrides.items() if v is not None})
-    return replace(Settings(), **{k: _coerce(k, *v) for k, v in values.items()})
+            values[name] = _coerce(name, os.environ[env], f"环境变量 {env}")
+    values.update({k: _coerce(k, v, "命令行") for k, v in overrides.items() if v is not None})
+    return replace(Settings(), **values)
