@@ -3,12 +3,14 @@ was downloaded, with an audit entry either way."""
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path, PurePath
 from typing import Any
 
 from bot.access import Access
 from bot.config import Settings
-from bot.ingest.pipeline import ingest_paths
+from bot.ingest.pipeline import IngestReport, ingest_paths, limited_pool
 from bot.ingest.readers import SUPPORTED_SUFFIXES
 
 # The Bot API lets a bot download files of at most 20 MB (getFile).
@@ -54,18 +56,47 @@ def safe_file_name(file_name: str) -> str:
     return name if stem.strip(". ") else f"upload{suffix or '.txt'}"
 
 
-async def ingest_upload(access: Access, path: Path, *, actor: int, chat: int) -> dict[str, Any]:
+class UploadParser:
+    """The bot's worker process for uploads (limited_pool), started on first use and kept:
+    its replacement after each file loads jieba while the bot waits for the next one."""
+
+    def __init__(self, memory_limit_mb: int = UPLOAD_MEMORY_MB) -> None:
+        self.memory_limit_mb = memory_limit_mb
+        self._pool: ProcessPoolExecutor | None = None
+
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = limited_pool(self.memory_limit_mb)
+        return self._pool
+
+    def close(self) -> None:
+        """Also after a worker died: the pool cannot take work any more."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+async def ingest_upload(
+    access: Access, parser: UploadParser, path: Path, *, actor: int, chat: int
+) -> dict[str, Any]:
     settings = access.settings
-    report = await ingest_paths(
-        access.store,
-        [path],
-        max_bytes=int(settings.max_file_mb * 1024 * 1024),
-        near_ratio=settings.near_duplicate_ratio,
-        timezone=settings.timezone,
-        source=None,
-        workers=1,
-        memory_limit_mb=UPLOAD_MEMORY_MB,
-    )
+
+    async def run() -> IngestReport:
+        return await ingest_paths(
+            access.store,
+            [path],
+            max_bytes=int(settings.max_file_mb * 1024 * 1024),
+            near_ratio=settings.near_duplicate_ratio,
+            timezone=settings.timezone,
+            source=None,
+            pool=parser.pool(),
+        )
+
+    try:
+        report = await run()
+    except BrokenProcessPool:  # a worker died on an earlier file: start anew
+        parser.close()
+        report = await run()
     result = report.as_json()
     await access.audit(
         actor,

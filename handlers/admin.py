@@ -60,7 +60,8 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await telegram_file.download_to_drive(path)
         actor = message.from_user.id  # type: ignore[union-attr]
         try:
-            report = await ingest_upload(access, path, actor=actor, chat=message.chat_id)
+            parser = runtime(context).uploads
+            report = await ingest_upload(access, parser, path, actor=actor, chat=message.chat_id)
         except StoreError as exc:  # e.g. the disk is full: nothing stored before is lost
             await message.reply_text(f"❌ 未能导入“{html.escape(name)}”：{html.escape(str(exc))}")
             return

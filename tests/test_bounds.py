@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.conversation import ARTICLE_MESSAGES
-from bot.ingest.pipeline import MAX_ARTICLE_CHARS
+from bot.ingest.pipeline import MAX_ARTICLE_CHARS, limited_pool
 from bot.store import Store
 from tests.botkit import ADMIN, STAFF, assert_no_errors, bot_settings, running_bot, seeded_copy
 from tests.conftest import ingest
@@ -87,9 +87,9 @@ async def test_a_file_past_the_worker_memory_limit_is_refused(store: Store, tmp_
     to 300 MB it fails there, and the bot process only reports it."""
     big = tmp_path / "many.docx"
     make_many_paragraph_docx(big, 100_000)
-    report = await ingest(store, big, memory_limit_mb=300, workers=1)
-    [rejected] = report.rejected
-    assert "超过内存上限" in rejected["reason"]
     small = tmp_path / "small.txt"
     small.write_text(long_article(3), encoding="utf-8")
-    assert (await ingest(store, small, memory_limit_mb=768, workers=1)).added == 1
+    with limited_pool(300) as pool:
+        [rejected] = (await ingest(store, big, pool=pool)).rejected
+        assert "超过内存上限" in rejected["reason"]
+        assert (await ingest(store, small, pool=pool)).added == 1  # a fresh worker

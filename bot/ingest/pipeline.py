@@ -214,6 +214,22 @@ def _pick_date(path: Path, meta: date | None, forced: str | None, today: str) ->
     return today, "ingest"
 
 
+def limited_pool(memory_limit_mb: int, workers: int = 1) -> ProcessPoolExecutor:
+    """Worker processes of at most `memory_limit_mb` of address space each, for files from
+    people who may not be trusted: a file that needs more fails there, not in the bot.
+    Each worker parses one file and is replaced, so memory one file left behind does not
+    count against the next, and the replacement loads jieba while the bot is idle."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        # Spawned, not forked: a fork starts with the parent's address space (the bot's can
+        # be larger than the limit), a new interpreter with only what it imports.
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=init_limited_worker,
+        initargs=(memory_limit_mb * 1024 * 1024,),
+        max_tasks_per_child=1,
+    )
+
+
 def init_limited_worker(memory_bytes: int) -> None:
     """init_worker in a process that cannot grow past `memory_bytes` of address space: a
     file that would need more ends in MemoryError there, not in the bot."""
@@ -418,28 +434,19 @@ async def ingest_paths(
     workers: int = 0,
     extract: bool = True,
     progress: Callable[[int], None] | None = None,
-    memory_limit_mb: int | None = None,
+    pool: Executor | None = None,
 ) -> IngestReport:
     """Ingest files and folders; bad files are reported and skipped, the rest go on.
     Without `extract`, articles are stored unextracted for `casebot reindex` to finish.
-    With `memory_limit_mb`, files are always parsed in worker processes of that much
-    address space at most (the bot's uploads: a hostile file must not exhaust the bot)."""
+    `pool`: worker processes the caller owns and keeps (the bot's limited_pool for
+    uploads); without it, a pool is made for large batches and shut down after."""
     files = list(expand_paths(paths))
     today = datetime.now(ZoneInfo(timezone)).date().isoformat()
     ingestor = Ingestor(store, near_ratio, source)
     ingestor.report.files = len(files)
     workers = workers or os.cpu_count() or 1
     executor: Executor | None = None
-    if memory_limit_mb and files:
-        executor = ProcessPoolExecutor(
-            max_workers=min(workers, len(files)),
-            # Spawned, not forked: a fork starts with the parent's address space (the bot's
-            # can be larger than the limit), a new interpreter with only what it imports.
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=init_limited_worker,
-            initargs=(memory_limit_mb * 1024 * 1024,),
-        )
-    elif len(files) >= 4 and workers > 1:
+    if pool is None and len(files) >= 4 and workers > 1:
         executor = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
     loop = asyncio.get_running_loop()
     # A bounded window of files in flight keeps memory flat on huge batches.
@@ -448,7 +455,7 @@ async def ingest_paths(
     try:
         for path in files:
             job = (prepare_file, path, max_bytes, forced_date, today, extract)
-            pending.append((path, loop.run_in_executor(executor, *job)))
+            pending.append((path, loop.run_in_executor(pool or executor, *job)))
             if len(pending) >= window:
                 await _finish(ingestor, *pending.popleft(), progress)
         while pending:
