@@ -92,4 +92,4 @@ async def test_a_file_past_the_worker_memory_limit_is_refused(store: Store, tmp_
     with limited_pool(300) as pool:
         [rejected] = (await ingest(store, big, pool=pool)).rejected
         assert "超过内存上限" in rejected["reason"]
-        assert (await ingest(store, small, pool=pool)).added == 1  # a fresh worker
+        assert (await ingest(store, small, pool=pool)).added == 1  # the worker lives on

@@ -216,9 +216,8 @@ def _pick_date(path: Path, meta: date | None, forced: str | None, today: str) ->
 
 def limited_pool(memory_limit_mb: int, workers: int = 1) -> ProcessPoolExecutor:
     """Worker processes of at most `memory_limit_mb` of address space each, for files from
-    people who may not be trusted: a file that needs more fails there, not in the bot.
-    Each worker parses one file and is replaced, so memory one file left behind does not
-    count against the next, and the replacement loads jieba while the bot is idle."""
+    people who may not be trusted: a file that needs more fails there (MemoryError, which
+    frees what the file took), not in the bot."""
     return ProcessPoolExecutor(
         max_workers=workers,
         # Spawned, not forked: a fork starts with the parent's address space (the bot's can
@@ -226,7 +225,6 @@ def limited_pool(memory_limit_mb: int, workers: int = 1) -> ProcessPoolExecutor:
         mp_context=multiprocessing.get_context("spawn"),
         initializer=init_limited_worker,
         initargs=(memory_limit_mb * 1024 * 1024,),
-        max_tasks_per_child=1,
     )
 
 
