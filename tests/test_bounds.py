@@ -4,6 +4,9 @@ upload is parsed in a worker process whose memory is limited."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -93,3 +96,24 @@ async def test_a_file_past_the_worker_memory_limit_is_refused(store: Store, tmp_
         [rejected] = (await ingest(store, big, pool=pool)).rejected
         assert "超过内存上限" in rejected["reason"]
         assert (await ingest(store, small, pool=pool)).added == 1  # the worker lives on
+
+
+async def test_uploads_go_on_after_the_upload_worker_died(
+    api: StrictBotApi, seeded_file: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The worker killed between two uploads (as the kernel's OOM killer would): the next
+    upload starts a new one."""
+    db = seeded_copy(seeded_file, tmp_path)
+    pages = [f"{title}\n\n{SENTENCES[n]}{SENTENCES[n - 1]}\n" for n, title in
+             enumerate(["奶食坊开业", "草场流转"])]  # fmt: skip
+    async with running_bot(bot_settings(db, api.base_url, bot_api_file_url=api.base_file_url)):
+        api.user_message("", user_id=ADMIN, document=api.add_file(pages[0].encode(), "一.txt"))
+        await api.wait_for("sendMessage", to(ADMIN))
+        workers = multiprocessing.active_children()
+        assert workers
+        for worker in workers:
+            os.kill(worker.pid, signal.SIGKILL)  # type: ignore[arg-type]
+            worker.join()
+        api.user_message("", user_id=ADMIN, document=api.add_file(pages[1].encode(), "二.txt"))
+        await api.wait_for("sendMessage", to(ADMIN), count=2, timeout=60)
+    assert all("新增文章 1 篇" in t for t in texts(api, ADMIN)), texts(api, ADMIN)
