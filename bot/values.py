@@ -59,8 +59,3 @@ def parse_id(text: str, *, negative: bool = False) -> int:
     if value is None or abs(value) > MAX_ID or (value < 0 and not negative):
         raise ValueProblem(f"无效编号“{text[:40]}”，应为不超过 19 位的数字。")
     return value
-
-
-def id_in_range(value: int) -> bool:
-    """Whether an int already parsed (argparse, a regex group) can name a row."""
-    return -MAX_ID <= value <= MAX_ID
