@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -205,3 +207,23 @@ def test_a_page_damaged_mid_file_is_a_clear_message(
             assert "已损坏" in done.stderr, done.stderr
         codes.append(done.returncode)
     assert 2 in codes
+
+
+async def test_the_bot_refuses_a_newer_database_at_start(seeded_file: Path, tmp_path: Path) -> None:
+    """`casebot run` stops at once with the message and exit 2, neither hanging nor
+    printing a traceback."""
+    from tests.peers.strict_api import StrictBotApi
+
+    db = tmp_path / "newer.db"
+    db.write_bytes(seeded_file.read_bytes())
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"PRAGMA user_version = {max(v for v, _ in migrations()) + 1}")
+    async with StrictBotApi(token="123:ABC") as api:
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:ABC", "CASEBOT_BOT_API_URL": api.base_url}
+        bot = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", "--db", str(db), cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, err = await asyncio.wait_for(bot.communicate(), timeout=60)
+    assert bot.returncode == 2 and "Traceback" not in err.decode()
+    assert "更新版本的 casebot" in err.decode()
