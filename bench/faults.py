@@ -12,9 +12,11 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import json
 import logging
 import os
 import random
+import resource
 import shutil
 import signal
 import sqlite3
@@ -36,12 +38,14 @@ from bot.chat.search import inline_answer, search_reply
 from bot.chat.subscriptions import new_subscription
 from bot.store import Store
 from bot.store import subscriptions as subs
+from bot.store.db import migrations
 from handlers.delivery import run_round
 from tests.botkit import ADMIN, GROUP, STAFF, TOKEN, bot_settings, running_bot
 from tests.conftest import ingest
-from tests.fixtures_files import make_blank_pdf, make_pdf, make_zip_bomb
+from tests.fixtures_files import make_blank_pdf, make_many_paragraph_docx, make_pdf, make_zip_bomb
 from tests.peers.strict_api import AnsweredLate, ApiError, Dropped, StrictBotApi, message_text
 from tests.test_bot_api_rules import to
+from tests.test_bounds import long_article
 from tests.test_digest_bot import DAILY, DAY_2, DAY_3, READ_TIMEOUT, SUBSCRIBED, Clock, digests
 from tests.test_reliability import HOSTILE_PIECES, make_old_schema, table_checksum
 
@@ -551,7 +555,432 @@ async def _logged(db: Path, state: str | None = None) -> int:
         con.close()
 
 
-def timed(label: str, job: Callable[[], object]) -> None:
+# --- issue 24: hostile values, odd files, bad settings ------------------------------------
+
+
+def cli(
+    *args: str | bytes,
+    db: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """`casebot` in a real process; bytes arguments are passed as they are (not UTF-8)."""
+    command = [sys.executable, "-m", "bot.cli", *args, *(["--db", str(db)] if db else [])]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, timeout=timeout, env={**os.environ, **(env or {})}
+    )
+    return subprocess.CompletedProcess(
+        done.args,
+        done.returncode,
+        done.stdout.decode(errors="replace"),
+        done.stderr.decode(errors="replace"),
+    )
+
+
+def clean_exit(done: subprocess.CompletedProcess[str], code: int = 2) -> bool:
+    return done.returncode == code and "Traceback" not in done.stderr
+
+
+async def check_values(db: Path) -> None:
+    """Item 4: dates and ids out of range, typed or forged, in chat and on the command line;
+    error reports to the admin chat grouped and rate-limited."""
+    huge = "9" * 23
+    commands = [
+        (STAFF, "/stats 时间:0001"),
+        (STAFF, "/stats 时间:0000..2024 地区:赤峰"),
+        (STAFF, "/digest 0000-01-01"),
+        (STAFF, "/digest 9999-12-31 每周"),
+        (ADMIN, f"/admin add {huge}"),
+        (ADMIN, "/admin add ²"),
+    ]
+    forged = [
+        f"art:{huge}",
+        f"sim:{huge}",
+        f"sub:{huge}:preview",
+        f"pg:k:{huge}",
+        f"st:{huge}:15",
+        f"art:1:{huge}",
+    ]
+    async with StrictBotApi(token=TOKEN) as api:
+        api.add_chat({"id": ADMIN, "type": "private", "first_name": "管理员"})
+        async with running_bot(bot_settings(db, api.base_url, admin_chat_id=ADMIN)):
+            api.user_message("党建", user_id=STAFF)
+            [page] = await api.wait_for("sendMessage", to(STAFF))
+            for user, text in commands:
+                api.user_message(text, user_id=user)
+            for data in forged:
+                api.forged_callback(data, user_id=STAFF, message=page.result)
+            answers = await api.wait_for("sendMessage", count=len(commands) + 1)
+            presses = await api.wait_for("answerCallbackQuery", count=len(forged))
+    sorry = "抱歉，处理您的请求时出错了"
+    unclear = [c.params["text"][:40] for c in answers[1:] if sorry in c.params["text"]]
+    unclear += [p.params.get("text", "")[:40] for p in presses if sorry in p.params.get("text", "")]
+    reports = [c for c in api.calls if to(ADMIN)(c) and "⚠️ 出错" in str(c.params)]
+    report(
+        "out-of-range values (chat)",
+        not unclear and not reports,
+        f"{len(commands)} commands and {len(forged)} forged buttons: {len(unclear)} apologies, "
+        f"{len(reports)} reports to admins",
+    )
+    runs = [
+        ["stats", "时间:0001"],
+        ["stats", "时间:0000..2024", "赤峰"],
+        ["digest", "--date", "9999-12-31", "--week"],
+        ["show", huge],
+        ["similar", huge],
+        ["cases", "--limit", huge],
+    ]
+    bad = [" ".join(r) for r in runs if not clean_exit(cli(*r, db=db))]
+    report(
+        "out-of-range values (CLI)",
+        not bad,
+        f"{len(runs)} commands, exit 2 without "
+        f"traceback: {len(runs) - len(bad)}{' — ' + '; '.join(bad) if bad else ''}",
+    )
+    async with StrictBotApi(token=TOKEN) as api:
+        api.add_chat({"id": ADMIN, "type": "private", "first_name": "管理员"})
+        api.fail_next(
+            "sendMessage",
+            error_code=400,
+            description="Bad Request: injected",
+            times=60,
+            chat_id=STAFF,
+        )
+        bot_log = logging.getLogger("casebot.bot")
+        bot_log.disabled = True  # 30 tracebacks logged, as they should be; not printed here
+        async with running_bot(bot_settings(db, api.base_url, admin_chat_id=ADMIN)):
+            for _ in range(30):  # each fails twice: the answer, then the apology
+                api.user_message("党建", user_id=STAFF)
+            api.user_message("党建", user_id=ADMIN)
+            await api.wait_for("sendMessage", lambda c: to(ADMIN)(c) and "篇" in str(c.params))
+            while sum(1 for c in api.calls if c.method == "sendMessage" and to(STAFF)(c)) < 60:
+                await asyncio.sleep(0.05)
+        bot_log.disabled = False
+    reports = [c for c in api.calls if to(ADMIN)(c) and "⚠️ 出错" in str(c.params)]
+    report(
+        "admin error reports",
+        len(reports) == 1,
+        f"30 updates failing the same way: {len(reports)} report(s) to the admin chat",
+    )
+
+
+def check_settings(tmp: Path) -> None:
+    """Item 9 and variants: every bad setting stops every command with its name, exit 2."""
+    cases = [
+        'timezone = "Mars/Base"',
+        "max_file_mb = inf",
+        "max_file_mb = nan",
+        "max_file_mb = -5",
+        "admin_ids = [{a=1}]",
+        "db_path = 5",
+        'digest_time = "25:61"',
+        "webhook_port = 70000",
+        "ingest_workers = -1",
+        'digest_catch_up = "some"',
+        "near_duplicate_ratio = 150",
+        "telegram_bot_token = 123",
+    ]
+    bad = []
+    for n, line in enumerate(cases):
+        config = tmp / f"settings{n}.toml"
+        config.write_text(line + "\n", encoding="utf-8")
+        name = line.split(" ")[0]
+        for command in (["stats"], ["digest"], ["ingest", str(ROOT / "data" / "sample")]):
+            done = cli(*command, "--config", str(config), db=tmp / "never.db")
+            if not clean_exit(done) or f"设置 {name}" not in done.stderr:
+                bad.append(f"{line} ({command[0]})")
+    done = cli("config", env={"CASEBOT_MAX_FILE_MB": "nan"})
+    if not clean_exit(done) or "CASEBOT_MAX_FILE_MB" not in done.stderr:
+        bad.append("CASEBOT_MAX_FILE_MB=nan")
+    report(
+        "bad settings",
+        not bad and not (tmp / "never.db").exists(),
+        f"{len(cases)} settings x 3 commands and one variable: refused by name, exit 2: "
+        f"{3 * len(cases) + 1 - len(bad)}/{3 * len(cases) + 1} {bad[:2] or ''}",
+    )
+
+
+async def check_database_versions(tmp: Path, seeded: Path) -> None:
+    """Item 7: a newer schema refused untouched; pages damaged mid-file are a clear message."""
+    newer = tmp / "newer.db"
+    shutil.copy(seeded, newer)
+    with contextlib.closing(sqlite3.connect(newer)) as conn:
+        conn.execute(f"PRAGMA user_version = {migrations()[-1][0] + 1}")
+    before = table_checksum(newer)
+    runs = [cli("search", "党建", db=newer), cli("ingest", str(ROOT / "data" / "sample"), db=newer)]
+    ok = all(clean_exit(r) and "更新版本" in r.stderr for r in runs)
+    report(
+        "newer schema",
+        ok and table_checksum(newer) == before,
+        f"refused, exit 2, unchanged: {runs[0].stderr.strip()[:50]}…",
+    )
+    commands = [
+        ["articles"],
+        ["search", "党建"],
+        ["stats", "赤峰"],
+        ["show", "3"],
+        ["cases"],
+        ["digest", "--date", "2024-07-01"],
+    ]
+    raw, told, tries = 0, 0, 0
+    data = seeded.read_bytes()
+    for where in (0.2, 0.4, 0.6, 0.8):
+        damaged = tmp / f"damaged{where}.db"
+        start = int(len(data) * where) // 4096 * 4096
+        damaged.write_bytes(data[:start] + bytes(range(256)) * 48 + data[start + 4096 * 3 :])
+        for command in commands:
+            done = cli(*command, db=damaged)
+            tries += 1
+            raw += "Traceback" in done.stderr
+            told += done.returncode == 2 and "已损坏" in done.stderr
+    report(
+        "damaged pages",
+        raw == 0 and told > 0,
+        f"{tries} commands on 4 damaged copies: {raw} tracebacks, {told} told the file is "
+        "damaged (exit 2), the others unaffected by the pages they read",
+    )
+
+
+async def check_bounds(tmp: Path, seeded: Path) -> None:
+    """Item 6: an endless article refused; a tap on a long article sends a few messages; an
+    upload parsed in a memory-limited worker while searches are answered in budget."""
+    db = tmp / "bounds.db"
+    shutil.copy(seeded, db)
+    store = await Store.open(db)
+    try:
+        long_page = tmp / "2024-07-01 长文.txt"
+        long_page.write_text(long_article(300), encoding="utf-8")
+        await ingest(store, long_page)
+        [(long_id, length)] = await store.conn.execute_fetchall(
+            "SELECT id, length(text) FROM articles ORDER BY length(text) DESC LIMIT 1"
+        )
+        await store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        await store.close()
+    endless = ("嘎查党支部带领牧民发展奶食产业，户均增收三千元" * (15 * 1024 * 1024 // 69)).encode()
+    many = tmp / "many.docx"
+    make_many_paragraph_docx(many, 100_000)
+    async with StrictBotApi(token=TOKEN) as api:
+        api.add_chat({"id": ADMIN, "type": "private", "first_name": "管理员"})
+        settings = bot_settings(db, api.base_url, bot_api_file_url=api.base_file_url)
+        async with running_bot(settings):
+            api.user_message("党建", user_id=STAFF)
+            [page] = await api.wait_for("sendMessage", to(STAFF))
+            api.forged_callback(f"art:{long_id}", user_id=STAFF, message=page.result)
+            await api.wait_for("answerCallbackQuery")
+            await api.wait_for(
+                "sendMessage", lambda c: to(STAFF)(c) and "继续阅读" in str(c.params)
+            )
+            tap = len(api.sent[STAFF]) - 1
+            quiet = await _search_times(api, 20)
+            start = time.perf_counter()
+            api.user_message("", user_id=ADMIN, document=api.add_file(endless, "一行.txt"))
+            api.user_message(
+                "", user_id=ADMIN, document=api.add_file(many.read_bytes(), "多段.docx")
+            )
+            busy = await _search_times(api, 20)
+            refusals = await api.wait_for("sendMessage", to(ADMIN), count=2, timeout=600)
+            took = time.perf_counter() - start
+    report(
+        "article reply bounded",
+        tap <= 4,
+        f"one tap on a {length:,}-character article: {tap} messages and a button to read on "
+        "(was one message per 4,096 characters)",
+    )
+    reasons = [c.params["text"] for c in refusals]
+    report(
+        "endless article refused",
+        any("超过单篇上限" in r for r in reasons),
+        f"15 MB one-line text and a 100k-paragraph .docx: {' / '.join(r[:36] for r in reasons)}",
+    )
+    p50 = lambda xs: sorted(xs)[len(xs) // 2] * 1000  # noqa: E731
+    report(
+        "replies during an upload",
+        p50(busy) < max(3 * p50(quiet), 100),
+        f"search p50 {p50(quiet):.0f} ms before, {p50(busy):.0f} ms while both uploads were "
+        f"parsed in a worker process ({took:.1f} s); this process (the bot's) peak RSS "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB at most",
+    )
+
+
+async def _search_times(api: StrictBotApi, count: int) -> list[float]:
+    """Seconds from sending each of `count` searches (one at a time) to the answer."""
+    times = []
+    for n in range(count):
+        done = sum(1 for c in api.calls if c.ok and c.method == "sendMessage" and to(STAFF)(c))
+        start = time.perf_counter()
+        api.user_message(("养老", "党建", "嘎查", "合作社")[n % 4], user_id=STAFF)
+        await api.wait_for("sendMessage", to(STAFF), count=done + 1, timeout=120)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+async def check_growing_files(tmp: Path) -> None:
+    """Item 8: a file ingested while another process appends to it, then once complete: the
+    library ends as if the complete file had been ingested once."""
+    seed = next((ROOT / "data" / "sample").glob("004*")).read_bytes()
+    target = tmp / "growing" / "page.txt"
+    target.parent.mkdir()
+    target.write_bytes(b"")
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, os\ndata = open(sys.argv[1], 'rb').read()\n"
+                "with open(sys.argv[2], 'ab') as out:\n"
+                "    for i in range(0, len(data), 64):\n"
+                "        out.write(data[i:i + 64]); out.flush(); os.fsync(out.fileno())\n"
+            ),
+            str(next((ROOT / "data" / "sample").glob("004*"))),
+            str(target),
+        ]
+    )
+    store = await Store.open(tmp / "growing.db")
+    skipped = rounds = 0
+    try:
+        while writer.poll() is None:
+            report_ = await ingest(store, target)
+            rounds += 1
+            skipped += sum("读取期间文件被修改" in r["reason"] for r in report_.rejected)
+        await ingest(store, target)
+        titles = sorted(r["title"] for r in await store.list_articles())
+    finally:
+        await store.close()
+    fresh = await Store.open(tmp / "fresh.db")
+    try:
+        await ingest(fresh, target)
+        expected = sorted(r["title"] for r in await fresh.list_articles())
+    finally:
+        await fresh.close()
+    report(
+        "file being written",
+        titles == expected and target.read_bytes() == seed,
+        f"{rounds} ingests while it grew ({skipped} skipped as changing mid-read), then "
+        f"once complete: {len(titles)} articles, as from the complete file "
+        f"{'once' if titles == expected else 'NOT'}",
+    )
+
+
+async def check_odd_inputs(tmp: Path, seeded: Path) -> None:
+    """Item 10 and probes of our own: odd names, special files, odd bytes and odd pages."""
+    folder = tmp / "odd"
+    folder.mkdir()
+    page = "奶食产业带富牧民\n\n嘎查党支部带领牧民发展奶食产业，户均增收三千元。\n"
+    (folder / "\x1b[2J\x1b[31m清屏.txt").write_text(page, encoding="utf-8")
+    (folder / "\x1b]0;标题\x07坏.pdf").write_text("不是 PDF", encoding="utf-8")
+    (folder / os.fsdecode("党建".encode("gbk") + b".txt")).write_text(
+        "肉牛产业\n\n苏木党委带领牧民养殖肉牛，年收入增加两万元。\n", encoding="utf-8"
+    )
+    (folder / "\u202eevil.txt").write_text("反向\n\n社区网格员每日巡查楼栋。\n", encoding="utf-8")
+    os.mkfifo(folder / "pipe.txt")
+    (folder / "gone.txt").symlink_to(folder / "nowhere.txt")
+    with open(folder / "sparse.txt", "wb") as sparse:
+        sparse.truncate(1 << 40)
+    deep = "<div>" * 5000 + "<p>嘎查党支部带领牧民种植饲草，草场面积扩大一倍。</p>" * 3
+    (folder / "deep.html").write_text(f"<html><body><h1>饲草</h1>{deep}", encoding="utf-8")
+    (folder / "bogus.html").write_text(
+        '<meta charset="x-no-such-9"><h1>字符集</h1><p>社区党委组织志愿者清扫街巷。</p>'
+    )
+    db = tmp / "odd.db"
+    done = cli("ingest", str(folder), "--json", db=db, timeout=120)
+    result = json.loads(done.stdout) if done.returncode in (0, 1) else {"rejected": []}
+    listed = {Path(r["file"]).name for r in result["rejected"]}
+    text = cli("articles", db=db).stdout + cli("ingest", str(folder), db=db).stdout
+    shown = "".join(cli("show", str(n), db=db).stdout for n in range(1, result["added"] + 1))
+    report(
+        "odd names in a folder",
+        clean_exit(done, 0) and "\x1b" not in text + shown and "\u202e" not in text + shown
+        and "党建.txt" in shown,
+        "ESC and bidi controls escaped when printed, a GBK-encoded name decoded: "
+        f"{result['added']} articles",
+    )  # fmt: skip
+    report(
+        "special files listed",
+        {"pipe.txt", "gone.txt", "sparse.txt"} <= listed,
+        f"refused by name: {sorted(n for n in listed if not n.endswith('.pdf'))}",
+    )
+    store = await Store.open(db)
+    try:
+        rows = await store.conn.execute_fetchall(
+            "SELECT count(*) FROM articles WHERE text LIKE '%饲草%'"
+        )
+    finally:
+        await store.close()
+    report("HTML nested 5,000 deep", rows[0][0] == 1, "text kept (libxml2 drops it past 256)")
+    runs = [
+        cli(b"search", b"\xff\xfe", db=db),
+        cli(b"stats", b"\xb3\xe0\xb7\xe5", db=db),
+        cli(b"ingest", str(folder).encode(), b"--source", b"\xff", db=db),
+    ]
+    report(
+        "arguments not UTF-8",
+        all(clean_exit(r) and "UTF-8" in r.stderr for r in runs),
+        f"{len(runs)} commands refused, exit 2",
+    )
+    names = ["奶食产业带富牧民嘎查党支部" * 8 + ".txt", "奶\x00食.txt", "\x1b[31m红.txt"]
+    bylines = "\n".join(
+        f"□{'张王李赵刘'[i % 5]}{'陈杨黄宋任'[i // 5 % 5]} {i}" for i in range(2400)
+    )
+    uploads = {name: page.encode() for name in names}
+    uploads["署名.txt"] = f"署名很多的报道\n\n{bylines}\n\n{page}".encode()
+    uploads["无换行.txt"] = ("、".join(["嘎查党支部"] * 3000) + f"\n\n{page}").encode()
+    copy = tmp / "uploads.db"
+    shutil.copy(seeded, copy)
+    async with StrictBotApi(token=TOKEN) as api:
+        api.add_chat({"id": ADMIN, "type": "private", "first_name": "管理员"})
+        settings = bot_settings(copy, api.base_url, bot_api_file_url=api.base_file_url)
+        async with running_bot(settings):
+            for name, content in uploads.items():
+                api.user_message("", user_id=ADMIN, document=api.add_file(content, name))
+                await api.wait_for(
+                    "sendMessage", to(ADMIN), count=len(api.sent.get(ADMIN, [])) + 1, timeout=120
+                )
+            store = await Store.open(copy)
+            try:
+                newest = await store.conn.execute_fetchall(
+                    "SELECT id FROM articles ORDER BY id DESC LIMIT 2"
+                )
+            finally:
+                await store.close()
+            api.user_message("党建", user_id=STAFF)
+            [found] = await api.wait_for("sendMessage", to(STAFF))
+            for (article_id,) in newest:
+                api.forged_callback(f"art:{article_id}", user_id=STAFF, message=found.result)
+            presses = await api.wait_for("answerCallbackQuery", count=2)
+    added = sum("已导入" in m.get("text", "") for m in api.sent[ADMIN])
+    refused = [c for c in api.calls if not c.ok and c.method not in ("getUpdates", "setMyCommands")]
+    report(
+        "upload names and headers",
+        added == len(uploads)
+        and not refused
+        and not any(p.params.get("show_alert") for p in presses),
+        f"{added}/{len(uploads)} uploads ingested (names of 254 bytes, with NUL or ESC; "
+        f"2,400 bylines; a 17,999-character title line), both opened, {len(refused)} "
+        "calls refused",
+    )
+    store = await Store.open(seeded)
+    try:
+        await search_reply(store, "党建")  # warm
+        times = []
+        for query in ("ﷺ" * 50, "ﷺ" * 200, "㍿" * 1000):
+            start = time.perf_counter()
+            await search_reply(store, query)
+            times.append(time.perf_counter() - start)
+    finally:
+        await store.close()
+    report(
+        "query cut after NFKC",
+        max(times) < 0.5,
+        "50 × ﷺ (900 characters after NFKC), 200 × ﷺ, 1000 × ㍿: "
+        + ", ".join(f"{t * 1000:.0f} ms" for t in times)
+        + " (50 × ﷺ took 1.7–2 s)",
+    )
+    folder_db = cli("search", "党建", db=tmp)
+    report("a folder as the database", clean_exit(folder_db), folder_db.stderr.strip()[:60])
+
+
+def _timed(label: str, job: Callable[[], object]) -> None:
     start = time.perf_counter()
     job()
     print(f"      ({label}: {time.perf_counter() - start:.1f} s)")
@@ -561,7 +990,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--queries", type=int, default=10_000)
     parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument(
+        "--only",
+        help="comma-separated: queries,files,storage,telegram,digest,kills, issue24 or its "
+        "parts values,settings,versions,bounds,growing,odd",
+    )
     args = parser.parse_args()
+    wanted = set(args.only.split(",")) if args.only else None
+
+    def timed(label: str, group: str, job: Callable[[], object]) -> None:
+        """Run the check if its group (or, for issue24:NAME, its NAME) was asked for."""
+        if wanted is None or {group, *group.split(":")[:1], group.split(":")[-1]} & wanted:
+            _timed(label, job)
+
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "library.db"
 
@@ -574,16 +1015,27 @@ def main() -> None:
                 await store.close()
 
         asyncio.run(seed())
-        timed("queries", lambda: asyncio.run(check_queries(db, args.queries)))
+        timed("queries", "queries", lambda: asyncio.run(check_queries(db, args.queries)))
         bot_queries = args.queries // 10
-        timed("bot queries", lambda: asyncio.run(check_bot_queries(db, bot_queries)))
-        timed("files", lambda: asyncio.run(check_files(db)))
-        timed("storage", lambda: asyncio.run(check_storage(Path(tmp))))
-        timed("telegram", lambda: asyncio.run(check_telegram_and_access(db)))
-        timed("digest faults", lambda: asyncio.run(check_digest_faults(Path(tmp), db)))
-    timed("kills", lambda: check_kills(args.kills))
+        timed("bot queries", "queries",
+              lambda: asyncio.run(check_bot_queries(db, bot_queries)))  # fmt: skip
+        timed("files", "files", lambda: asyncio.run(check_files(db)))
+        timed("storage", "storage", lambda: asyncio.run(check_storage(Path(tmp))))
+        timed("telegram", "telegram", lambda: asyncio.run(check_telegram_and_access(db)))
+        timed("digest faults", "digest",
+              lambda: asyncio.run(check_digest_faults(Path(tmp), db)))  # fmt: skip
+        here = Path(tmp)
+        timed("values", "issue24:values", lambda: asyncio.run(check_values(db)))
+        timed("settings", "issue24:settings", lambda: check_settings(here))
+        timed("database versions", "issue24:versions",
+              lambda: asyncio.run(check_database_versions(here, db)))  # fmt: skip
+        timed("bounds", "issue24:bounds", lambda: asyncio.run(check_bounds(here, db)))
+        timed("growing files", "issue24:growing", lambda: asyncio.run(check_growing_files(here)))
+        timed("odd inputs", "issue24:odd", lambda: asyncio.run(check_odd_inputs(here, db)))
+    timed("kills", "kills", lambda: check_kills(args.kills))
     with tempfile.TemporaryDirectory() as tmp:
-        timed("digest kills", lambda: asyncio.run(check_digest_kills(Path(tmp), args.kills // 2)))
+        timed("digest kills", "kills",
+              lambda: asyncio.run(check_digest_kills(Path(tmp), args.kills // 2)))  # fmt: skip
     sys.exit(1 if FAILED else 0)
 
 

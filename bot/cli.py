@@ -8,7 +8,7 @@ import dataclasses
 import json
 import logging
 import os
-import re
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
@@ -34,6 +34,7 @@ from bot.extract.topics import get_taxonomy
 from bot.ingest.pipeline import expand_paths, ingest_paths
 from bot.ingest.reindex import reindex
 from bot.library import UnknownPlace, article_detail, find_cases
+from bot.names import has_undecodable
 from bot.search import more_like_this, search
 from bot.sources import render as sources_render
 from bot.sources.model import KINDS, SELECTOR_HELP, Selectors
@@ -42,21 +43,24 @@ from bot.sources.service import SourceSpec, health, load_specs, open_poller, pre
 from bot.stats import StatsError, stats_csv, stats_for, stats_json
 from bot.store import Store, StoreError
 from bot.store import sources as db_sources
+from bot.values import ValueProblem, parse_day, parse_id
 
 
 def _day(value: str) -> str:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{value}")
     try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"无效日期：{value}") from exc
+        return parse_day(value).isoformat()
+    except ValueProblem as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _positive(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"应为正整数：{value}")
-    return int(value)
+    try:
+        number = parse_id(value)
+    except ValueProblem:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"应为不超过 19 位的正整数：{value}")
+    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -529,7 +533,12 @@ NO_TOKEN_ON_SERVER = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = _parse(build_parser(), list(sys.argv[1:] if argv is None else argv))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parse(build_parser(), argv)
+    paths = {str(p) for p in getattr(args, "paths", [])}  # a file's name may be any bytes
+    if any(has_undecodable(a) for a in argv if a not in paths):
+        print("错误：参数中有不是 UTF-8 编码的文字，请检查终端的字符编码设置。", file=sys.stderr)
+        return 2
     try:
         settings = load_settings(args.config, db_path=args.db)
     except (ValueError, OSError) as exc:
@@ -541,6 +550,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(COMMANDS[args.command](args, settings))
     except (StoreError, OSError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as exc:  # a page damaged mid-file, met only when read
+        print(f"错误：{StoreError.on_read(settings.db_path, exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("已中断。已导入的文件完整保存，重新运行即可继续。", file=sys.stderr)

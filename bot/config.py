@@ -8,11 +8,16 @@ or ``--config``), then environment variables named ``CASEBOT_<FIELD>`` in upper 
 from __future__ import annotations
 
 import json
+import math
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.values import ValueProblem, parse_hhmm, parse_id
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -69,16 +74,12 @@ class Settings:
         False,
         "服务器部署（Docker 镜像中为 true）：没有令牌时拒绝启动，控制台不导入示例语料",
     )
-    sources_interval_min: int = _setting(60, "minutes between two polls of a news source")
-    sources_lead_min: int = _setting(
-        30, "minutes before digest_time at which every source is polled once more"
-    )
-    sources_host_delay: float = _setting(1.0, "seconds between two requests to one web site")
-    sources_timeout: float = _setting(20.0, "seconds a web page may take, first byte to last")
-    sources_max_mb: float = _setting(5.0, "web pages larger than this many MB are not read")
-    sources_max_failures: int = _setting(
-        5, "failed polls in a row after which a source is paused and admins are told"
-    )
+    sources_interval_min: int = _setting(60, "新闻来源两次抓取之间的分钟数")
+    sources_lead_min: int = _setting(30, "在 digest_time 之前多少分钟把所有来源再抓取一遍")
+    sources_host_delay: float = _setting(1.0, "对同一网站两次请求之间的秒数")
+    sources_timeout: float = _setting(20.0, "一个网页从第一个字节到最后一个字节最多等待的秒数")
+    sources_max_mb: float = _setting(5.0, "超过这么多 MB 的网页不读取")
+    sources_max_failures: int = _setting(5, "连续抓取失败多少次后暂停该来源并通知管理员")
 
     def listing(self) -> list[str]:
         """Every setting with its help and its value as it would be written in the TOML
@@ -111,23 +112,137 @@ def _toml(value: Any) -> str:
 
 
 _ENV_OVERRIDES = {"db_path": "CASEBOT_DB", "telegram_bot_token": "TELEGRAM_BOT_TOKEN"}
+CATCH_UP_CHOICES = ("all", "latest")
 
 
-def _coerce(name: str, value: Any) -> Any:
-    target = {f.name: f for f in fields(Settings)}[name]
-    kind = type(target.default)
-    if kind is tuple:
-        items = value if isinstance(value, list | tuple) else str(value).split(",")
-        return tuple(int(v) for v in items if str(v).strip())
-    if kind is bool:
-        return str(value).lower() in {"1", "true", "yes", "on"}
-    if isinstance(target.default, Path):
-        return Path(value).expanduser()
-    return kind(value)
+class SettingError(ValueError):
+    """A setting that cannot be used; the message names it and says what it should be."""
+
+
+def _ids(value: Any) -> tuple[int, ...]:
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    return tuple(_id(v) for v in items if not isinstance(v, str) or v.strip())
+
+
+def _id(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("应为 Telegram 编号（整数）")
+    try:
+        return parse_id(str(value), negative=True)
+    except ValueProblem:
+        raise ValueError("应为 Telegram 编号（整数）") from None
+
+
+def _number(value: Any, low: float, high: float, *, low_open: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("应为数字")
+    number = float(value)  # ValueError for text that is not a number
+    if not math.isfinite(number) or number < low or number > high or (low_open and number == low):
+        bounds = f"大于 {low:g}" if low_open else f"不小于 {low:g}"
+        raise ValueError(f"应为{bounds}、不大于 {high:g} 的数字")
+    return number
+
+
+def _whole(value: Any, low: int, high: int) -> int:
+    number = _number(value, low, high)
+    if number != int(number):
+        raise ValueError("应为整数")
+    return int(number)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("应为文字（加引号）")
+    return value
+
+
+def _path(value: Any) -> Path:
+    if isinstance(value, Path):
+        return value
+    if not _text(value).strip() or "\0" in value:
+        raise ValueError("应为文件路径")
+    return Path(value).expanduser()
+
+
+def _timezone(value: Any) -> str:
+    try:
+        ZoneInfo(_text(value))
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError("应为时区名称，如 Asia/Shanghai") from None
+    return value
+
+
+def _clock(value: Any) -> str:
+    try:
+        return parse_hhmm(_text(value)).strftime("%H:%M")
+    except ValueProblem as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _yes_no(value: Any) -> bool:
+    """true/false in the TOML file; 1/0, true/false or yes/no in the environment."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes"):
+        return True
+    if text in ("0", "false", "no"):
+        return False
+    raise ValueError("应为 true 或 false")
+
+
+def _catch_up(value: Any) -> str:
+    if value not in CATCH_UP_CHOICES:
+        raise ValueError(f"应为 {' 或 '.join(CATCH_UP_CHOICES)}")
+    return value
+
+
+# What each setting accepts, converting text from the environment; anything else is refused
+# at load with the setting's name, not met later as a traceback (an unknown timezone) or
+# nonsense (a file limit of nan MB, which refuses nothing).
+_READERS: dict[str, Callable[[Any], Any]] = {
+    "db_path": _path,
+    "data_dir": _path,
+    "timezone": _timezone,
+    "max_file_mb": lambda v: _number(v, 0, 1024 * 1024, low_open=True),
+    "ingest_workers": lambda v: _whole(v, 0, 256),
+    "near_duplicate_ratio": lambda v: _number(v, 0, 100),
+    "telegram_bot_token": _text,
+    "admin_ids": _ids,
+    "staff_ids": _ids,
+    "allowed_chat_ids": _ids,
+    "admin_chat_id": _id,
+    "bot_api_url": _text,
+    "bot_api_file_url": _text,
+    "webhook_url": _text,
+    "webhook_listen": _text,
+    "webhook_port": lambda v: _whole(v, 1, 65535),
+    "webhook_path": _text,
+    "webhook_secret": _text,
+    "digest_time": _clock,
+    "digest_catch_up": _catch_up,
+    "server_mode": _yes_no,
+    "sources_interval_min": lambda v: _whole(v, 1, 7 * 24 * 60),
+    "sources_lead_min": lambda v: _whole(v, 0, 24 * 60),
+    "sources_host_delay": lambda v: _number(v, 0, 3600),
+    "sources_timeout": lambda v: _number(v, 0, 3600, low_open=True),
+    "sources_max_mb": lambda v: _number(v, 0, 1024, low_open=True),
+    "sources_max_failures": lambda v: _whole(v, 1, 1000),
+}
+
+
+def _coerce(name: str, value: Any, origin: str) -> Any:
+    try:
+        return _READERS[name](value)
+    except ValueError as exc:
+        shown = repr(value) if not isinstance(value, str) else f"“{value[:60]}”"
+        raise SettingError(f"设置 {name}（{origin}）的值 {shown} 无效：{exc}") from None
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Defaults, then the TOML file, then the environment, then explicit overrides."""
+    """Defaults, then the TOML file, then the environment, then explicit overrides; every
+    value is checked here, overridden ones too, so a bad one stops the program at start
+    with its name and where it was written."""
     values: dict[str, Any] = {}
     config_file = config_file or (
         Path(os.environ["CASEBOT_CONFIG"]) if os.environ.get("CASEBOT_CONFIG") else None
@@ -139,10 +254,10 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         unknown = set(table) - names
         if unknown:
             raise ValueError(f"配置文件 {config_file} 中有未知设置：{', '.join(sorted(unknown))}")
-        values.update(table)
+        values.update({k: _coerce(k, v, f"配置文件 {config_file}") for k, v in table.items()})
     for name in names:
         env = _ENV_OVERRIDES.get(name, f"CASEBOT_{name.upper()}")
         if os.environ.get(env):
-            values[name] = os.environ[env]
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return replace(Settings(), **{k: _coerce(k, v) for k, v in values.items()})
+            values[name] = _coerce(name, os.environ[env], f"环境变量 {env}")
+    values.update({k: _coerce(k, v, "命令行") for k, v in overrides.items() if v is not None})
+    return replace(Settings(), **values)

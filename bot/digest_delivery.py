@@ -28,10 +28,10 @@ from zoneinfo import ZoneInfo
 from bot.access import Access, now_iso
 from bot.chat.digest import digest_replies
 from bot.chat.reply import Reply
-from bot.clock import time_of_day
 from bot.store import Store
 from bot.store import subscriptions as subs
 from bot.store.subscriptions import Subscription
+from bot.values import time_of_day
 
 log = logging.getLogger("casebot.digest")
 

@@ -111,6 +111,11 @@ def ingest_text(report: dict[str, Any]) -> str:
         f"近似重复 {report['near_duplicates']} 篇（已关联原文）。"
     ]
     lines += redated_lines(report)
+    if report.get("replaced"):
+        lines.append(
+            f"替换 {report['replaced']} 篇：文件比上次导入时更长（上次可能尚未写完），"
+            "上次截断的文章已换成完整版本。"
+        )
     if report["rejected"]:
         lines.append(f"未能导入 {len(report['rejected'])} 个文件：")
         lines += [f"  ✗ {r['file']}：{r['reason']}" for r in report["rejected"]]

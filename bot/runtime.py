@@ -9,6 +9,7 @@ from bot.access import Access
 from bot.chat.stats import StatsAnswers
 from bot.config import Settings
 from bot.store import Store
+from bot.uploads import UploadParser
 
 
 @dataclass(frozen=True)
@@ -17,11 +18,14 @@ class Runtime:
     store: Store
     access: Access
     stats: StatsAnswers
+    uploads: UploadParser
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
         store = await Store.open(settings.db_path)
-        return cls(settings, store, Access(store, settings), StatsAnswers(store))
+        access = Access(store, settings)
+        return cls(settings, store, access, StatsAnswers(store), UploadParser())
 
     async def close(self) -> None:
+        self.uploads.close()
         await self.store.close()

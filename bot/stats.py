@@ -27,6 +27,7 @@ from bot.search.query import Notice, NoticeCode, parse_query
 from bot.search.service import topic_named
 from bot.store import Store
 from bot.store import stats as queries
+from bot.values import YEARS_HINT
 
 PERIOD_DAYS = 30  # the default period: this many days up to today
 REGION_CODE = "15"  # the code every division of Inner Mongolia starts with
@@ -117,7 +118,8 @@ def request_from_text(text: str, today: date) -> StatsRequest:
         if clause.text.startswith(("时间:", "日期:")):  # a time parse_query could not read
             raise StatsError(
                 f"无法识别“{clause.text}”。"
-                "时间写法如 时间:2024、时间:2024-07、时间:2024-01..2024-06。"
+                "时间写法如 时间:2024、时间:2024-07、时间:2024-01..2024-06，"
+                f"{YEARS_HINT}。"
             )
         names.append(clause.text)
     if query.column or query.kind != "articles":

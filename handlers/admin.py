@@ -23,6 +23,7 @@ from bot.chat.subscriptions import (
 from bot.ingest.reindex import reindex
 from bot.store import StoreError
 from bot.uploads import ingest_upload, safe_file_name, upload_refusal
+from bot.values import parse_id
 from handlers.common import clock_now, edit, reply, runtime
 from handlers.delivery import schedule_slot
 
@@ -65,7 +66,8 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await telegram_file.download_to_drive(path)
         actor = message.from_user.id  # type: ignore[union-attr]
         try:
-            report = await ingest_upload(access, path, actor=actor, chat=message.chat_id)
+            parser = runtime(context).uploads
+            report = await ingest_upload(access, parser, path, actor=actor, chat=message.chat_id)
         except StoreError as exc:  # e.g. the disk is full: nothing stored before is lost
             await message.reply_text(f"❌ 未能导入“{html.escape(name)}”：{html.escape(str(exc))}")
             return
@@ -101,7 +103,7 @@ async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     elif action == "log":
         await message.reply_text(audit_html(await access.store.audit_entries(20)))
     elif action in {"add", "admin", "remove"} and len(args) >= 2 and _is_id(args[1]):
-        member = int(args[1])
+        member = parse_id(args[1], negative=True)
         if action == "remove":
             text = await access.revoke(actor, member)
         else:

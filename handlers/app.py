@@ -153,6 +153,7 @@ def register(app: Application, *, background: bool = True) -> None:
         (search.page_button, links.SearchPage),
         (search.hint_button, links.PageHint),
         (search.open_button, links.OpenArticle),
+        (search.read_on_button, links.ReadOn),
         (search.similar_button, links.SimilarArticles),
         (admin.channel_button, links.ChannelSetting),
         (stats.stats_button, links.StatsPlace),

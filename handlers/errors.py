@@ -12,13 +12,16 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
-from handlers.common import runtime
+from bot.error_reports import ReportLimiter, fault_key
+from bot.values import ValueProblem
+from handlers.common import clock, runtime
 
 log = logging.getLogger("casebot.bot")
 
 SORRY = "抱歉，处理您的请求时出错了，已记录在日志中。请稍后再试。"
 SORRY_REPORTED = "抱歉，处理您的请求时出错了，已通知管理员。请稍后再试。"
 REPORT_INLINE = 3500  # longer tracebacks go to the admin chat as a file
+LIMITER = "error_report_limiter"
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -31,6 +34,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Polling itself failed; PTB retries with back-off.
         log.warning("Bot API unavailable: %s", error)
         return
+    if isinstance(error, ValueProblem) and isinstance(update, Update):
+        # A value the user typed or a button carried is out of range: say which, not a fault.
+        log.info("Refused a value in update %s: %s", _describe(update), error)
+        await _tell_user(update, str(error))
+        return
     log.error("Error while handling update %s", _describe(update), exc_info=error)
     if isinstance(update, Update):
         # Only promise an admin was told when there is an admin chat to tell.
@@ -39,12 +47,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _report(context, update)
 
 
-async def _tell_user(update: Update, sorry: str) -> None:
+async def _tell_user(update: Update, text: str) -> None:
+    """`text` (plain) as an alert on a pressed button, or as a reply in a private chat."""
     try:
         if update.callback_query:
-            await update.callback_query.answer(sorry, show_alert=True)
+            await update.callback_query.answer(text[:200], show_alert=True)
         elif update.effective_message and update.effective_chat.type == ChatType.PRIVATE:  # type: ignore[union-attr]
-            await update.effective_message.reply_text(sorry)
+            await update.effective_message.reply_text(html.escape(text))
     except TelegramError as exc:  # the fault may be Telegram itself
         log.warning("Could not tell the user about the error: %s", exc)
 
@@ -54,8 +63,16 @@ async def _report(context: ContextTypes.DEFAULT_TYPE, update: object) -> None:
     if not chat:
         return
     error = context.error
-    trace = "".join(traceback.format_exception(error))  # type: ignore[arg-type]
+    assert error is not None
+    app = context.application
+    limiter = app.bot_data.setdefault(LIMITER, ReportLimiter(lambda: clock(app)().timestamp()))
+    earlier = limiter.admit(fault_key(error))
+    if earlier is None:
+        return
+    trace = "".join(traceback.format_exception(error))
     head = f"⚠️ 出错：{html.escape(type(error).__name__)}\n更新：{html.escape(_describe(update))}"
+    if earlier:
+        head += f"\n（同一错误自上次报告以来另发生 {earlier} 次，未逐条报告）"
     try:
         if len(trace) <= REPORT_INLINE:
             await context.bot.send_message(chat, f"{head}\n<pre>{html.escape(trace)}</pre>")

@@ -9,7 +9,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.chat.links import NOOP, OpenArticle, PageHint, SearchPage, SimilarArticles
+from bot.chat.links import NOOP, OpenArticle, PageHint, ReadOn, SearchPage, SimilarArticles
 from bot.chat.reply import Reply
 from bot.chat.search import (
     CASES_ONLY,
@@ -84,6 +84,16 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def open_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     link = pressed(update, OpenArticle)
     await _article_button(update, context, link.article_id, article_replies)
+
+
+async def read_on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """继续阅读: the next few messages of a long article."""
+    link = pressed(update, ReadOn)
+
+    async def part(store: Store, article_id: int) -> list[Reply] | None:
+        return await article_replies(store, article_id, link.part)
+
+    await _article_button(update, context, link.article_id, part)
 
 
 async def similar_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -30,6 +30,7 @@ from bot.chat.subscriptions import (
 )
 from bot.digest_delivery import days_covered
 from bot.store.subscriptions import NewSubscription, Subscription
+from bot.values import parse_id
 from handlers.common import clock_now, edit, keyboard, local_now, pressed, reply, runtime
 from handlers.delivery import schedule_slot
 
@@ -96,7 +97,7 @@ async def _channel_target(
     if message.chat.type != ChatType.PRIVATE:
         await reply(message, [plain("频道的订阅请在与机器人的私聊中设置。")])
         return None
-    ref: int | str = int(name) if name.lstrip("-").isdigit() else name
+    ref: int | str = parse_id(name, negative=True) if name.lstrip("-").isdigit() else name
     try:
         channel = await context.bot.get_chat(ref)
     except TelegramError:

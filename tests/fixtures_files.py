@@ -130,3 +130,29 @@ def _wrap(line: str, width: float) -> list[str]:
         current += char
         used += advance
     return [*pieces, current]
+
+
+def make_many_paragraph_docx(path: Path, paragraphs: int) -> None:
+    """A .docx of `paragraphs` distinct short paragraphs, written as XML straight into the
+    package (python-docx takes minutes to add 100k paragraphs one by one)."""
+    template = io.BytesIO()
+    docx.Document().save(template)
+    body = "".join(
+        f"<w:p><w:r><w:t>第{n}段：嘎查党支部组织牧民学习政策，第{n % 97}户增收{n % 13}千元。"
+        "</w:t></w:r></w:p>"
+        for n in range(paragraphs)
+    )
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(template) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                text = data.decode("utf-8")
+                data = re.sub(
+                    r"<w:body>.*?<w:sectPr", f"<w:body>{body}<w:sectPr", text, flags=re.S
+                ).encode()
+            target.writestr(item, data)
+    path.write_bytes(out.getvalue())

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from bot.chat.subscriptions import MAX_FILTERS, new_subscription
-from bot.clock import time_of_day
 from bot.segment import han_set
 from bot.store import Store
 from bot.store import subscriptions as subs
 from bot.store.db import migrations
+from bot.values import time_of_day
 from handlers.delivery import run_round
 from tests import test_bot_api_rules as rules
 from tests.botkit import ADMIN, STAFF, TOKEN, assert_no_errors, bot_settings, running_bot

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -162,3 +164,69 @@ async def test_a_write_waits_out_a_read_that_another_process_outdated(
     await write
     assert len(rows) == 19
     assert await library.saved_query("mine") == "党建"
+
+
+def test_a_database_from_a_newer_casebot_is_refused_untouched(
+    seeded_file: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "newer.db"
+    db.write_bytes(seeded_file.read_bytes())
+    newest = max(v for v, _ in migrations())
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"PRAGMA user_version = {newest + 1}")
+    before = table_checksum(db)
+    for args in (["search", "党建"], ["ingest", str(ROOT / "data" / "sample")], ["stats"]):
+        done = casebot(*args, db=db)
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert f"结构版本 {newest + 1}" in done.stderr and "更新版本的 casebot" in done.stderr
+    assert table_checksum(db) == before
+    assert not list(tmp_path.glob("*.bak"))
+
+
+@pytest.mark.parametrize("where", [0.3, 0.6, 0.9])
+def test_a_page_damaged_mid_file_is_a_clear_message(
+    seeded_file: Path, tmp_path: Path, where: float
+) -> None:
+    """Damage past the header is only met when a command reads that page: whichever command
+    meets it says the database is damaged (exit 2); the others still work."""
+    db = tmp_path / "damaged.db"
+    data = bytearray(seeded_file.read_bytes())
+    page = 4096
+    start = int(len(data) * where) // page * page
+    # A twentieth of the file: what lies at a given offset changes as tables are added, and
+    # three pages there could belong to a table none of these commands reads.
+    pages = max(3, len(data) // page // 20)
+    data[start : start + pages * page] = bytes(range(256)) * (pages * page // 256)
+    db.write_bytes(bytes(data))
+    codes = []
+    for args in (
+        ["articles"], ["search", "党建"], ["stats", "赤峰"], ["show", "3"],
+        ["digest", "--date", "2024-07-01"], ["cases"], ["ingest", str(ROOT / "data" / "sample")],
+    ):  # fmt: skip
+        done = casebot(*args, db=db)
+        assert "Traceback" not in done.stderr, (args, done.stderr[-400:])
+        assert done.returncode in (0, 1, 2)
+        if done.returncode == 2:
+            assert "已损坏" in done.stderr, done.stderr
+        codes.append(done.returncode)
+    assert 2 in codes
+
+
+async def test_the_bot_refuses_a_newer_database_at_start(seeded_file: Path, tmp_path: Path) -> None:
+    """`casebot run` stops at once with the message and exit 2, neither hanging nor
+    printing a traceback."""
+    from tests.peers.strict_api import StrictBotApi
+
+    db = tmp_path / "newer.db"
+    db.write_bytes(seeded_file.read_bytes())
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"PRAGMA user_version = {max(v for v, _ in migrations()) + 1}")
+    async with StrictBotApi(token="123:ABC") as api:
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:ABC", "CASEBOT_BOT_API_URL": api.base_url}
+        bot = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", "--db", str(db), cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, err = await asyncio.wait_for(bot.communicate(), timeout=60)
+    assert bot.returncode == 2 and "Traceback" not in err.decode()
+    assert "更新版本的 casebot" in err.decode()

@@ -13,9 +13,10 @@ from bot.digest import build_digest, digest_period
 from bot.search import filter_problems
 from bot.search.query import parse_time
 from bot.store import Store
+from bot.values import YEARS_HINT
 
 BUTTONS_PER_ROW = 5
-_DATE_LIKE = re.compile(r"\d{4}[-./年]\d{1,2}[-./月]\d{1,2}日?")
+_DATE_LIKE = re.compile(r"\d{4}[-./年]\d{1,2}(?:[-./月]\d{1,2}日?|月)?")
 
 
 def filter_problem(filters: str) -> str | None:
@@ -32,7 +33,7 @@ def parse_digest_args(args: list[str], now: datetime) -> tuple[date, date, str] 
     for word in args:
         span = parse_time(word) if day is None and word[:1].isdigit() else None
         if span is None and _DATE_LIKE.fullmatch(word):  # 2024-13-01 is no keyword
-            return f"日期“{word}”无效，请写成 YYYY-MM-DD，如 2024-07-01。"
+            return f"日期“{word[:20]}”无效，请写成 YYYY-MM-DD，如 2024-07-01（{YEARS_HINT}）。"
         if word in {"昨天", "昨日"}:
             day = now.date() - timedelta(days=1)
         elif word in {"今天", "今日"}:

@@ -42,6 +42,16 @@ class OpenArticle:
 
 
 @dataclass(frozen=True)
+class ReadOn:
+    """The next few messages of a long article (`part` counts from 0)."""
+
+    PREFIX: ClassVar[str] = "artp"
+    FIELDS: ClassVar[tuple[str, ...]] = (_ID, "[0-9]{1,6}")
+    article_id: int
+    part: int
+
+
+@dataclass(frozen=True)
 class SimilarArticles:
     PREFIX: ClassVar[str] = "sim"
     FIELDS: ClassVar[tuple[str, ...]] = (_ID,)
@@ -134,6 +144,7 @@ Link = (
     SearchPage
     | PageHint
     | OpenArticle
+    | ReadOn
     | SimilarArticles
     | ChannelSetting
     | StatsPlace
@@ -149,6 +160,7 @@ _KINDS: dict[str, type[Link]] = {
         SearchPage,
         PageHint,
         OpenArticle,
+        ReadOn,
         SimilarArticles,
         ChannelSetting,
         StatsPlace,

@@ -21,7 +21,7 @@ from bot.chat.html import (
     citation_html,
     search_page_html,
 )
-from bot.chat.links import OpenArticle, PageHint, SearchPage, SimilarArticles
+from bot.chat.links import OpenArticle, PageHint, ReadOn, SearchPage, SimilarArticles
 from bot.chat.reply import Button, InlineResult, Reply, query_key, short_label
 from bot.library import CaseCard, article_detail, case_object
 from bot.places import get_gazetteer
@@ -30,6 +30,7 @@ from bot.store import Store
 from bot.store.search import COUNT_CAP
 
 PAGE_SIZE = 5  # results per search page in a chat
+ARTICLE_MESSAGES = 4  # messages one tap on an article sends at most
 INLINE_PAGE = 20  # results per inline answer (Telegram allows 50)
 KEEP_QUERIES = timedelta(days=90)  # paging buttons older than this say "请重新搜索"
 CASES_ONLY = "类型:案例"
@@ -77,14 +78,24 @@ async def _search_page(store: Store, key: str, query: str, number: int) -> Reply
     return Reply(text, tuple(rows))
 
 
-async def article_replies(store: Store, article_id: int) -> list[Reply] | None:
-    """An article as one or more messages; the last one carries the "similar" button."""
+async def article_replies(store: Store, article_id: int, part: int = 0) -> list[Reply] | None:
+    """Part `part` of an article: at most ARTICLE_MESSAGES messages, the last one carrying
+    a button to the next part, if any, and the "similar" button. One tap never sends more
+    than a few messages (a long article would hold up the chat's next answers for minutes
+    at Telegram's per-chat rate)."""
     detail = await article_detail(store, article_id, with_keywords=False)
     if detail is None:
         return None
     texts = article_messages(detail)
-    last = Reply(texts[-1], ((Button("相近文章和案例", SimilarArticles(article_id)),),))
-    return [Reply(t) for t in texts[:-1]] + [last]
+    parts = -(-len(texts) // ARTICLE_MESSAGES)
+    part = min(part, parts - 1)
+    shown = texts[part * ARTICLE_MESSAGES : (part + 1) * ARTICLE_MESSAGES]
+    buttons = [(Button("相近文章和案例", SimilarArticles(article_id)),)]
+    if part + 1 < parts:
+        buttons.insert(
+            0, (Button(f"继续阅读（{part + 2}/{parts}）", ReadOn(article_id, part + 1)),)
+        )
+    return [Reply(t) for t in shown[:-1]] + [Reply(shown[-1], tuple(buttons))]
 
 
 async def similar_reply(store: Store, article_id: int) -> Reply | None:

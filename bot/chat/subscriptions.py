@@ -13,11 +13,11 @@ from html import escape
 from bot.chat.html import channels_html
 from bot.chat.links import ChannelSetting, SubscriptionAction
 from bot.chat.reply import Button, Reply, short_label
-from bot.clock import time_of_day
 from bot.search.query import MAX_QUERY
 from bot.store import Store
 from bot.store import subscriptions as subs
 from bot.store.subscriptions import NewSubscription, Subscription
+from bot.values import time_of_day
 
 TIME_CHOICES = ("07:00", "07:30", "08:00", "08:30", "09:00", "12:00", "17:30", "20:00")
 WEEKDAYS = "一二三四五六日"

@@ -7,14 +7,18 @@ processes (`prepare_file`); the parent only decides duplicates and writes, in fi
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import multiprocessing
 import os
+import resource
 import sqlite3
 import time
 import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -35,6 +39,7 @@ from bot.ingest.readers import (
 )
 from bot.ingest.reextract import redate
 from bot.ingest.split import split_page
+from bot.names import path_text
 from bot.segment import get_segmenter, grams, han_set
 from bot.store import Store, StoreError, edits
 from bot.store.articles import ExtractionRows, StoredArticle, extraction_rows
@@ -56,6 +61,9 @@ BATCH_FILES = 25
 # commit; a busy machine must not stretch that wait towards their busy timeout.
 BATCH_SECONDS = 0.5
 WORKER_NICENESS = 10
+# Longer articles are refused: the longest of the sample pages has 5,452 characters; a
+# whole book or a page without breaks is not one report (and would open as 1,000 messages).
+MAX_ARTICLE_CHARS = 100_000
 _EMPTY = 1 << 32
 
 
@@ -94,6 +102,7 @@ class IngestReport:
     rejected: list[dict[str, str]] = field(default_factory=list)
     # duplicates re-ingested with --date another day: {"article_id", "from", "to"}
     redated: list[dict[str, object]] = field(default_factory=list)
+    replaced: int = 0  # articles of an earlier, shorter version of a file, now replaced
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -103,6 +112,7 @@ class IngestReport:
             "near_duplicates": self.near_duplicates,
             "rejected": self.rejected,
             "redated": self.redated,
+            "replaced": self.replaced,
         }
 
 
@@ -117,6 +127,9 @@ def prepare_file(
     drafts = split_page(without_dateline(raw.text))
     if not drafts:
         raise RejectedFile(path, "未找到可识别的文章内容")
+    for n, draft in enumerate(drafts, start=1):
+        if len(draft.body) > MAX_ARTICLE_CHARS:
+            raise RejectedFile(path, _too_long(n, draft))
     day, origin = _pick_date(path, raw.text, raw.date, forced_date, today)
     return PreparedFile(
         path=path,
@@ -128,6 +141,14 @@ def prepare_file(
         date_origin=origin,
         articles=prepare_articles(drafts, extract),
         source=raw.source,
+    )
+
+
+def _too_long(n: int, draft: ArticleDraft) -> str:
+    return (
+        f"第 {n} 篇文章《{draft.title[:30]}》有 {len(draft.body):,} 字，超过单篇上限 "
+        f"{MAX_ARTICLE_CHARS:,} 字：可能不是报道正文，或多篇文章之间没有空行和标题分隔。"
+        "请检查文件后重新导入"
     )
 
 
@@ -162,6 +183,11 @@ def _prepare_article(draft: ArticleDraft, title_s: str, text_s: str) -> Prepared
         index=index_terms(title_s, text_s),
         extraction=None,
     )
+
+
+def index_columns(title: str, text: str) -> tuple[str, str, str, str, str]:
+    """The search index columns of a stored article (title and text as stored)."""
+    return index_terms(to_simplified(title), to_simplified(text))
 
 
 def index_terms(title_s: str, text_s: str) -> tuple[str, str, str, str, str]:
@@ -219,6 +245,27 @@ def _article_date(file: PreparedFile, draft: ArticleDraft) -> tuple[str, str]:
     return file.date, file.date_origin
 
 
+def limited_pool(memory_limit_mb: int, workers: int = 1) -> ProcessPoolExecutor:
+    """Worker processes of at most `memory_limit_mb` of address space each, for files from
+    people who may not be trusted: a file that needs more fails there (MemoryError, which
+    frees what the file took), not in the bot."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        # Spawned, not forked: a fork starts with the parent's address space (the bot's can
+        # be larger than the limit), a new interpreter with only what it imports.
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=init_limited_worker,
+        initargs=(memory_limit_mb * 1024 * 1024,),
+    )
+
+
+def init_limited_worker(memory_bytes: int) -> None:
+    """init_worker in a process that cannot grow past `memory_bytes` of address space: a
+    file that would need more ends in MemoryError there, not in the bot."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    init_worker()
+
+
 def init_worker() -> None:
     """Load the dictionary and the place automaton once per worker, before the first file.
     Workers yield the CPU to the bot: an ingest is a batch job, a reply is awaited."""
@@ -231,12 +278,20 @@ def init_worker() -> None:
 
 
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given, and the supported files inside folders (sorted, hidden ones skipped)."""
+    """Files as given, and the supported files inside folders (sorted, hidden ones skipped).
+    Pipes, devices and sockets in a folder are yielded too, and links to nothing, so the
+    reader refuses them by name (reading a pipe could block forever) rather than their
+    being left out unsaid."""
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden and child.suffix.lower() in SUPPORTED_SUFFIXES:
+                if hidden or child.is_dir():
+                    continue
+                supported = child.suffix.lower() in SUPPORTED_SUFFIXES
+                special = not child.is_file() and child.exists()
+                dangling = child.is_symlink() and not child.exists() and supported
+                if special or dangling or (child.is_file() and supported):
                     yield child
         else:
             yield path
@@ -279,7 +334,17 @@ class Ingestor:
 
     async def add(self, prepared: PreparedFile) -> int | None:
         """Store one file in the caller's transaction: the id of its row, or None when it
-        only repeated stored articles."""
+        only repeated stored articles. Articles an earlier, shorter version of the file cut
+        short are replaced first."""
+        replaced = await self._replaced(prepared)
+        await edits.remove_articles(
+            self.store,
+            [
+                (i, index_columns(title, text) if indexed else None)
+                for i, title, text, indexed in replaced
+            ],
+        )
+        self.report.replaced += len(replaced)
         known = await self.store.known_fingerprints([a.fingerprint for a in prepared.articles])
         if known and prepared.date_origin == "option":
             await self._redate(prepared, known)
@@ -300,6 +365,17 @@ class Ingestor:
         if not rows:  # a file that only repeats stored articles leaves no trace
             return None
         return await self.store.add_file(self._file_row(prepared), rows)
+
+    async def _replaced(self, prepared: PreparedFile) -> list[tuple[int, str, str, bool]]:
+        """The stored articles this file replaces: when an earlier version from the same
+        path is the start of this one (the file grew, e.g. it was still being written
+        then), its articles that this version no longer has word for word were cut short."""
+        earlier = await self.store.earlier_versions(path_text(prepared.path), prepared.size)
+        grown = [i for i, size, sha in earlier if _prefix_sha256(prepared.path, size) == sha]
+        if not grown:
+            return []
+        kept = [(a.fingerprint, a.draft.title) for a in prepared.articles]
+        return await self.store.replaced_articles(grown, kept)
 
     async def _near_duplicates(
         self, articles: list[PreparedArticle]
@@ -348,8 +424,8 @@ class Ingestor:
 
     def _file_row(self, prepared: PreparedFile) -> dict[str, object]:
         return {
-            "path": prepared.url or str(prepared.path),
-            "name": prepared.path.name,
+            "path": prepared.url or path_text(prepared.path),
+            "name": path_text(prepared.path.name),
             "sha256": prepared.sha256,
             "format": prepared.format,
             "encoding": prepared.encoding,
@@ -357,6 +433,14 @@ class Ingestor:
             "source": self.source or prepared.source,  # --source wins over metadata
             "ingested_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         }
+
+
+def _prefix_sha256(path: Path, size: int) -> str | None:
+    try:
+        with path.open("rb") as handle:
+            return hashlib.sha256(handle.read(size)).hexdigest()
+    except OSError:
+        return None
 
 
 def stored_article(
@@ -401,16 +485,19 @@ async def ingest_paths(
     workers: int = 0,
     extract: bool = True,
     progress: Callable[[int], None] | None = None,
+    pool: Executor | None = None,
 ) -> IngestReport:
     """Ingest files and folders; bad files are reported and skipped, the rest go on.
-    Without `extract`, articles are stored unextracted for `casebot reindex` to finish."""
+    Without `extract`, articles are stored unextracted for `casebot reindex` to finish.
+    `pool`: worker processes the caller owns and keeps (the bot's limited_pool for
+    uploads); without it, a pool is made for large batches and shut down after."""
     files = list(expand_paths(paths))
     today = datetime.now(ZoneInfo(timezone)).date().isoformat()
     ingestor = Ingestor(store, near_ratio, source)
     ingestor.report.files = len(files)
     workers = workers or os.cpu_count() or 1
     executor: Executor | None = None
-    if len(files) >= 4 and workers > 1:
+    if pool is None and len(files) >= 4 and workers > 1:
         executor = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
     loop = asyncio.get_running_loop()
     # A bounded window of files in flight keeps memory flat on huge batches.
@@ -419,7 +506,7 @@ async def ingest_paths(
     try:
         for path in files:
             job = (prepare_file, path, max_bytes, forced_date, today, extract)
-            pending.append((path, loop.run_in_executor(executor, *job)))
+            pending.append((path, loop.run_in_executor(pool or executor, *job)))
             if len(pending) >= window:
                 await _finish(ingestor, *pending.popleft(), progress)
         while pending:
@@ -447,11 +534,14 @@ async def _finish(
     try:
         prepared = await future
     except RejectedFile as exc:
-        ingestor.report.rejected.append({"file": str(path), "reason": exc.reason})
+        ingestor.report.rejected.append({"file": path_text(path), "reason": exc.reason})
+    except (MemoryError, BrokenProcessPool):  # past the worker's memory limit
+        reason = "文件过于复杂，处理时超过内存上限，未导入。请拆分成几个较小的文件再导入"
+        ingestor.report.rejected.append({"file": path_text(path), "reason": reason})
     except Exception as exc:  # a bug or a dead worker must not stop the batch
         log.exception("preparing %s failed", path)
         reason = f"处理文件时出错（{type(exc).__name__}），其余文件继续导入"
-        ingestor.report.rejected.append({"file": str(path), "reason": reason})
+        ingestor.report.rejected.append({"file": path_text(path), "reason": reason})
     else:
         await ingestor.write(prepared)
     if progress:

@@ -12,9 +12,12 @@ is what the splitter reads as a paragraph break.
 from __future__ import annotations
 
 import codecs
+import copy
 import hashlib
+import html
 import io
 import logging
+import os
 import re
 import stat
 import zipfile
@@ -52,6 +55,7 @@ _FORMATS = {
 SUPPORTED_SUFFIXES = frozenset(_FORMATS)
 
 EMPTY = "文件为空"
+CHANGING = "读取期间文件被修改（可能仍在写入或复制），已跳过，写完后重新导入即可"
 BINARY = "文件内容不是文字（可能是图片、压缩包或其他二进制文件）"
 DOCX_CORRUPT = "无法读取 Word 文件：文件已损坏或不是 .docx 格式"
 PDF_NOT_PDF = "无法读取 PDF 文件：文件不是 PDF 格式"
@@ -103,6 +107,11 @@ _PDF_HEADER_WINDOW = 1024
 _PDF_EOF_WINDOW = 1024
 
 _HTML_NOT_TEXT = ("script", "style", "noscript", "template")
+_HTML_SKIPPED = re.compile(
+    r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL
+)
+_HTML_TAG = re.compile(r"<[^>]*>")
+_HTML_PARSER = lxml_html.HTMLParser(encoding="utf-8", huge_tree=True)
 
 # Digits right before or after make it an id or a number, not a date (`202407011`).
 _FILENAME_DATES = (
@@ -122,13 +131,17 @@ _DATELINE = re.compile(
 
 def read_document(path: Path, max_bytes: int) -> RawDocument:
     """Decode one file; raise RejectedFile (reason in Chinese) for anything unusable."""
-    size = _regular_file_size(path)
+    before = _regular_file(path)
     fmt = _format_of(path)
-    if size == 0:
+    if before.st_size == 0:
         raise RejectedFile(path, EMPTY)
-    if size > max_bytes:
-        raise RejectedFile(path, _too_large(size, max_bytes))
+    if before.st_size > max_bytes:
+        raise RejectedFile(path, _too_large(before.st_size, max_bytes))
     data = _read_bytes(path, max_bytes)
+    if len(data) != before.st_size or _changed(path, before):
+        # Still being written or copied: what was read may end mid-article. Reading it
+        # again later stores it whole (a longer version replaces a shorter one's articles).
+        raise RejectedFile(path, CHANGING)
     match fmt:
         case "docx":
             document = _read_docx(path, data, max_bytes)
@@ -190,7 +203,19 @@ def date_from_filename(name: str) -> date | None:
 # --- the file itself ----------------------------------------------------------------
 
 
-def _regular_file_size(path: Path) -> int:
+def _changed(path: Path, before: os.stat_result) -> bool:
+    try:
+        after = path.stat()
+    except OSError:
+        return True
+    return (after.st_size, after.st_mtime_ns, after.st_ino) != (
+        before.st_size,
+        before.st_mtime_ns,
+        before.st_ino,
+    )
+
+
+def _regular_file(path: Path) -> os.stat_result:
     try:
         info = path.stat()
     except OSError as exc:
@@ -200,7 +225,7 @@ def _regular_file_size(path: Path) -> int:
     if not stat.S_ISREG(info.st_mode):
         # reading a pipe or device could block forever or never end
         raise RejectedFile(path, "不是普通文件（可能是设备或管道），无法读取")
-    return info.st_size
+    return info
 
 
 def _format_of(path: Path) -> str:
@@ -325,7 +350,11 @@ def _read_docx(path: Path, data: bytes, max_bytes: int) -> RawDocument:
         paragraphs = [p.text for p in _DOCX_PARAGRAPHS(document.element.body)]
         properties = document.core_properties
         title, created = properties.title, properties.created
+    except MemoryError:  # the worker's limit: the pipeline says so, not "corrupt"
+        raise
     except Exception as exc:  # python-docx, zipfile and lxml each raise their own types
+        if "memory allocation failed" in str(exc).lower():  # libxml2 out of memory
+            raise MemoryError(str(exc)) from exc
         log.debug("%s: python-docx failed", path, exc_info=True)
         raise RejectedFile(path, DOCX_CORRUPT) from exc
     return RawDocument(
@@ -380,6 +409,8 @@ def _read_pdf(path: Path, data: bytes) -> RawDocument:
         text = extract_text(io.BytesIO(data))
     except PDFEncryptionError as exc:
         raise RejectedFile(path, PDF_ENCRYPTED) from exc
+    except MemoryError:  # the worker's limit: the pipeline says so, not "corrupt"
+        raise
     except Exception as exc:  # pdfminer raises many unrelated types on malformed files
         log.debug("%s: pdfminer failed", path, exc_info=True)
         raise RejectedFile(path, PDF_CORRUPT) from exc
@@ -433,10 +464,11 @@ def _pdf_date(value: str) -> date | None:
 
 def _read_html(path: Path, data: bytes) -> RawDocument:
     markup, encoding = _decode(path, data, _declared_charset(data))
-    title, day, site = _html_metadata(path, markup)
+    tree = _html_tree(markup)
+    title, day, site = _html_metadata(path, tree)
     return RawDocument(
         path=path,
-        text=_join_paragraphs([p.strip(" \t") for p in _html_paragraphs(path, markup)]),
+        text=_join_paragraphs([p.strip(" \t") for p in _html_paragraphs(path, markup, tree)]),
         format="html",
         encoding=encoding,
         title=title,
@@ -445,10 +477,35 @@ def _read_html(path: Path, data: bytes) -> RawDocument:
     )
 
 
-def _html_metadata(path: Path, markup: str) -> tuple[str | None, date | None, str | None]:
-    """Title, date and site name of a saved web page."""
+def _html_tree(markup: str) -> etree._Element | None:
+    """The page's tree. huge_tree lifts libxml2's nesting limit of 256 levels, past which it
+    drops the text (a page with unclosed tags reaches it); None if the tree still lost most
+    of the text, so the page is read without one."""
     try:
-        metadata = trafilatura.extract_metadata(markup)
+        # lxml refuses str input that carries an XML encoding declaration; bytes it takes
+        tree = lxml_html.document_fromstring(markup.encode("utf-8"), parser=_HTML_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+    seen = len(re.sub(r"\s", "", tree.text_content()))
+    return tree if seen * 2 >= len(_visible_text(markup)) else None
+
+
+def _visible_text(markup: str) -> str:
+    """The text between the tags, without scripts and styles, whitespace removed."""
+    text = _HTML_SKIPPED.sub("", markup)
+    return re.sub(r"\s", "", html.unescape(_HTML_TAG.sub("", text)))
+
+
+def _html_metadata(
+    path: Path, tree: etree._Element | None
+) -> tuple[str | None, date | None, str | None]:
+    """Title, date and site name of a saved web page."""
+    if tree is None:
+        return None, None, None
+    try:
+        metadata = trafilatura.extract_metadata(tree)
+    except MemoryError:  # the worker's limit: the pipeline says so, not "corrupt"
+        raise
     except Exception:  # htmldate trips over some malformed trees (AssertionError in lxml)
         log.debug("%s: no HTML metadata", path, exc_info=True)
         return None, None, None
@@ -457,20 +514,25 @@ def _html_metadata(path: Path, markup: str) -> tuple[str | None, date | None, st
     return metadata.title or None, _html_date(metadata.date), metadata.sitename or None
 
 
-def _html_paragraphs(path: Path, markup: str) -> list[str]:
+def _html_paragraphs(path: Path, markup: str, tree: etree._Element | None) -> list[str]:
+    if tree is None:  # too deep even for huge_tree: the lines of the text between the tags
+        text = _HTML_SKIPPED.sub("", markup)
+        return html.unescape(_HTML_TAG.sub("\n", text)).splitlines()
     try:
         text = trafilatura.extract(
-            markup,
+            copy.deepcopy(tree),  # extract prunes the tree it is given
             include_comments=False,
             include_tables=True,
             favor_recall=True,
             output_format="txt",
         )
+    except MemoryError:  # the worker's limit: the pipeline says so, not "corrupt"
+        raise
     except Exception:  # same malformed trees as above; the plain body text still reads
         log.debug("%s: trafilatura failed", path, exc_info=True)
         text = None
     # trafilatura puts each block on one line: a line is a paragraph
-    return text.splitlines() if text else _body_lines(markup)
+    return text.splitlines() if text else _body_lines(tree)
 
 
 def decode_markup(where: str, data: bytes, header_charset: str | None = None) -> tuple[str, str]:
@@ -493,15 +555,8 @@ def _declared_charset(data: bytes) -> str | None:
     return "gb18030" if name in _GB_FAMILY else name
 
 
-def _body_lines(markup: str) -> list[str]:
+def _body_lines(tree: etree._Element) -> list[str]:
     """Fallback when trafilatura finds no article: every line of <body> text."""
-    try:
-        # lxml refuses str input that carries an XML encoding declaration; bytes it takes
-        tree = lxml_html.document_fromstring(
-            markup.encode("utf-8"), parser=lxml_html.HTMLParser(encoding="utf-8")
-        )
-    except etree.ParserError:
-        return []
     etree.strip_elements(tree, *_HTML_NOT_TEXT, with_tail=False)
     body = tree.find("body")
     return body.text_content().splitlines() if body is not None else []

@@ -76,6 +76,8 @@ PARAGRAPH_END_RATIO = 0.8
 WIDTH_WINDOW = 6
 WIDTH_MIN_LINE = 8
 FALLBACK_TITLE_MAX = 30
+HEADING_MAX = 200  # longer title or subtitle lines are cut (the sample pages' longest is 23)
+MAX_AUTHORS = 20  # names kept from an article's bylines
 # A repeated tail longer than this is real text, not a PDF column-overlap artefact.
 REPEATED_FRAGMENT_MAX = 4
 CAPTION_GRAM = 4
@@ -973,6 +975,12 @@ def _fallback_title(paragraphs: Sequence[Paragraph]) -> str:
     return sentence[: FALLBACK_TITLE_MAX - 1] + "…"
 
 
+def _bounded(heading: str) -> str:
+    """A title or subtitle of at most HEADING_MAX characters, so an article's head always
+    fits a message (a line of a page without line breaks can be a whole page)."""
+    return heading if len(heading) <= HEADING_MAX else heading[: HEADING_MAX - 1] + "…"
+
+
 def _finish(article: _Article, raw_lines: Sequence[str]) -> ArticleDraft | None:
     paragraphs = [p for p in article.paragraphs if _has_content(p.text)]
     captions = article.captions
@@ -989,10 +997,11 @@ def _finish(article: _Article, raw_lines: Sequence[str]) -> ArticleDraft | None:
     if original is None:
         original = "\n".join(raw_lines[article.first : (article.last or 0) + 1])
     return ArticleDraft(
-        title=article.title or _fallback_title(paragraphs),
+        title=(article.title and _bounded(article.title)) or _fallback_title(paragraphs),
         paragraphs=paragraphs,
-        subtitle=article.subtitle,
-        authors=authors or list(dict.fromkeys(article.photographers)),
+        subtitle=article.subtitle and _bounded(article.subtitle),
+        # A header of thousands of "bylines" is not one: its head would fill a message.
+        authors=(authors or list(dict.fromkeys(article.photographers)))[:MAX_AUTHORS],
         column=article.column,
         captions=captions + repeated,
         original=original,

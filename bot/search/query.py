@@ -20,6 +20,7 @@ from enum import StrEnum
 from bot.places import get_gazetteer
 from bot.segment import get_segmenter, query_grams
 from bot.text import to_simplified
+from bot.values import YEARS_HINT, year_in_range
 
 # Function words dropped from a query that has other terms: nearly every article has them.
 QUERY_STOPWORDS = frozenset("的了和与及在是对把被等从向也都并或之")
@@ -119,6 +120,8 @@ def normalise(text: str) -> str:
 
 def parse_query(text: str) -> Query:
     query = Query(text=text)
+    # Cut after NFKC, which can multiply the length (ﷺ is 18 characters).
+    text = normalise(text)
     if len(text) > MAX_QUERY:
         text = text[:MAX_QUERY]
         query.notices.append(Notice(NoticeCode.QUERY_CUT, f"检索词过长，只取前 {MAX_QUERY} 个字。"))
@@ -134,7 +137,7 @@ def parse_query(text: str) -> Query:
             query.clauses.append(Clause(tuple(a for _, a, _ in group), text, place))
             group.clear()
 
-    for m in _TOKEN.finditer(normalise(text)):
+    for m in _TOKEN.finditer(text):
         minus, straight, curly, bar, word = m.groups()
         if bar:
             joining = bool(group)
@@ -212,7 +215,7 @@ def _apply_filter(query: Query, key: str, value: str) -> bool:
                 Notice(
                     NoticeCode.TIME_UNREAD,
                     f"无法识别时间“{value}”，已作为普通词语检索。"
-                    "时间写法如 2024、2024-07、2024-01..2024-06。",
+                    f"时间写法如 2024、2024-07、2024-01..2024-06，{YEARS_HINT}。",
                 )
             )
             return False
@@ -261,7 +264,7 @@ def _bound(parts: tuple[str | None, ...], *, first: bool) -> str | bool | None:
     if year is None:
         return None
     y, mo = int(year), int(month) if month else (1 if first else 12)
-    if not 1 <= mo <= 12:
+    if not year_in_range(y) or not 1 <= mo <= 12:
         return False
     last = calendar.monthrange(y, mo)[1]
     d = int(day) if day else 1 if first else last

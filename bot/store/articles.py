@@ -140,6 +140,29 @@ class ArticleQueries(StoreBase):
         )
         return file_id
 
+    async def earlier_versions(self, path: str, size: int) -> list[tuple[int, int, str]]:
+        """(file id, size, sha256) of files stored from `path` that were shorter."""
+        rows = await self.conn.execute_fetchall(
+            "SELECT id, size, sha256 FROM source_files WHERE path = ? AND size < ?", (path, size)
+        )
+        return [(i, n, h) for i, n, h in rows]
+
+    async def replaced_articles(
+        self, file_ids: Sequence[int], keep: Iterable[tuple[str, str]]
+    ) -> list[tuple[int, str, str, bool]]:
+        """(id, title, text, indexed) of the articles of these files whose (fingerprint,
+        title) is not in `keep` and that no other article names as its original: what a
+        longer version of the files replaces (a title cut short has its body's
+        fingerprint)."""
+        kept = set(keep)
+        rows = await self.conn.execute_fetchall(
+            "SELECT a.id, a.fingerprint, a.title, a.text, a.duplicate_of IS NULL FROM articles a"
+            f" WHERE a.file_id IN ({_marks(file_ids)})"
+            " AND NOT EXISTS (SELECT 1 FROM articles d WHERE d.duplicate_of = a.id)",
+            list(file_ids),
+        )
+        return [(i, t, x, bool(o)) for i, f, t, x, o in rows if (f, t) not in kept]
+
     async def write_extractions(
         self, items: Sequence[tuple[int, ExtractionRows]], *, fresh: bool = False
     ) -> None:

@@ -29,6 +29,16 @@ class StoreError(Exception):
         return cls(f"数据库 {path} 无法使用：{reason}。")
 
     @classmethod
+    def on_read(cls, path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+        """An error met while reading an open database: short of a cause the user can act
+        on, a page of the file is damaged (SQLite checks pages only as it reads them)."""
+        reason = _reason(exc) or f"文件已损坏（SQLite：{exc}）"
+        return cls(
+            f"数据库 {path} 无法使用：{reason}。请用备份（如 *.bak）恢复，"
+            "或用 sqlite3 的 .recover 导出能读出的内容。"
+        )
+
+    @classmethod
     def on_write(cls, exc: sqlite3.Error) -> StoreError:
         """A failed write, explained: the transaction was rolled back, so what was stored
         before is intact and the files of the failed batch can simply be imported again."""

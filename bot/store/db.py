@@ -33,6 +33,8 @@ class Store(ArticleQueries, SearchQueries, ChatQueries):
     @classmethod
     async def open(cls, path: Path | str) -> Store:
         path = Path(path)
+        if path.is_dir():  # SQLite fails late on a folder, leaving aiosqlite's thread behind
+            raise StoreError(f"无法打开数据库 {path}：这是一个文件夹，请给出数据库文件的路径。")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError) as exc:
@@ -52,6 +54,9 @@ class Store(ArticleQueries, SearchQueries, ChatQueries):
         except sqlite3.DatabaseError as exc:
             await conn.close()
             raise StoreError.on_open(path, exc) from exc
+        except StoreError:
+            await conn.close()
+            raise
         return store
 
     async def close(self) -> None:
@@ -77,6 +82,14 @@ class Store(ArticleQueries, SearchQueries, ChatQueries):
 
     async def _migrate(self) -> None:
         ((current,),) = await self.conn.execute_fetchall("PRAGMA user_version")
+        newest = migrations()[-1][0]
+        if current > newest:
+            # Its tables may mean things this casebot does not know; writing would corrupt
+            # them for the casebot that made it.
+            raise StoreError(
+                f"数据库 {self.path} 由更新版本的 casebot 创建（结构版本 {current}，"
+                f"本程序只支持到 {newest}）。请升级 casebot 后再使用，或换用其他数据库文件。"
+            )
         pending = [(version, sql) for version, sql in migrations() if version > current]
         if pending and current > 0:
             await self._back_up(self.path.with_name(f"{self.path.name}.v{current}.bak"))

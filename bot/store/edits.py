@@ -85,6 +85,20 @@ async def delete_articles(store: Store, ids: Sequence[int]) -> None:
     )
 
 
+async def remove_articles(store: Store, index: Sequence[tuple[int, IndexTerms | None]]) -> None:
+    """Delete articles with everything stored about them, in the caller's transaction; a
+    file left without articles goes too. `index` pairs each id with the search index
+    columns it was stored with (None for a near-duplicate, which has none)."""
+    if not index:
+        return
+    ids = [i for i, _ in index]
+    await store.clear_extractions(ids)
+    for article_id, terms in index:
+        if terms:
+            await unindex(store, article_id, terms)
+    await delete_articles(store, ids)
+
+
 async def set_primary_place(store: Store, article_id: int, code: str) -> None:
     await store.conn.execute(
         "INSERT INTO article_edits (article_id, primary_place) VALUES (?, ?)"
