@@ -73,6 +73,11 @@ def stats_chart(stats: Stats) -> bytes:
     return draw(chart_data(stats))
 
 
+def stats_pictures(stats: Stats) -> tuple[bytes, ...]:
+    """What a statistics document shows as figures, drawn in this process (the CLI's)."""
+    return (stats_chart(stats),)
+
+
 def draw(data: ChartData) -> bytes:
     with _lock:
         return _render(data)

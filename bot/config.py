@@ -69,6 +69,16 @@ class Settings:
         "digests missed while the bot was down: all = each once, oldest first (up to 7 days);"
         " latest = only the newest",
     )
+    issuing_unit: str = _setting(
+        "党委宣传部", "导出文件的发文单位（汇编封面、简报报头、统计表落款），如 中共××旗委宣传部"
+    )
+    brief_title: str = _setting(
+        "党建工作简报", "简报报头的名称（casebot export digest、/export 简报）"
+    )
+    brief_recipients: str = _setting(
+        "报：上级党委宣传部；送：各盟市委宣传部",
+        "简报版记中的报送单位，每行一项，用分号（；）分行，如 报：……；送：……",
+    )
 
     @classmethod
     def help_lines(cls) -> list[str]:
