@@ -3,6 +3,7 @@ with python-docx and, once, laid out by LibreOffice."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -99,7 +100,8 @@ def test_a_case_compilation_cites_every_case_from_its_article(db: Path, tmp_path
     assert paragraphs(document, "Heading 1") == [f"一、鄂尔多斯市（{len(expected)}个）"]
     headings = paragraphs(document, "Heading 2")
     assert len(headings) == len(expected)
-    assert all(h.startswith(f"（{n}）") for h, n in zip(headings, "一二三四五六七八九十", strict=False))
+    numbers = "一二三四五六七八九十"
+    assert all(h.startswith(f"（{n}）") for h, n in zip(headings, numbers, strict=False))
     # The table of contents lists every heading with a page reference to it.
     toc = [p for p in document.paragraphs if p.style.name in {"toc 1", "toc 2"}]
     assert [p.text.split("\t")[0] for p in toc] == paragraphs(document, "Heading 1") + headings
@@ -108,7 +110,7 @@ def test_a_case_compilation_cites_every_case_from_its_article(db: Path, tmp_path
     articles = {a["title"]: a for a in json.loads(casebot("articles", "--json", db=db).stdout)}
     body = document.paragraphs
     starts = [n for n, p in enumerate(body) if p.style.name == "Heading 2"] + [len(body)]
-    for start, end in zip(starts, starts[1:], strict=False):
+    for start, end in itertools.pairwise(starts):
         case = body[start + 1 : end]
         [source] = [p.text for p in case if p.style.name == "Source Line"]
         title = re.fullmatch(r"来源：文件 \S+，2024-07-01，《(.+)》", source)
@@ -159,10 +161,12 @@ def test_a_brief_has_masthead_body_and_recipients(db: Path, tmp_path: Path) -> N
     assert texts[-2].endswith("日印发")
     digest = json.loads(casebot("digest", "--date", "2024-07-01", "--json", db=db).stdout)
     count = sum(len(g["articles"]) for g in digest["groups"])
-    assert f"本期收录2024年7月1日发表的党建报道 {count} 篇" in texts[texts.index(titles[1].text) + 2]
+    lead = texts[texts.index(titles[1].text) + 2]
+    assert f"本期收录2024年7月1日发表的党建报道 {count} 篇" in lead
     headings = paragraphs(document, "Heading 2")
     for group in digest["groups"]:
-        assert any(h.endswith(f"{group['prefecture']}（{len(group['articles'])}篇）") for h in headings)
+        heading = f"{group['prefecture']}（{len(group['articles'])}篇）"
+        assert any(h.endswith(heading) for h in headings)
 
     weekly = export(db, tmp_path / "周报.docx", "digest", "--date", "2024-07-03", "--week")
     assert "2024年第27期" in [p.text for p in weekly.paragraphs]
@@ -197,7 +201,7 @@ def soffice() -> str:
             subprocess.run(install, env=env, capture_output=True)
         found = shutil.which("soffice")
     if found is None:
-        reason = "LibreOffice (soffice) is missing and cannot be installed here (not root or no apt)"
+        reason = "LibreOffice (soffice) is missing and cannot be installed (not root or no apt)"
         print(reason)
         pytest.skip(reason)
     return found
