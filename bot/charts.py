@@ -83,6 +83,11 @@ def draw(data: ChartData) -> bytes:
         return _render(data)
 
 
+async def pictures_in_background(stats: Stats) -> tuple[bytes, ...]:
+    """stats_pictures, drawn in the drawing process (the bot's /export)."""
+    return (await draw_in_background(stats),)
+
+
 async def draw_in_background(stats: Stats) -> bytes:
     """The chart drawn in a process of its own: drawing holds the GIL for a fifth of a
     second, which in a thread stalls the event loop and every other chat's reply."""

@@ -39,7 +39,7 @@ from bot.charts import start_drawer, stop_drawer
 from bot.config import Settings
 from bot.conversation import forget_old_queries, warm_up
 from bot.runtime import Runtime
-from handlers import admin, basic, digest, search, stats
+from handlers import admin, basic, digest, export, search, stats
 from handlers.common import CLOCK, RUNTIME
 from handlers.errors import on_error
 from handlers.gate import gate
@@ -55,6 +55,7 @@ PRIVATE_COMMANDS = [
     BotCommand("help", "搜索语法和全部命令"),
     BotCommand("start", "开始使用"),
     BotCommand("digest", "昨天的文章摘要，如 /digest 2024-07-01 地区:赤峰"),
+    BotCommand("export", "导出 Word 文件：案例汇编、简报、统计表，如 /export 案例 地区:赤峰"),
     BotCommand("subscribe", "订阅每日摘要，如 /subscribe 时间 08:30 主题:基层治理"),
     BotCommand("subscriptions", "管理摘要订阅"),
     BotCommand("unsubscribe", "取消摘要订阅"),
@@ -118,6 +119,7 @@ def register(app: Application, *, background: bool = True) -> None:
     app.add_handler(CommandHandler("search", search.search_command))
     app.add_handler(CommandHandler("case", search.case_command))
     app.add_handler(CommandHandler("stats", stats.stats_command))
+    app.add_handler(CommandHandler("export", export.export_command))
 
     # Digests and subscriptions (group subscriptions check the group's admins themselves).
     app.add_handler(CommandHandler("digest", digest.digest_command))
