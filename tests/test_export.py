@@ -185,7 +185,7 @@ def test_a_statistics_table_matches_the_counts(db: Path, tmp_path: Path) -> None
         [r["name"], r["code"], str(r["articles"]), str(r["cases"]), str(r["previous_articles"])]
         for r in rows
     ]
-    assert document.inline_shapes, "the chart is in the document"
+    assert len(document.inline_shapes) == 2, "the map and the chart are in the document"
 
 
 @pytest.fixture(scope="session")

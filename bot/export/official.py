@@ -26,10 +26,11 @@ from docx.document import Document as DocumentObject
 from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
+from docx.image.image import Image
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Length, Mm, Pt, RGBColor
+from docx.shared import Emu, Length, Mm, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph
 from lxml import etree
@@ -281,11 +282,14 @@ class OfficialDocument:
             for cell, value in zip(cells, row, strict=True):
                 _cell(cell, "" if value is None else str(value))
 
-    def picture(self, png: bytes, width: Length) -> None:
-        """A centred figure, on a line of its own height (an exact line pitch would crop it)."""
+    def picture(self, png: bytes, width: Length, height: Length) -> None:
+        """A centred figure as large as fits in `width` x `height`, on a line of its own
+        height (an exact line pitch would crop it)."""
+        image = Image.from_blob(png)
+        scale = min(width / image.px_width, height / image.px_height)
         p = self.doc.add_paragraph(style=CENTERED)
         p.paragraph_format.line_spacing = 1.0
-        p.add_run().add_picture(io.BytesIO(png), width=width)
+        p.add_run().add_picture(io.BytesIO(png), width=Emu(int(image.px_width * scale)))
 
     def rule(self, color: RGBColor, *, top: bool = False, size: int = 12) -> Paragraph:
         """An empty line drawn as a line across the text block (版头 red line, 版记 lines)."""

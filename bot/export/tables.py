@@ -14,7 +14,7 @@ from bot.export.official import OfficialDocument, chinese_date, chinese_number
 from bot.render import figure_text
 from bot.stats import CSV_HEADER, LEVEL_NAMES, Stats, csv_name
 
-FIGURE_WIDTH = Mm(150)
+FIGURE_SIZE = (Mm(150), Mm(215))  # inside the 156 x 225 mm text block
 
 
 def stats_document(stats: Stats, issuer: Issuer, pictures: tuple[bytes, ...] = ()) -> ExportFile:
@@ -50,7 +50,7 @@ def stats_document(stats: Stats, issuer: Issuer, pictures: tuple[bytes, ...] = (
         doc.table(CSV_HEADER, [(r.name, r.code, r.articles, r.cases, r.previous_articles)
                                for r in rows])  # fmt: skip
     for picture in pictures:
-        doc.picture(picture, FIGURE_WIDTH)
+        doc.picture(picture, *FIGURE_SIZE)
     heading("月度趋势")
     doc.table(("月份", "文章数", "案例数"), stats.trend)
     if stats.topics:
