@@ -157,8 +157,12 @@ def test_a_brief_has_masthead_body_and_recipients(db: Path, tmp_path: Path) -> N
     texts = [p.text for p in document.paragraphs]
     assert "2024年第183期" in texts
     assert any(t.startswith("中共测试旗委宣传部\t") for t in texts)
-    assert texts.index("报：旗委办公室") + 1 == texts.index("送：各苏木镇党委")
-    assert texts[-2].endswith("日印发")
+    imprint = [row.cells[0].text for row in document.tables[-1].rows]  # 版记, after the body
+    assert imprint[:2] == ["报：旗委办公室", "送：各苏木镇党委"]
+    assert re.fullmatch(r"中共测试旗委宣传部\t\d{4}年\d{1,2}月\d{1,2}日印发", imprint[2])
+    assert document.element.body.index(document.tables[-1]._tbl) > document.element.body.index(
+        document.paragraphs[-2]._p
+    )
     digest = json.loads(casebot("digest", "--date", "2024-07-01", "--json", db=db).stdout)
     count = sum(len(g["articles"]) for g in digest["groups"])
     lead = texts[texts.index(titles[1].text) + 2]

@@ -16,7 +16,7 @@ from docx.shared import Pt
 from bot.digest import Digest, build_digest
 from bot.export.compilation import source_line
 from bot.export.model import ExportError, ExportFile, Issuer
-from bot.export.official import BLACK, RED, OfficialDocument, chinese_date, chinese_number
+from bot.export.official import RED, OfficialDocument, chinese_date, chinese_number
 from bot.render import figure_text
 from bot.search import search
 from bot.store import Store
@@ -74,13 +74,7 @@ async def digest_document(
             doc.paragraph(a.summary, lead=f"{n}.《{a.title}》")
             if a.figures:
                 doc.paragraph(f"{'；'.join(a.figures)}。", lead="关键数字：")
-    doc.blank()
-    doc.rule(BLACK, size=8)
-    for line in issuer.recipients:
-        doc.flush(line)
-    doc.rule(BLACK, size=4)
-    doc.flush(issuer.unit, f"{chinese_date(issuer.today)}印发")
-    doc.rule(BLACK, size=8, top=True)
+    doc.imprint(issuer.recipients, issuer.unit, f"{chinese_date(issuer.today)}印发")
     kind = "周报" if digest.weekly else "日报"
     name = f"{issuer.brief_title}_{kind}_{digest.date}.docx"
     summary = f"{issuer.brief_title} {first.year}年第{issue}期：{digest.count} 篇文章"

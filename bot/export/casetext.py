@@ -15,7 +15,8 @@ from bot.summarise import Sentence, sentences
 
 RESULT_SENTENCES = 3
 BACKGROUND_SENTENCES = 2
-_QUOTE = re.compile(r"“[^”]{4,}”")
+_SAID = re.compile(r"“[^”]{4,}?[。！？…]”")  # a quotation of whole sentences, then the name
+_SAYS = re.compile(r"[：:]“[^”]{4,}”")  # the name, then 说：“……”
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,10 @@ def _practice(span: list[tuple[int, Sentence]], summary: str) -> Sentence | None
 
 
 def _quote(paragraphs: list[str], first: int, last: int, speaker: dict[str, str] | None) -> str:
-    """The sentences from the speaker's quotation to their name (“……”张三说。) or from
-    their name to the end of the quotation (张三说：“……”)."""
+    """The speaker's words with their name: from the quotation to the end of the sentence
+    naming them (“……。”张三说。) or from that sentence's start to the end of the quotation
+    (张三说：“……”); "" when no quotation is theirs (a name in a quoted term, 推进“…”, is not
+    speech)."""
     if not speaker:
         return ""
     for i in range(first, min(last, len(paragraphs) - 1) + 1):
@@ -76,17 +79,13 @@ def _quote(paragraphs: list[str], first: int, last: int, speaker: dict[str, str]
         at = paragraph.find(speaker["name"])
         if at < 0:
             continue
-        quotes = list(_QUOTE.finditer(paragraph))
-        before = [q for q in quotes if q.end() <= at and at - q.end() <= len(speaker["title"]) + 4]
-        after = [q for q in quotes if q.start() >= at and q.start() - at <= 20]
+        near = len(speaker["title"]) + 4  # the title stands between quotation and name
+        before = [q for q in _SAID.finditer(paragraph) if 0 <= at - q.end() <= near]
+        after = [q for q in _SAYS.finditer(paragraph) if 0 <= q.start() - at <= 20]
         if before:
-            start, end = before[-1].start(), _sentence_end(paragraph, at)
-        elif after:
-            start, end = _sentence_start(paragraph, at), after[0].end()
-        else:
-            start, end = _sentence_start(paragraph, at), _sentence_end(paragraph, at)
-        found = paragraph[start:end].strip()
-        return found if found.endswith(("。", "！", "？", "”")) else found + "。"
+            return paragraph[before[-1].start() : _sentence_end(paragraph, at)].strip()
+        if after:
+            return paragraph[_sentence_start(paragraph, at) : after[0].end()].strip()
     return ""
 
 

@@ -71,8 +71,10 @@ def _case(doc: OfficialDocument, n: int, case: dict[str, Any], article: dict[str
     doc.heading(2, f"（{chinese_number(n)}）{heading}", in_toc=True)
     parts = case_text(article["text"], case)
     results = parts.results
-    if not results and case["figures"]:
-        results = "主要数据：" + "；".join(figure_text(f) for f in case["figures"][:5]) + "。"
+    told = parts.background + parts.practice + parts.quote
+    untold = [f for f in case["figures"] if f["text"] not in told]
+    if not results and untold:  # figures from sentences too long or mixed to quote
+        results = "主要数据：" + "；".join(figure_text(f) for f in untold[:5]) + "。"
     numbered = [
         (label, text)
         for label, text in (

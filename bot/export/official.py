@@ -24,7 +24,7 @@ from datetime import date
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_SECTION
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.image.image import Image
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -297,6 +297,48 @@ class OfficialDocument:
         _border(p, "top" if top else "bottom", color, size)
         p.paragraph_format.line_spacing = Pt(8)
         return p
+
+    def imprint(self, lines: Sequence[str], left: str, right: str) -> None:
+        """版记 after the body: `lines` (报：…, 送：…), then `left` and `right` (issuing unit,
+        印发 date) on one line, with a thick line above and below and thin lines between
+        (GB/T 9704 8.3). Not floated to the foot of the page: LibreOffice 7.4 shows a
+        floating table at the top of the next page."""
+        table = self.doc.add_table(rows=len(lines) + 1, cols=1)
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        properties = table._tbl.tblPr
+        width = properties.find(qn("w:tblW"))
+        if width is None:
+            width = OxmlElement("w:tblW")
+            properties.append(width)
+        width.set(qn("w:type"), "pct")
+        width.set(qn("w:w"), "5000")  # the whole text block
+        borders = OxmlElement("w:tblBorders")
+        for side, size in (("top", 8), ("left", 0), ("bottom", 8), ("right", 0),
+                           ("insideH", 4), ("insideV", 0)):  # fmt: skip
+            line = OxmlElement(f"w:{side}")
+            line.set(qn("w:val"), "single" if size else "nil")
+            if size:
+                line.set(qn("w:sz"), str(size))  # eighths of a point: 1 pt and 0.5 pt
+                line.set(qn("w:color"), "000000")
+            borders.append(line)
+        look = properties.find(qn("w:tblLook"))
+        if look is None:
+            properties.append(borders)
+        else:
+            look.addprevious(borders)
+        texts = [*lines, f"{left}\t{right}"]
+        for row, text in zip(table.rows, texts, strict=True):
+            row.height = LINE_PITCH
+            row.height_rule = WD_ROW_HEIGHT_RULE.EXACTLY
+            p = row.cells[0].paragraphs[0]
+            p.style = self.doc.styles[CENTERED]
+            p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+            fmt = p.paragraph_format
+            fmt.left_indent = fmt.right_indent = PAGE_NUMBER_SIZE  # one character in
+            fmt.tab_stops.add_tab_stop(TEXT_WIDTH - Mm(8) - PAGE_NUMBER_SIZE,
+                                       WD_TAB_ALIGNMENT.RIGHT)  # fmt: skip
+            p.add_run(text).font.size = PAGE_NUMBER_SIZE  # 四号
+        self.doc.add_paragraph(style=CENTERED)  # a document does not end with a table
 
     def page_break(self) -> None:
         self.doc.add_paragraph(style=CENTERED).add_run().add_break(WD_BREAK.PAGE)
