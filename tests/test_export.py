@@ -23,7 +23,9 @@ from pdfminer.high_level import extract_pages
 from pdfminer.layout import LTTextContainer
 
 from tests.botkit import seeded_copy
-from tests.conftest import casebot
+from tests.conftest import casebot, seed_text
+from tests.fixtures_files import paragraphs_of
+from tests.test_readers import _article_page
 
 
 @pytest.fixture
@@ -236,3 +238,25 @@ def test_libreoffice_lays_out_the_compilation_with_its_page_numbers(
     listed = int(re.search(r"\.{3,}\s*(\d+)", first).group(1))
     assert headings[0][:8] in pages[listed - 1]
     assert f"— {len(pages)} —" in pages[-1]
+
+
+def test_a_case_from_a_web_page_cites_the_page(tmp_path: Path) -> None:
+    head = '<meta charset="utf-8"><link rel="canonical" href="https://news.example.cn/a/1.html">'
+    page = tmp_path / "page.html"
+    page.write_text(_article_page(paragraphs_of(seed_text("003"))[:30], head), encoding="utf-8")
+    db = tmp_path / "web.db"
+    done = casebot("ingest", str(page), "--source", "内蒙古日报", db=db)
+    assert done.returncode == 0, done.stderr
+    articles = json.loads(casebot("articles", "--json", db=db).stdout)
+    # A page may hold several articles: each has the page's address.
+    assert {a["url"] for a in articles} == {"https://news.example.cn/a/1.html"}
+    document = export(db, tmp_path / "web.docx", "cases")
+    sources = paragraphs(document, "Source Line")
+    titles = {a["title"] for a in articles}
+    for source in sources:
+        m = re.fullmatch(
+            r"来源：内蒙古日报，\d{4}-\d{2}-\d{2}，《(.+)》，https://news\.example\.cn/a/1\.html",
+            source,
+        )
+        assert m and m.group(1) in titles, source
+    assert sources

@@ -91,10 +91,11 @@ def _case(doc: OfficialDocument, n: int, case: dict[str, Any], article: dict[str
 
 
 def source_line(article: dict[str, Any]) -> str:
-    """来源：内蒙古日报，2024-07-01，《…》: the newspaper or site (`--source`), else the file
-    the article came from."""
+    """来源：内蒙古日报，2024-07-01，《…》，https://…: the newspaper or site (`--source`),
+    else the file the article came from; the page's address when it gave one."""
     origin = article["source"] or f"文件 {article['source_file']}"
-    return f"来源：{origin}，{article['date']}，《{article['title']}》"
+    url = f"，{article['url']}" if article.get("url") else ""
+    return f"来源：{origin}，{article['date']}，《{article['title']}》{url}"
 
 
 def _by_prefecture(cases: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:

@@ -74,6 +74,7 @@ class PreparedFile:
     date: str
     date_origin: str
     articles: list[PreparedArticle]
+    url: str | None = None
 
 
 @dataclass
@@ -115,6 +116,7 @@ def prepare_file(
         date=day,
         date_origin=origin,
         articles=prepare_articles(drafts, extract),
+        url=raw.url,
     )
 
 
@@ -301,6 +303,7 @@ class Ingestor:
             "encoding": prepared.encoding,
             "size": prepared.size,
             "source": self.source,
+            "url": prepared.url,
             "ingested_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         }
 

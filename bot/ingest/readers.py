@@ -400,7 +400,7 @@ def _pdf_date(value: str) -> date | None:
 
 def _read_html(path: Path, data: bytes) -> RawDocument:
     markup, encoding = _decode(path, data, _declared_charset(data))
-    title, day = _html_metadata(path, markup)
+    title, day, url = _html_metadata(path, markup)
     return RawDocument(
         path=path,
         text=_join_paragraphs([p.strip(" \t") for p in _html_paragraphs(path, markup)]),
@@ -408,18 +408,22 @@ def _read_html(path: Path, data: bytes) -> RawDocument:
         encoding=encoding,
         title=title,
         date=day,
+        url=url,
     )
 
 
-def _html_metadata(path: Path, markup: str) -> tuple[str | None, date | None]:
+def _html_metadata(path: Path, markup: str) -> tuple[str | None, date | None, str | None]:
+    """Title, date and web address (canonical or og:url link; only an absolute http(s) one)."""
     try:
         metadata = trafilatura.extract_metadata(markup)
     except Exception:  # htmldate trips over some malformed trees (AssertionError in lxml)
         log.debug("%s: no HTML metadata", path, exc_info=True)
-        return None, None
+        return None, None, None
     if metadata is None:
-        return None, None
-    return metadata.title or None, _html_date(metadata.date)
+        return None, None, None
+    url = metadata.url or ""
+    absolute = url.startswith(("http://", "https://"))
+    return metadata.title or None, _html_date(metadata.date), url if absolute else None
 
 
 def _html_paragraphs(path: Path, markup: str) -> list[str]:
