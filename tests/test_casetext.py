@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.export.casetext import case_text
+from bot.export.official import chinese_number
 
 ARTICLE = "\n".join(
     [
@@ -66,3 +67,9 @@ def test_a_speaker_introducing_the_quotation() -> None:
         ),
     )
     assert parts.quote == "社区书记李红说：“楼栋长把居民的事办在了家门口。”"
+
+
+def test_heading_numbers_in_chinese() -> None:
+    numbers = {1: "一", 10: "十", 11: "十一", 20: "二十", 35: "三十五", 100: "一百",
+               105: "一百零五", 112: "一百一十二", 200: "二百"}  # fmt: skip
+    assert {n: chinese_number(n) for n in numbers} == numbers

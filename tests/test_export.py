@@ -105,6 +105,10 @@ def test_a_case_compilation_cites_every_case_from_its_article(db: Path, tmp_path
     numbers = "一二三四五六七八九十"
     assert all(h.startswith(f"（{n}）") for h, n in zip(headings, numbers, strict=False))
     # The table of contents lists every heading with a page reference to it.
+    # Word asks to update fields on opening (the contents' page numbers); its settings are
+    # read in the schema's order, where updateFields comes before compat.
+    names = [etree.QName(e).localname for e in document.settings.element]
+    assert names.index("updateFields") < names.index("compat")
     toc = [p for p in document.paragraphs if p.style.name in {"toc 1", "toc 2"}]
     assert [p.text.split("\t")[0] for p in toc] == paragraphs(document, "Heading 1") + headings
     assert all("PAGEREF _Toc" in "".join(t.text for t in p._p.iter(qn("w:instrText"))) for p in toc)

@@ -62,7 +62,13 @@ CN_NUMBERS = "一二三四五六七八九十"
 
 
 def chinese_number(n: int) -> str:
-    """1 → 一, 12 → 十二, 20 → 二十, 35 → 三十五 (headings “一、”, “（一）” count this far)."""
+    """1 → 一, 12 → 十二, 20 → 二十, 105 → 一百零五, 110 → 一百一十 (up to 999)."""
+    hundreds, rest = divmod(n, 100)
+    if hundreds:
+        tail = "" if not rest else ("零" if rest < 10 else "") + chinese_number(rest)
+        if 10 <= rest < 20:
+            tail = "一" + tail  # 一百一十二, not 一百十二
+        return CN_NUMBERS[hundreds - 1] + "百" + tail
     if n <= 10:
         return CN_NUMBERS[n - 1]
     tens, ones = divmod(n, 10)
@@ -394,7 +400,22 @@ def _fill_toc(anchor: Paragraph, entries: list[TocEntry]) -> None:
         current = p
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
-    anchor.part.settings.element.append(update)  # type: ignore[attr-defined]
+    settings = anchor.part.settings.element  # type: ignore[attr-defined]
+    # Word reads settings in the schema's order: updateFields comes before these.
+    later = next((e for e in settings if etree.QName(e).localname in _AFTER_UPDATE_FIELDS), None)
+    if later is None:
+        settings.append(update)
+    else:
+        later.addprevious(update)
+
+
+_AFTER_UPDATE_FIELDS = {
+    "hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr",
+    "attachedSchema", "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats",
+    "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
+    "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol",
+    "listSeparator",
+}  # fmt: skip
 
 
 def _insert_after(p: Paragraph, style: str) -> Paragraph:
