@@ -89,6 +89,31 @@ def shade(count: int, classes: list[tuple[int, int]]) -> str:
     return next(SHADES[k] for k, (lo, hi) in enumerate(classes) if lo <= count <= hi)
 
 
+def _spread(
+    ax: Axes, labels: list[tuple[str, tuple[float, float]]], size: float
+) -> list[tuple[float, float]]:
+    """Label positions with no two labels overlapping: a label that would cover one placed
+    before it moves down or up by half its height until it is clear (small neighbouring
+    districts, 红山区 and 元宝山区, have label points closer than a label is wide)."""
+    ax.apply_aspect()  # the data-to-pixel transform as it will be drawn
+    to_pixels, to_data = ax.transData, ax.transData.inverted()
+    dpi = ax.figure.dpi
+    placed: list[tuple[float, float, float, float]] = []  # centre x, y, half width, height
+    out = []
+    for text, point in labels:
+        width = max(len(line) for line in text.split("\n")) * size * dpi / 72 / 2
+        height = size * 1.1 * text.count("\n") * dpi / 72 + size * dpi / 72
+        x, y = to_pixels.transform(point)
+        for step in (0, -0.5, 0.5, -1, 1, -1.5, 1.5, -2, 2):
+            ty = y + step * height
+            if all(abs(x - px) >= width + pw or abs(ty - py) >= (height + ph) / 2
+                   for px, py, pw, ph in placed):  # fmt: skip
+                break
+        placed.append((x, ty, width, height))
+        out.append(tuple(to_data.transform((x, ty))))
+    return out
+
+
 def draw_map(ax: Axes, data: MapData, period: str) -> None:
     """The map on `ax`: areas shaded by articles, labelled name and count, a legend."""
     known = outlines()
@@ -100,17 +125,16 @@ def draw_map(ax: Axes, data: MapData, period: str) -> None:
             colors.append(shade(n, classes))
     ax.add_collection(PolyCollection(polygons, facecolors=colors, edgecolors=EDGE_COLOR,
                                      linewidths=0.8))  # fmt: skip
-    small = len(data.areas) > 12
-    for code, name, n in data.areas:
-        x, y = known[code].label
-        ax.text(x, y, f"{name}\n{n}", ha="center", va="center", fontsize=6.5 if small else 8,
-                linespacing=1.1)  # fmt: skip
     points = np.concatenate(polygons)
     ax.set_xlim(points[:, 0].min() - 0.2, points[:, 0].max() + 0.2)
     ax.set_ylim(points[:, 1].min() - 0.2, points[:, 1].max() + 0.2)
     # Degrees of longitude shrink with latitude: without this the map is stretched wide.
     ax.set_aspect(1 / math.cos(math.radians(points[:, 1].mean())))
     ax.set_axis_off()
+    size = 6.5 if len(data.areas) > 12 else 8
+    labels = [(f"{name}\n{n}", known[code].label) for code, name, n in data.areas]
+    for (text, _), (x, y) in zip(labels, _spread(ax, labels, size), strict=True):
+        ax.text(x, y, text, ha="center", va="center", fontsize=size, linespacing=1.1)
     used = [(0, 0), *classes]
     counted = [sum(1 for _, _, n in data.areas if lo <= n <= hi) for lo, hi in used]
     handles = [
