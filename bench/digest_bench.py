@@ -30,13 +30,14 @@ from ingest_bench import OUT, remove_db
 from synth import generate
 
 from bot.access import Access
-from bot.conversation import Reply
+from bot.chat.digest import digest_replies
+from bot.chat.reply import Reply
+from bot.chat.subscriptions import SubscribeRequest, new_subscription
 from bot.digest_delivery import Outcome, Round, SendResult
 from bot.ingest.pipeline import ingest_paths
 from bot.store import Store
 from bot.store import subscriptions as subs
-from bot.subscribe import Spec, digest_replies, subscription_row
-from handlers import digest as digest_handlers
+from handlers import delivery as digest_handlers
 from tests.botkit import ADMIN, bot_settings, running_bot
 from tests.peers.strict_api import StrictBotApi
 
@@ -83,13 +84,13 @@ async def bench_build(db: Path, runs: int) -> None:
 async def subscribe_all(db: Path, users: tuple[int, ...]) -> None:
     """Daily 08:30 subscriptions made after the 2024-07-02 digest went out: the first one
     due is that of DAY, on the morning of 2024-07-03."""
-    daily = Spec("08:30", None, "", False, None)
+    daily = SubscribeRequest("08:30", None, "", False, None)
     made = datetime(2024, 7, 2, 12, 0, tzinfo=TZ)
     store = await Store.open(db)
     try:
         for user in users:
             await subs.add_subscription(
-                store, subscription_row(daily, user, "private", "", user, made)
+                store, new_subscription(daily, user, "private", "", user, made)
             )
     finally:
         await store.close()

@@ -32,11 +32,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.synth import generate
-from bot.conversation import inline_answer, search_reply
+from bot.chat.search import inline_answer, search_reply
+from bot.chat.subscriptions import new_subscription
 from bot.store import Store
 from bot.store import subscriptions as subs
-from bot.subscribe import subscription_row
-from handlers.digest import run_round
+from handlers.delivery import run_round
 from tests.botkit import ADMIN, GROUP, STAFF, TOKEN, bot_settings, running_bot
 from tests.conftest import ingest
 from tests.fixtures_files import make_blank_pdf, make_pdf, make_zip_bomb
@@ -307,7 +307,7 @@ async def check_digest_faults(tmp: Path, seeded: Path) -> None:
             for chat in [*users, group]:
                 kind = "private" if chat > 0 else "group"
                 await subs.add_subscription(
-                    store, subscription_row(DAILY, chat, kind, "", ADMIN, SUBSCRIBED)
+                    store, new_subscription(DAILY, chat, kind, "", ADMIN, SUBSCRIBED)
                 )
             api.fail_next("sendMessage", error_code=429, description=FLOOD,
                           parameters={"retry_after": 1}, chat_id=flooded)  # fmt: skip
@@ -323,7 +323,7 @@ async def check_digest_faults(tmp: Path, seeded: Path) -> None:
             first = await run_round(app)
             clock.at = DAY_3
             second = await run_round(app)
-            left = {s["chat_id"] for s in await subs.subscriptions(store)}
+            left = {s.chat_id for s in await subs.subscriptions(store)}
     received = {chat: len(digests(api, chat)) for chat in [*users, group, supergroup]}
     expected = {flooded: 2, flaky: 2, dropped: 2, late: 2, blocked: 0, group: 0, supergroup: 2}
     ok = received == expected and left == {flooded, flaky, dropped, late, supergroup}
@@ -480,11 +480,11 @@ async def check_digest_kills(tmp: Path, kills: int) -> None:
     try:
         await ingest(store, ROOT / "data" / "sample", forced_date=str(now.date() - timedelta(1)))
         for user in users:
-            await subs.add_subscription(store, {
-                "chat_id": user, "chat_type": "private", "chat_title": "", "owner": user,
-                "at_time": "00:00", "weekday": None, "filters": "", "skip_empty": 0,
-                "created_at": (now - timedelta(days=3)).isoformat(),
-            })  # fmt: skip
+            await subs.add_subscription(store, subs.NewSubscription(
+                chat_id=user, chat_type="private", chat_title="", owner=user,
+                at_time="00:00", weekday=None, filters="", skip_empty=False,
+                created_at=(now - timedelta(days=3)).isoformat(),
+            ))  # fmt: skip
     finally:
         await store.close()
     rng = random.Random(11)

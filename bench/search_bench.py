@@ -35,7 +35,7 @@ from bot.search import parse_query, search
 from bot.search.expression import WORDS, term_expression
 from bot.segment import get_segmenter
 from bot.store import Store
-from bot.store.db import COUNT_CAP
+from bot.store.search import COUNT_CAP
 
 # What a propaganda staffer types: topics, places, slogans, names; one or two characters,
 # several words, a quoted phrase, and a few rare or absent terms.

@@ -41,7 +41,7 @@ from bot.config import Settings
 from bot.ingest.pipeline import ingest_paths
 from bot.search import parse_query, search
 from bot.store import Store
-from bot.store.db import COUNT_CAP
+from bot.store.search import COUNT_CAP
 
 K = 10
 TARGET_MRR, TARGET_NDCG = 0.85, 0.8

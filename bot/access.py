@@ -3,12 +3,14 @@ groups and channels on the allowlist, and the audit log of what admins did."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.config import Settings
 from bot.store import Store
+from bot.store.subscriptions import Subscription
 
 ADMIN = "admin"
 STAFF = "staff"
@@ -67,6 +69,23 @@ class Access:
             return f"名单中没有 {member_id}。"
         await self.audit(actor, None, "revoke", f"{kind} {member_id}")
         return f"已移除 {member_id}。"
+
+    async def may_manage(
+        self, sub: Subscription, user_id: int, chat_admin: Callable[[int], Awaitable[bool]]
+    ) -> bool:
+        """A subscription is managed by its owner and, in private, the bot's admins; a group's
+        or channel's by its admins (`chat_admin(chat_id)`, asked of Telegram) and the bot's."""
+        if user_id in (sub.owner, sub.chat_id):
+            return True
+        if sub.chat_type == "private":
+            return await self.is_admin(user_id)
+        return await self.manages_chat(sub.chat_id, user_id, chat_admin)
+
+    async def manages_chat(
+        self, chat_id: int, user_id: int, chat_admin: Callable[[int], Awaitable[bool]]
+    ) -> bool:
+        """A group's or channel's digests are managed by its admins and the bot's admins."""
+        return await self.is_admin(user_id) or await chat_admin(chat_id)
 
     async def migrate_chat(self, old: int, new: int) -> None:
         """A group became a supergroup under a new id: its access moves with it."""

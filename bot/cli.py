@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from tqdm import tqdm
 
 from bot import render
+from bot.chat.digest import default_digest_day, filter_problem
 from bot.config import Settings, load_settings
 from bot.digest import Digest, build_digest, digest_json, week_of
 from bot.export import (
@@ -34,7 +35,6 @@ from bot.library import UnknownPlace, article_detail, find_cases
 from bot.search import more_like_this, search
 from bot.stats import Stats, StatsError, stats_csv, stats_for, stats_json
 from bot.store import Store, StoreError
-from bot.subscribe import default_digest_day, filter_problem
 
 
 def _day(value: str) -> str:
@@ -268,9 +268,7 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     filters = " ".join(args.filters)
 
     async def job(store: Store) -> Digest | str:
-        return await filter_problem(store, filters) or await build_digest(
-            store, first, last, filters
-        )
+        return filter_problem(filters) or await build_digest(store, first, last, filters)
 
     digest = await _with_store(settings, job)
     if isinstance(digest, str):

@@ -4,27 +4,26 @@ topic, each with a short extractive summary and its key figures, the day's best 
 A digest covers articles by their publication date (`articles.date`), the date the search
 filter 时间: reads too; the daily digest sent on a morning covers the day before. Filters
 (地区: 主题: words) are the search query language: the day's articles are a search for the
-filters plus 时间:<day>, so places and topics resolve exactly as in /search.
+filters published on those days, so places and topics resolve exactly as in /search.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from bot.library import case_object
+from bot.library import case_object, figure_text
 from bot.places import get_gazetteer
-from bot.render import figure_text
 from bot.search import parse_query, search
 from bot.store import Store
-from bot.store.subscriptions import figures_of
 from bot.summarise import summarise
 
 MAX_ARTICLES = 100  # a day has about 50; beyond this the digest says how many more
 TOP_CASES = 3
 KEY_FIGURES = 3
-REGION = "全区综合"  # the group of articles about the whole region or no one 盟市
+REGION_GROUP = "全区综合"  # the group of articles about the whole region or no one 盟市
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ class Digest:
     date: str  # first day covered
     end: str  # last day covered (== date for a daily digest)
     filters: str
-    groups: list[tuple[str, list[DigestArticle]]]  # (盟市 or REGION, articles by topic)
+    groups: list[tuple[str, list[DigestArticle]]]  # (盟市 or REGION_GROUP, articles by topic)
     top_cases: list[dict[str, Any]]  # case objects
     more: int = 0  # matching articles left out beyond MAX_ARTICLES
     notices: list[str] = field(default_factory=list)
@@ -69,15 +68,14 @@ async def build_digest(
     """The digest of the articles published from `start` to `end` (inclusive; one day when
     `end` is None) matching `filters`."""
     end = end or start
-    span = start.isoformat() if end == start else f"{start.isoformat()}..{end.isoformat()}"
-    found = await search(store, f"{filters} 时间:{span}".strip(), limit=MAX_ARTICLES)
-    notices = [n for n in found.notices if "时间" not in n]
+    found = await search(store, filters, limit=MAX_ARTICLES, published=(start, end))
+    notices = [n.text for n in found.notices]
     ids = [h.article_id for h in found.hits]
     rows = await store.articles_by_id(ids) if ids else {}  # search leaves out near-duplicates
     cases = await store.cases_of(ids) if ids else []
     topics = await store.topics_of(ids) if ids else {}
     places = await store.article_places_of(ids) if ids else {}
-    figures = await figures_of(store, ids) if ids else {}
+    figures = await store.figures_of(ids) if ids else {}
     practices: dict[int, list[str]] = {}
     for case in cases:
         practices.setdefault(case["article_id"], []).append(case["practice"])
@@ -103,9 +101,13 @@ async def build_digest(
             ),
             figures=list(dict.fromkeys(figure_text(f) for f in own))[:KEY_FIGURES],
         )
-        group = gazetteer.divisions[gazetteer.prefecture_of(primary[0])].name if primary else REGION
+        group = (
+            gazetteer.divisions[gazetteer.prefecture_of(primary[0])].name
+            if primary
+            else REGION_GROUP
+        )
         by_group.setdefault(group, []).append(article)
-    groups = sorted(by_group.items(), key=lambda g: (g[0] == REGION, -len(g[1]), g[0]))
+    groups = sorted(by_group.items(), key=lambda g: (g[0] == REGION_GROUP, -len(g[1]), g[0]))
     ordered = [
         (name, sorted(articles, key=lambda a: (a.topic is None, a.topic or "", a.article_id)))
         for name, articles in groups
@@ -157,18 +159,7 @@ def digest_json(d: Digest) -> dict[str, Any]:
         "groups": [
             {
                 "prefecture": name,
-                "articles": [
-                    {
-                        "article_id": a.article_id,
-                        "title": a.title,
-                        "summary": a.summary,
-                        "figures": a.figures,
-                        "date": a.date,
-                        "places": a.places,
-                        "topic": a.topic,
-                    }
-                    for a in articles
-                ],
+                "articles": [dataclasses.asdict(a) for a in articles],
             }
             for name, articles in d.groups
         ],

@@ -2,7 +2,7 @@
 
 A round is run by the scheduler at each subscription time, and once at start-up to catch
 up on what was missed while the bot was down. Sending goes through a `DigestSender` (the
-Telegram adapter in handlers.digest); the clock and the back-off sleep are passed in, so
+Telegram adapter in handlers.delivery); the clock and the back-off sleep are passed in, so
 tests drive rounds without waiting.
 
 Exactly once: before a digest is sent, its (subscription, digest date) row is inserted into
@@ -22,14 +22,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.access import Access, now_iso
-from bot.conversation import Reply
+from bot.chat.digest import digest_replies
+from bot.chat.reply import Reply
+from bot.clock import time_of_day
 from bot.store import Store
 from bot.store import subscriptions as subs
-from bot.subscribe import digest_replies
+from bot.store.subscriptions import Subscription
 
 log = logging.getLogger("casebot.digest")
 
@@ -73,7 +75,7 @@ class RoundReport:
     messages: int = 0
 
 
-def covered(send_day: date, weekday: int | None) -> tuple[date, date]:
+def days_covered(send_day: date, weekday: int | None) -> tuple[date, date]:
     """The days a digest sent on `send_day` covers: the day before, or the 7 days before."""
     if weekday is None:
         day = send_day - timedelta(days=1)
@@ -82,15 +84,15 @@ def covered(send_day: date, weekday: int | None) -> tuple[date, date]:
 
 
 def due_digests(
-    sub: dict[str, Any], now: datetime, logged: set[str], catch_up: str = "all"
+    sub: Subscription, now: datetime, logged: set[str], catch_up: str = "all"
 ) -> list[tuple[date, date]]:
     """The (first, last) days of each digest due to `sub` at `now` (aware, local time) and not
     logged yet, oldest first: one per scheduled moment since it was due from, within
     CATCH_UP_DAYS (a weekly one within as many weeks), never older than the newest logged."""
     tz = now.tzinfo
-    at = time.fromisoformat(sub["at_time"])
-    since = datetime.fromisoformat(sub["due_from"]).astimezone(tz)
-    window = CATCH_UP_DAYS * (7 if sub["weekday"] is not None else 1)
+    at = time.fromisoformat(sub.at_time)
+    since = datetime.fromisoformat(sub.due_from).astimezone(tz)
+    window = CATCH_UP_DAYS * (7 if sub.weekday is not None else 1)
     newest = max(logged, default="")
     due = []
     for back in range(window, -1, -1):
@@ -98,9 +100,9 @@ def due_digests(
         moment = datetime.combine(day, at, tzinfo=tz)
         if not since < moment <= now:
             continue
-        if sub["weekday"] is not None and day.weekday() != sub["weekday"]:
+        if sub.weekday is not None and day.weekday() != sub.weekday:
             continue
-        first, last = covered(day, sub["weekday"])
+        first, last = days_covered(day, sub.weekday)
         if first.isoformat() > newest:
             due.append((first, last))
     return due[-1:] if catch_up == "latest" else due
@@ -134,7 +136,10 @@ class Round:
         pending: set[asyncio.Future[None]] = set()
         try:
             for sub in await subs.active_subscriptions(self.store):
-                due = due_digests(sub, now, logged.get(sub["id"], set()), self.catch_up)
+                if time_of_day(sub.at_time) != sub.at_time:
+                    await self._set_aside(sub)
+                    continue
+                due = due_digests(sub, now, logged.get(sub.id, set()), self.catch_up)
                 if not due:
                     continue
                 if not await self._allowed(sub):
@@ -153,16 +158,34 @@ class Round:
             raise
         return self.report
 
-    async def _deliver_due(self, sub: dict[str, Any], due: list[tuple[date, date]]) -> None:
-        for first, last in due:
-            if not await self._deliver(sub, first, last):
-                return  # stopped (blocked, removed): nothing more goes there
+    async def _deliver_due(self, sub: Subscription, due: list[tuple[date, date]]) -> None:
+        """Each due digest in turn. One subscription's fault is its own: logged and audited,
+        and the round goes on with the others."""
+        try:
+            for first, last in due:
+                if not await self._deliver(sub, first, last):
+                    return  # stopped (blocked, removed): nothing more goes there
+        except Exception as exc:
+            log.exception("Digest for subscription %s failed", sub.id)
+            self.report.failed += 1
+            await self.access.audit(None, sub.chat_id, "digest error", f"订阅 {sub.id}：{exc!r}")
 
-    async def _allowed(self, sub: dict[str, Any]) -> bool:
+    async def _set_aside(self, sub: Subscription) -> None:
+        """A subscription whose time is no time of day (stored before times were checked)
+        is paused with the reason, so it is reported once and holds up no one else."""
+        reason = f"发送时间无效：{sub.at_time[:20]}"
+        log.error("Subscription %s paused: %s", sub.id, reason)
+        await subs.update_subscription(
+            self.store, sub.id, now_iso(), status="paused", reason=reason
+        )
+        await self.access.audit(None, sub.chat_id, "digest paused", f"订阅 {sub.id}：{reason}")
+        self.report.failed += 1
+
+    async def _allowed(self, sub: Subscription) -> bool:
         """Digests go only where the bot may be used: staff in private, allowed chats."""
-        if sub["chat_type"] == "private":
-            return await self.access.role(sub["chat_id"]) is not None
-        return await self.access.chat_allowed(sub["chat_id"])
+        if sub.chat_type == "private":
+            return await self.access.role(sub.chat_id) is not None
+        return await self.access.chat_allowed(sub.chat_id)
 
     async def _digest(self, first: date, last: date, filters: str) -> tuple[list[Reply], int]:
         """Built once per round for everyone subscribed to the same filters (the first
@@ -174,17 +197,17 @@ class Round:
             )
         return await asyncio.shield(self._built[key])
 
-    async def _deliver(self, sub: dict[str, Any], first: date, last: date) -> bool:
+    async def _deliver(self, sub: Subscription, first: date, last: date) -> bool:
         """Send one digest unless logged; False if the subscription was stopped."""
         day = first.isoformat()
-        replies, count = await self._digest(first, last, sub["filters"])
-        if not await subs.claim_delivery(self.store, sub["id"], day, now_iso()):
+        replies, count = await self._digest(first, last, sub.filters)
+        if not await subs.claim_delivery(self.store, sub.id, day, now_iso()):
             return True
-        if not count and sub["skip_empty"]:
-            await subs.finish_delivery(self.store, sub["id"], day, "empty", 0, now_iso())
+        if not count and sub.skip_empty:
+            await subs.finish_delivery(self.store, sub.id, day, "empty", 0, now_iso())
             self.report.empty += 1
             return True
-        chat, sent = sub["chat_id"], 0
+        chat, sent = sub.chat_id, 0
         for reply in replies:
             result = await self._send(chat, reply)
             if result.outcome is Outcome.MIGRATED and result.new_chat_id:
@@ -198,7 +221,7 @@ class Round:
                 continue
             await self._failed(sub, chat, day, sent, result)
             return result.outcome is not Outcome.BLOCKED
-        await subs.finish_delivery(self.store, sub["id"], day, "sent", sent, now_iso())
+        await subs.finish_delivery(self.store, sub.id, day, "sent", sent, now_iso())
         self.report.sent += 1
         self.report.messages += sent
         return True
@@ -216,23 +239,23 @@ class Round:
         raise AssertionError("unreachable")
 
     async def _failed(
-        self, sub: dict[str, Any], chat: int, day: str, sent: int, result: SendResult
+        self, sub: Subscription, chat: int, day: str, sent: int, result: SendResult
     ) -> None:
         self.report.failed += 1
-        detail = f"订阅 {sub['id']} {day}：{result.detail}"
+        detail = f"订阅 {sub.id} {day}：{result.detail}"
         if result.outcome is Outcome.BLOCKED:
             await subs.update_subscription(
-                self.store, sub["id"], now_iso(), status="stopped", reason=result.detail
+                self.store, sub.id, now_iso(), status="stopped", reason=result.detail
             )
-            await subs.finish_delivery(self.store, sub["id"], day, "failed", sent, now_iso())
+            await subs.finish_delivery(self.store, sub.id, day, "failed", sent, now_iso())
             await self.access.audit(None, chat, "digest stopped", detail)
             self.report.stopped += 1
         elif result.outcome is Outcome.UNKNOWN or sent:
             # Part of it (or maybe all) reached the chat: never send it again.
-            await subs.finish_delivery(self.store, sub["id"], day, "unknown", sent, now_iso())
+            await subs.finish_delivery(self.store, sub.id, day, "unknown", sent, now_iso())
             await self.access.audit(None, chat, "digest unknown", detail)
         else:
-            await subs.release_delivery(self.store, sub["id"], day)  # the next round retries
+            await subs.release_delivery(self.store, sub.id, day)  # the next round retries
             await self.access.audit(None, chat, "digest failed", detail)
 
 

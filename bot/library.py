@@ -126,6 +126,13 @@ def _places(stored: dict[str, list[dict[str, Any]]], gazetteer: Gazetteer) -> li
     return out
 
 
+def figure_text(f: dict[str, Any]) -> str:
+    """A figure as staff read it: what it counts, then the number (`132 个党建引领…`)."""
+    return (
+        f"{f['counts']} {f['text']}" if f["counts"] and f["counts"] not in f["text"] else f["text"]
+    )
+
+
 def _figure(f: dict[str, Any]) -> dict[str, Any]:
     return {k: f[k] for k in ("text", "value", "unit", "counts", "paragraph")}
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.digest import Digest
+from bot.library import figure_text
 from bot.search import Hit, SearchPage, Similar
 from bot.stats import LEVEL_NAMES, Row, Stats
-from bot.store.db import COUNT_CAP
-
-if TYPE_CHECKING:  # bot.digest renders its figures with figure_text below
-    from bot.digest import Digest
+from bot.store.search import COUNT_CAP
 
 
 def snippet_html(runs: list[tuple[str, bool]], tag: str = "mark") -> str:
@@ -28,40 +28,23 @@ def snippet_terminal(runs: list[tuple[str, bool]], color: bool) -> str:
 
 
 def search_json(page: SearchPage) -> dict[str, Any]:
+    fields = {f.name: getattr(page, f.name) for f in dataclasses.fields(page)}
+    hits, notices = fields.pop("hits"), fields.pop("notices")
     return {
-        "query": page.query,
-        "total": page.total,
-        "kind": page.kind,
-        "results": [hit_json(h) for h in page.hits],
-        "cases": page.cases,
-        "corrected": page.corrected,
-        "suggestions": page.suggestions,
-        "notices": page.notices,
+        **fields,
+        "results": [hit_json(h) for h in hits],
+        "notices": [n.text for n in notices],
     }
 
 
 def hit_json(h: Hit) -> dict[str, Any]:
-    return {
-        "article_id": h.article_id,
-        "title": h.title,
-        "date": h.date,
-        "source_file": h.source_file,
-        "snippet": snippet_html(h.snippet),
-        "score": h.score,
-        "places": h.places,
-        "column": h.column,
-        "duplicates": h.duplicates,
-    }
+    return {**dataclasses.asdict(h), "snippet": snippet_html(h.snippet)}
 
 
 def similar_json(s: Similar) -> dict[str, Any]:
-    return {
-        "article_id": s.article_id,
-        "title": s.title,
-        "keywords": s.keywords,
-        "results": [hit_json(h) for h in s.hits],
-        "cases": s.cases,
-    }
+    fields = {f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
+    hits = fields.pop("hits")
+    return {**fields, "results": [hit_json(h) for h in hits]}
 
 
 def similar_text(s: Similar) -> str:
@@ -77,7 +60,7 @@ def similar_text(s: Similar) -> str:
 
 
 def search_text(page: SearchPage, color: bool = False, offset: int = 0) -> str:
-    lines = list(page.notices)
+    lines = [n.text for n in page.notices]
     if page.corrected:
         lines.append(f"未找到“{page.query}”，已按“{page.corrected}”搜索。")
     if not page.total:
@@ -139,12 +122,6 @@ def _byline(article: dict[str, Any]) -> str:
     """栏目：看点 · 宋爽、任希悦 (empty if the article has neither)."""
     column = article["column"] and f"栏目：{article['column']}"
     return " · ".join(x for x in (column, "、".join(article["authors"])) if x)
-
-
-def figure_text(f: dict[str, Any]) -> str:
-    return (
-        f"{f['counts']} {f['text']}" if f["counts"] and f["counts"] not in f["text"] else f["text"]
-    )
 
 
 def case_where(case: dict[str, Any]) -> str | None:
@@ -211,21 +188,21 @@ def stats_lines(stats: Stats) -> list[str]:
     days = stats.request.recent_days
     period = f"近{days}天（{stats.date_from} 至 {end}）" if days else f"{stats.date_from} 至 {end}"
     topic = f" · 主题：{stats.request.topic}" if stats.request.topic else ""
-    lines = [*stats.notices, f"{where} · {period}{topic}"]
+    lines = [*(n.text for n in stats.notices), f"{where} · {period}{topic}"]
     t = stats.totals
     lines.append(f"文章 {t.articles} 篇{_change(t)}，案例 {t.cases} 个")
     if not t.articles and not t.cases:
         lines.append("该时段未见报道。")
     level = LEVEL_NAMES.get(stats.child_level or "", "")
-    covered = [r for r in stats.rows if r.articles or r.cases]
-    if covered:
+    reported = [r for r in stats.rows if r.articles or r.cases]
+    if reported:
         lines.append(f"按{level}：")
         lines += [
             f"  {r.name}  文章 {r.articles}{_change(r)}  案例 {r.cases}"
-            for r in covered[:ROWS_SHOWN]
+            for r in reported[:ROWS_SHOWN]
         ]
-        if len(covered) > ROWS_SHOWN:
-            lines.append(f"  …… 另有 {len(covered) - ROWS_SHOWN} 个（见 CSV）")
+        if len(reported) > ROWS_SHOWN:
+            lines.append(f"  …… 另有 {len(reported) - ROWS_SHOWN} 个（见 CSV）")
     if stats.uncovered and (t.articles or t.cases):
         names = stats.uncovered
         shown = "、".join(names[:UNCOVERED_SHOWN])

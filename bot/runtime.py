@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.access import Access
+from bot.chat.stats import StatsAnswers
 from bot.config import Settings
-from bot.stats_chat import StatsAnswers
 from bot.store import Store
 
 

@@ -3,7 +3,7 @@
 Two token streams are indexed for every article:
 
 * **words**: jieba search-mode tokens (rjieba, the jieba-rs binding: same dictionary and
-  output as jieba, about nine times faster), with a domain dictionary of place names and
+  output as jieba, about eleven times faster), with a domain dictionary of place names and
   party-building terms. They carry the ranking.
 * **grams**: overlapping character bigrams of every Han run, plus the run's last character
   on its own, and Latin/digit runs whole. A phrase of grams matches exactly where the query

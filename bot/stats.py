@@ -11,6 +11,7 @@ every place above it. The counts come from the stat_counts aggregate (migrations
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -22,13 +23,13 @@ from bot.extract.topics import get_taxonomy
 from bot.library import case_object
 from bot.places import Division, get_gazetteer
 from bot.search.correct import SUGGEST_SCORE, closest, correction, display_name
-from bot.search.query import parse_query
+from bot.search.query import Notice, NoticeCode, parse_query
 from bot.search.service import topic_named
 from bot.store import Store
 from bot.store import stats as queries
 
 PERIOD_DAYS = 30  # the default period: this many days up to today
-REGION = "15"  # the code every division of Inner Mongolia starts with
+REGION_CODE = "15"  # the code every division of Inner Mongolia starts with
 TREND_MONTHS = 12  # the monthly trend ends with the period's month
 TOP = 5  # topics, practices and articles shown
 PRACTICE_ARTICLES = 100  # newest articles about the place whose cases' practices are ranked
@@ -55,7 +56,7 @@ class StatsRequest:
     date_to: str
     topic: str | None = None
     recent_days: int | None = None  # the default period: "近30天"
-    notices: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()
 
     def context(self) -> str:
         """What drill-down buttons carry over: the default period's length, if it is one,
@@ -80,15 +81,6 @@ class Row:
     cases: int
     previous_articles: int | None  # None without a previous period
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "code": self.code,
-            "articles": self.articles,
-            "cases": self.cases,
-            "previous_articles": self.previous_articles,
-        }
-
 
 @dataclass
 class Stats:
@@ -103,7 +95,7 @@ class Stats:
     topics: list[tuple[str, int]]
     practices: list[dict[str, Any]]
     recent: list[dict[str, Any]]
-    notices: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
     @property
     def uncovered(self) -> list[str]:
@@ -118,7 +110,7 @@ def request_from_text(text: str, today: date) -> StatsRequest:
     """What `/stats 赤峰 时间:2024 主题:基层治理` asks: one place (any name, alias or code; a
     typo is corrected), a period (default: the last PERIOD_DAYS days) and a topic."""
     query = parse_query(text)
-    notices = [n for n in query.notices if not n.startswith("无法识别时间")]
+    notices = [n for n in query.notices if n.code is not NoticeCode.TIME_UNREAD]
     names = [p.name for p in query.places]
     for clause in query.clauses:
         if clause.text.startswith(("时间:", "日期:")):  # a time parse_query could not read
@@ -128,7 +120,9 @@ def request_from_text(text: str, today: date) -> StatsRequest:
             )
         names.append(clause.text)
     if query.column or query.kind != "articles":
-        notices.append("统计只按地区、时间和主题筛选，栏目和类型已忽略。")
+        notices.append(
+            Notice(NoticeCode.IGNORED_FILTER, "统计只按地区、时间和主题筛选，栏目和类型已忽略。")
+        )
     codes = [_place_code(name, notices) for name in names]
     if len(set(codes)) > 1:
         raise StatsError("一次只能统计一个地区，请只写一个地名。")
@@ -149,7 +143,7 @@ def request_from_text(text: str, today: date) -> StatsRequest:
                         notices=tuple(notices))  # fmt: skip
 
 
-def _place_code(name: str, notices: list[str]) -> str:
+def _place_code(name: str, notices: list[Notice]) -> str:
     """The division a typed place name means, correcting one typo; a name several divisions
     share means the highest (then first) of them, with a notice."""
     gazetteer = get_gazetteer()
@@ -160,14 +154,21 @@ def _place_code(name: str, notices: list[str]) -> str:
             found = closest(name, gazetteer.query_names(), score=SUGGEST_SCORE, limit=5)
             suggestions = list(dict.fromkeys(display_name(w) for w in found))
             raise StatsError(f"未找到地区“{name}”。", suggestions)
-        notices.append(f"未找到地区“{name}”，已按“{display_name(near)}”统计。")
+        notices.append(
+            Notice(
+                NoticeCode.PLACE_CORRECTED, f"未找到地区“{name}”，已按“{display_name(near)}”统计。"
+            )
+        )
         codes = gazetteer.codes_meant(near)
     chosen = sorted(codes, key=lambda c: (len(c), c))
     if len(chosen) > 1:
         others = "、".join(gazetteer.divisions[c].name for c in chosen[1:])
         notices.append(
-            f"“{name}”也可指{others}，已按{gazetteer.divisions[chosen[0]].name}统计"
-            "（可写全称或代码）。"
+            Notice(
+                NoticeCode.PLACE_AMBIGUOUS,
+                f"“{name}”也可指{others}，已按{gazetteer.divisions[chosen[0]].name}统计"
+                "（可写全称或代码）。",
+            )
         )
     return chosen[0]
 
@@ -175,7 +176,7 @@ def _place_code(name: str, notices: list[str]) -> str:
 async def compute(store: Store, request: StatsRequest) -> Stats:
     gazetteer = get_gazetteer()
     place = gazetteer.divisions[request.code] if request.code else None
-    prefix = request.code or REGION
+    prefix = request.code or REGION_CODE
     start = request.date_from or await queries.first_date(store) or request.date_to
     end, topic = request.date_to, request.topic
     previous = None
@@ -196,7 +197,7 @@ async def compute(store: Store, request: StatsRequest) -> Stats:
     else:
         totals = Row(
             "全区",
-            REGION,
+            REGION_CODE,
             sum(r.articles for r in rows),
             sum(r.cases for r in rows),
             sum(r.previous_articles or 0 for r in rows) if then is not None else None,
@@ -237,7 +238,7 @@ def _children_by_parent() -> dict[str, list[Division]]:
 
 
 def _children(code: str | None) -> list[Division]:
-    return _children_by_parent().get(code or REGION, [])
+    return _children_by_parent().get(code or REGION_CODE, [])
 
 
 def _child_level(code: str | None) -> str | None:
@@ -329,14 +330,14 @@ def stats_json(stats: Stats) -> dict[str, Any]:
         "previous_period": {"from": previous[0], "to": previous[1]} if previous else None,
         "place": place,
         "topic": stats.request.topic,
-        "totals": stats.totals.as_json(),
-        "rows": [r.as_json() for r in stats.rows],
+        "totals": dataclasses.asdict(stats.totals),
+        "rows": [dataclasses.asdict(r) for r in stats.rows],
         "uncovered": stats.uncovered,
         "trend": [{"month": m, "articles": a, "cases": c} for m, a, c in stats.trend],
         "topics": [{"topic": t, "articles": n} for t, n in stats.topics],
         "practices": stats.practices,
         "recent": stats.recent,
-        "notices": stats.notices,
+        "notices": [n.text for n in stats.notices],
     }
 
 

@@ -11,14 +11,20 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.access import ADMIN, STAFF
-from bot.conversation import channels_reply
+from bot.chat.html import audit_html, members_html, upload_summary_html
+from bot.chat.links import ChannelSetting, parse_link
+from bot.chat.reply import plain
+from bot.chat.subscriptions import (
+    SubscribeRequest,
+    channels_reply,
+    new_subscription,
+    toggle_channel_digest,
+)
 from bot.ingest.reindex import reindex
-from bot.render_chat import audit_html, members_html, upload_summary_html
 from bot.store import StoreError
-from bot.subscribe import Spec, subscription_row, toggle_channel_digest
 from bot.uploads import ingest_upload, safe_file_name, upload_refusal
-from handlers.common import edit, reply, runtime
-from handlers.digest import digest_now, schedule_slot
+from handlers.common import clock_now, edit, reply, runtime
+from handlers.delivery import schedule_slot
 
 ADMINS_ONLY = "只有管理员可以执行此操作。"
 ADMIN_USAGE = "用法：/admin add 编号 [备注] | /admin admin 编号 | /admin remove 编号 | /admin log"
@@ -33,7 +39,7 @@ async def _admin_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if await access.is_admin(user.id):
         return message
     await access.audit(user.id, message.chat_id, "refused", (message.text or "文件")[:100])
-    await message.reply_text(ADMINS_ONLY)
+    await reply(message, [plain(ADMINS_ONLY)])
     return None
 
 
@@ -49,7 +55,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     refusal = upload_refusal(document.file_name, document.file_size, access.settings)
     if refusal:
         await access.audit(message.from_user.id, message.chat_id, "upload refused", refusal)  # type: ignore[union-attr]
-        await message.reply_text(f"❌ {refusal}")
+        await reply(message, [plain(f"❌ {refusal}")])
         return
     name = safe_file_name(document.file_name or "upload.txt")
     await message.reply_chat_action("typing")
@@ -101,9 +107,9 @@ async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         else:
             role = ADMIN if action == "admin" else STAFF
             text = await access.grant(actor, member, role, " ".join(args[2:]) or None)
-        await message.reply_text(text)
+        await reply(message, [plain(text)])
     else:
-        await message.reply_text(ADMIN_USAGE)
+        await reply(message, [plain(ADMIN_USAGE)])
 
 
 def _is_id(text: str) -> bool:
@@ -124,9 +130,10 @@ async def channel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not await rt.access.is_admin(query.from_user.id):
         await query.answer(ADMINS_ONLY, show_alert=True)
         return
-    _, chat, what = query.data.split(":")
-    channel = int(chat)
-    if what == "test":
+    link = parse_link(query.data)
+    assert isinstance(link, ChannelSetting)  # the handler's pattern
+    channel = link.chat_id
+    if link.what == "test":
         try:
             await context.bot.send_message(channel, TEST_POST)
         except TelegramError as exc:
@@ -135,9 +142,9 @@ async def channel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await rt.access.audit(query.from_user.id, channel, "channel test", "")
         await query.answer("已发送测试消息。")
         return
-    daily = Spec(rt.settings.digest_time, None, "", False, None)
-    row = subscription_row(daily, channel, "channel", "", query.from_user.id, digest_now(context))
-    on = await toggle_channel_digest(rt.store, channel, row)
+    daily = SubscribeRequest(rt.settings.digest_time, None, "", False, None)
+    new = new_subscription(daily, channel, "channel", "", query.from_user.id, clock_now(context))
+    on = await toggle_channel_digest(rt.store, channel, new)
     if on is None:
         await query.answer("机器人已不在该频道。", show_alert=True)
         return

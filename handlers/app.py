@@ -36,10 +36,11 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.charts import start_drawer, stop_drawer
+from bot.chat import links
+from bot.chat.search import forget_old_queries, warm_up
 from bot.config import Settings
-from bot.conversation import forget_old_queries, warm_up
 from bot.runtime import Runtime
-from handlers import admin, basic, digest, export, search, stats
+from handlers import admin, basic, delivery, export, search, stats, subscriptions
 from handlers.common import CLOCK, RUNTIME
 from handlers.errors import on_error
 from handlers.gate import gate
@@ -67,8 +68,9 @@ ADMIN_COMMANDS = [
     BotCommand("channels", "频道设置"),
     BotCommand("reindex", "重新抽取地区、案例和数字"),
 ]
-FLOOD_RETRIES = 3
-CONCURRENT_UPDATES = 32  # RetryAfter from Telegram: wait as told and resend, this many times
+NEW = filters.UpdateType.MESSAGE  # new messages, not edits of earlier ones
+FLOOD_RETRIES = 3  # RetryAfter from Telegram: wait as told and resend, this many times
+CONCURRENT_UPDATES = 32  # updates handled at once (PerSenderOrder keeps each sender's in order)
 
 
 def build_application(
@@ -113,7 +115,10 @@ def register(app: Application, *, background: bool = True) -> None:
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
 
     # Commands for everyone; CommandHandler also takes /search@botname in groups and
-    # ignores commands addressed to other bots.
+    # ignores commands addressed to other bots. A question edited after it was asked
+    # (a typo in /search 赤锋) is answered again; commands that change something act on new
+    # messages only (NEW), so editing /subscribe 时间 07:00 into 08:00 or /admin add into
+    # /admin admin changes nothing.
     app.add_handler(CommandHandler("start", basic.start))
     app.add_handler(CommandHandler("help", basic.help_command))
     app.add_handler(CommandHandler("search", search.search_command))
@@ -122,30 +127,38 @@ def register(app: Application, *, background: bool = True) -> None:
     app.add_handler(CommandHandler("export", export.export_command))
 
     # Digests and subscriptions (group subscriptions check the group's admins themselves).
-    app.add_handler(CommandHandler("digest", digest.digest_command))
-    app.add_handler(CommandHandler("subscribe", digest.subscribe_command))
-    app.add_handler(CommandHandler("subscriptions", digest.subscriptions_command))
-    app.add_handler(CommandHandler("unsubscribe", digest.unsubscribe_command))
+    app.add_handler(CommandHandler("digest", delivery.digest_command))
+    app.add_handler(CommandHandler("subscribe", subscriptions.subscribe_command, NEW))
+    app.add_handler(CommandHandler("subscriptions", subscriptions.subscriptions_command, NEW))
+    app.add_handler(CommandHandler("unsubscribe", subscriptions.unsubscribe_command, NEW))
 
     # Admin commands check the role themselves so staff get a refusal, not silence.
     # Long jobs (reindex, uploads) don't block: searches are answered meanwhile.
-    app.add_handler(CommandHandler("reindex", admin.reindex_command, block=not background))
-    app.add_handler(CommandHandler("admin", admin.admin_command))
-    app.add_handler(CommandHandler("channels", admin.channels_command))
+    app.add_handler(CommandHandler("reindex", admin.reindex_command, NEW, block=not background))
+    app.add_handler(CommandHandler("admin", admin.admin_command, NEW))
+    app.add_handler(CommandHandler("channels", admin.channels_command, NEW))
     app.add_handler(
         MessageHandler(
-            filters.ChatType.PRIVATE & filters.Document.ALL, admin.upload, block=not background
+            NEW & filters.ChatType.PRIVATE & filters.Document.ALL,
+            admin.upload,
+            block=not background,
         )
     )
 
-    # Buttons, by the prefix of their callback data (see bot.conversation).
-    app.add_handler(CallbackQueryHandler(search.page_button, pattern=r"^pg:[\w-]+:\d+$"))
-    app.add_handler(CallbackQueryHandler(search.open_button, pattern=r"^art:\d+$"))
-    app.add_handler(CallbackQueryHandler(search.similar_button, pattern=r"^sim:\d+$"))
-    app.add_handler(CallbackQueryHandler(admin.channel_button, pattern=r"^ch:-?\d+:\w+$"))
-    app.add_handler(CallbackQueryHandler(stats.stats_button, pattern=r"^st:\d*:[\w-]+$"))
-    app.add_handler(CallbackQueryHandler(stats.stats_csv_button, pattern=r"^stc:\d*:[\w-]+$"))
-    app.add_handler(CallbackQueryHandler(digest.subscription_button, pattern=r"^sub:\d+:\w+$"))
+    # Buttons, by the kind of link they carry (see bot.chat.links): a forged or outdated
+    # one matches none of these and is answered by noop_button.
+    buttons = [
+        (search.page_button, links.SearchPage),
+        (search.hint_button, links.PageHint),
+        (search.open_button, links.OpenArticle),
+        (search.similar_button, links.SimilarArticles),
+        (admin.channel_button, links.ChannelSetting),
+        (stats.stats_button, links.StatsPlace),
+        (stats.stats_csv_button, links.StatsCsv),
+        (subscriptions.subscription_button, links.SubscriptionAction),
+    ]
+    for callback, kind in buttons:
+        app.add_handler(CallbackQueryHandler(callback, pattern=links.pattern(kind)))
     app.add_handler(CallbackQueryHandler(search.noop_button))
 
     app.add_handler(InlineQueryHandler(search.inline_query))
@@ -153,9 +166,11 @@ def register(app: Application, *, background: bool = True) -> None:
     # Last: any other text in a private chat is a search, an unknown command gets help.
     app.add_handler(
         MessageHandler(
-            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, search.search_text
+            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, search.text_message
         )
     )
+    edited = filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND
+    app.add_handler(MessageHandler(edited, basic.edited_command))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, basic.unknown))
 
     app.add_error_handler(on_error)
@@ -168,7 +183,7 @@ def _opener(settings: Settings) -> Callable[[Application], Coroutine[Any, Any, N
         await forget_old_queries(rt.store)
         await warm_up(rt.store)
         await publish_commands(app, settings)
-        await digest.start_digests(app)
+        await delivery.start_digests(app)
 
     return open_runtime
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.conversation import Button, Reply
-from bot.render_chat import help_html, start_html
+from bot.chat.html import help_html, start_html
+from bot.chat.reply import Button, Reply, plain
 from handlers.common import reply
 
 
@@ -21,4 +21,10 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_text("未知命令。发送 /help 查看可用命令。")  # type: ignore[union-attr]
+    await reply(update.effective_message, [plain("未知命令。发送 /help 查看可用命令。")])  # type: ignore[arg-type]
+
+
+async def edited_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited command that changes something (see handlers.app) is not carried out again."""
+    text = "修改过的命令不会再次执行。如需更改，请发送一条新命令。"
+    await reply(update.effective_message, [plain(text)])  # type: ignore[arg-type]

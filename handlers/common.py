@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ContextTypes
 
-from bot.conversation import Button, Reply
+from bot.chat.links import Link, parse_link
+from bot.chat.reply import Button, Reply
 from bot.runtime import Runtime
 
+LinkKind = TypeVar("LinkKind", bound=Link)
 RUNTIME = "runtime"
 CLOCK = "clock"  # () -> aware datetime: what "now" is for digests and statistics; tests move it
 
@@ -26,9 +29,23 @@ def clock(app: Application) -> Callable[[], datetime]:
     return app.bot_data.get(CLOCK) or (lambda: datetime.now(UTC))
 
 
+def clock_now(context: ContextTypes.DEFAULT_TYPE) -> datetime:
+    """The clock's time (tests move it)."""
+    return clock(context.application)()
+
+
 def local_now(context: ContextTypes.DEFAULT_TYPE) -> datetime:
     """The clock's time in the bot's timezone."""
-    return clock(context.application)().astimezone(ZoneInfo(runtime(context).settings.timezone))
+    return clock_now(context).astimezone(ZoneInfo(runtime(context).settings.timezone))
+
+
+def pressed(update: Update, kind: type[LinkKind]) -> LinkKind:
+    """The link of the button pressed (the handler's pattern admits only `kind`)."""
+    query = update.callback_query
+    assert query and query.data
+    link = parse_link(query.data)
+    assert isinstance(link, kind)
+    return link
 
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:

@@ -9,7 +9,8 @@ from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
 from bot.charts import pictures_in_background
-from bot.export import ExportError, Issuer, chat_export
+from bot.chat.export import chat_export
+from bot.export import ExportError, Issuer
 from handlers.common import local_now, quotes_asker, runtime
 
 UPLOAD_LIMIT = 50 * 1024 * 1024  # Telegram's limit on files a bot sends

@@ -7,7 +7,7 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.access import STAFF, now_iso
-from bot.store.subscriptions import move_chat_subscriptions
+from bot.chat.subscriptions import move_chat_subscriptions
 from handlers.common import runtime
 
 WELCOME = (

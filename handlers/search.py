@@ -9,9 +9,10 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.conversation import (
+from bot.chat.links import NOOP, OpenArticle, PageHint, SearchPage, SimilarArticles
+from bot.chat.reply import Reply
+from bot.chat.search import (
     CASES_ONLY,
-    Reply,
     article_replies,
     inline_answer,
     page_reply,
@@ -19,7 +20,7 @@ from bot.conversation import (
     similar_reply,
 )
 from bot.store import Store
-from handlers.common import edit, keyboard, reply, runtime
+from handlers.common import edit, keyboard, pressed, reply, runtime
 
 USAGE = (
     "用法：<code>/search 关键词</code>，例如 <code>/search 党建引领 集体经济</code>。"
@@ -51,7 +52,7 @@ async def _search_arguments(
     await reply(message, [found])
 
 
-async def search_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """In a private chat, any text is a search."""
     message = update.effective_message
     assert message and message.text
@@ -60,9 +61,9 @@ async def search_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    assert query and query.data
-    _, key, page = query.data.split(":")
-    found = await page_reply(runtime(context).store, key, int(page))
+    assert query
+    link = pressed(update, SearchPage)
+    found = await page_reply(runtime(context).store, link.key, link.page)
     if found is None:
         await query.answer(EXPIRED, show_alert=True)
         return
@@ -81,7 +82,8 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def open_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _article_button(update, context, article_replies)
+    link = pressed(update, OpenArticle)
+    await _article_button(update, context, link.article_id, article_replies)
 
 
 async def similar_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -89,19 +91,21 @@ async def similar_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         found = await similar_reply(store, article_id)
         return None if found is None else [found]
 
-    await _article_button(update, context, similar)
+    link = pressed(update, SimilarArticles)
+    await _article_button(update, context, link.article_id, similar)
 
 
 async def _article_button(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
+    article_id: int,
     answer: Callable[[Store, int], Awaitable[list[Reply] | None]],
 ) -> None:
-    """art:<id> and sim:<id>: what `answer` says about the article, or an alert when it is
-    no longer in the library."""
+    """What `answer` says about the article of a button, or an alert when it is no longer
+    in the library."""
     query = update.callback_query
-    assert query and query.data
-    replies = await answer(runtime(context).store, int(query.data.split(":")[1]))
+    assert query
+    replies = await answer(runtime(context).store, article_id)
     if replies is None:
         await query.answer("这篇文章已不在库中，请重新搜索。", show_alert=True)
         return
@@ -121,10 +125,21 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: lis
         await context.bot.send_message(query.from_user.id, r.text, reply_markup=keyboard(r.buttons))
 
 
-async def noop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The page number between ◀ and ▶, and arrows at either end."""
+async def hint_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The page counter, ◀ on the first page, ▶ on the last."""
     assert update.callback_query
-    await update.callback_query.answer()
+    await update.callback_query.answer(pressed(update, PageHint).text)
+
+
+async def noop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button that does nothing, or one no handler takes (forged, or from an older version
+    of the bot)."""
+    query = update.callback_query
+    assert query
+    if query.data == NOOP:
+        await query.answer()
+    else:
+        await query.answer("这个按钮已失效，请重新操作。", show_alert=True)
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

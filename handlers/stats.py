@@ -8,12 +8,13 @@ from typing import TypeVar
 from telegram import InputFile, Message, Update
 from telegram.ext import ContextTypes
 
-from bot.stats_chat import StatsAnswer, stats_csv_file
+from bot.chat.links import StatsPlace, parse_link
+from bot.chat.stats import StatsAnswer, stats_csv_file
 from bot.textsplit import html_length
 from handlers.common import keyboard, local_now, quotes_asker, reply, runtime
 from handlers.search import EXPIRED
 
-T = TypeVar("T")
+Found = TypeVar("Found")
 CAPTION_LIMIT = 1024  # Telegram's, after HTML parsing: the HTML as sent is never shorter
 
 
@@ -54,14 +55,15 @@ async def stats_csv_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def _pressed(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    fetch: Callable[[str, str], Awaitable[T | None]],
-) -> T | None:
-    """What a st:/stc: button asks for (code, saved context key), the press answered; None
-    (with an alert) when the context has expired."""
+    fetch: Callable[[str, str], Awaitable[Found | None]],
+) -> Found | None:
+    """What a statistics button asks for (a place's code, the saved period and topic), the
+    press answered; None (with an alert) when the saved context has expired."""
     query = update.callback_query
     assert query and query.data
-    _, code, key = query.data.split(":")
-    found = await fetch(code, key)
+    link = parse_link(query.data)
+    assert isinstance(link, StatsPlace)  # or its StatsCsv: the handlers' patterns
+    found = await fetch(link.code, link.key)
     if found is None:
         await query.answer(EXPIRED, show_alert=True)
     else:

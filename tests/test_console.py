@@ -87,3 +87,16 @@ def test_pictures_and_files_the_bot_sends_are_saved(seeded_file: Path, tmp_path:
     assert docx.Document(str(document)).paragraphs[4].text == "赤峰市典型案例汇编"
     assert "全区 · 2024-07-01 至 2024-07-31" in out  # the caption is printed with the picture
     assert "[图表]" not in out and "[文件]" not in out
+
+
+def test_page_buttons_at_either_end_say_why_they_do_nothing(tmp_path: Path) -> None:
+    out = console(
+        tmp_path / "p.db",
+        "/search 党建",  # more than a page: buttons 1-5 open, 6 ◀, 7 the counter, 8 ▶
+        "6",
+        "7",
+        ":quit",
+    )
+    assert "[6] ◀" in out and "[8] ▶" in out
+    assert "【提示】已经是第一页。" in out
+    assert "【提示】当前页 / 总页数" in out

@@ -3,6 +3,7 @@ command parsing and `casebot digest`."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sqlite3
@@ -13,14 +14,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.digest import REGION, build_digest, week_of
+from bot.chat.digest import parse_digest_args
+from bot.chat.html import digest_messages
+from bot.chat.subscriptions import SubscribeRequest, parse_subscribe
+from bot.digest import REGION_GROUP, build_digest, week_of
 from bot.digest_delivery import due_digests
-from bot.render_chat import digest_messages
 from bot.segment import han_set
 from bot.store import Store
 from bot.store import subscriptions as subs
 from bot.store.db import migrations
-from bot.subscribe import Spec, parse_digest_args, parse_subscribe
+from bot.store.subscriptions import Subscription
 from bot.summarise import SUMMARY_LIMIT, sentences, summarise
 from bot.textsplit import html_length
 from tests.botkit import seeded_copy
@@ -103,8 +106,8 @@ async def test_the_day_grouped_by_prefecture_then_topic(library: Store) -> None:
         for a in articles:
             extraction = await library.article_extraction(a.article_id)
             primary = {p["prefecture"] for p in extraction["places"] if p["is_primary"]}
-            assert bool(primary) != (group == REGION)
-    assert [g for g, _ in digest.groups][-1] == REGION
+            assert bool(primary) != (group == REGION_GROUP)
+    assert [g for g, _ in digest.groups][-1] == REGION_GROUP
     assert 1 <= len(digest.top_cases) <= 3
     assert len({c["article_id"] for c in digest.top_cases}) == len(digest.top_cases)
 
@@ -140,7 +143,9 @@ async def test_split_keeps_articles_whole_and_repeats_the_heading(library: Store
 
 
 def test_due_digests_catch_up_oldest_first_once() -> None:
-    sub = {"at_time": "08:30", "weekday": None, "due_from": "2024-07-01T12:00:00+00:00"}
+    created = "2024-07-01T12:00:00+00:00"
+    sub = Subscription(1, 5, "private", "", 5, "08:30", None, "", False, "active", "", created,
+                       created, created)  # fmt: skip
     now = datetime(2024, 7, 5, 9, 0, tzinfo=TZ)
     every = [first.isoformat() for first, _ in due_digests(sub, now, set())]
     assert every == ["2024-07-01", "2024-07-02", "2024-07-03", "2024-07-04"]
@@ -148,7 +153,7 @@ def test_due_digests_catch_up_oldest_first_once() -> None:
     after = due_digests(sub, now, {"2024-07-02"})
     assert [f.isoformat() for f, _ in after] == ["2024-07-03", "2024-07-04"]
     assert due_digests(sub, now.replace(hour=8, minute=29), {"2024-07-03"}) == []
-    weekly = sub | {"weekday": 0}
+    weekly = dataclasses.replace(sub, weekday=0)
     assert due_digests(weekly, datetime(2024, 7, 8, 9, 0, tzinfo=TZ), set()) == [
         (date(2024, 7, 1), date(2024, 7, 7))
     ]
@@ -157,8 +162,10 @@ def test_due_digests_catch_up_oldest_first_once() -> None:
 def test_command_arguments() -> None:
     assert parse_subscribe(
         ["时间", "7:05", "每周三", "地区:赤峰", "养老", "跳过空日"], "08:30"
-    ) == (Spec("07:05", 2, "地区:赤峰 养老", True, None))
-    assert parse_subscribe(["频道:-100777"], "08:30") == Spec("08:30", None, "", False, "-100777")
+    ) == (SubscribeRequest("07:05", 2, "地区:赤峰 养老", True, None))
+    assert parse_subscribe(["频道:-100777"], "08:30") == SubscribeRequest(
+        "08:30", None, "", False, "-100777"
+    )
     assert "无效" in str(parse_subscribe(["25:00"], "08:30"))
     now = datetime(2024, 7, 2, 9, 0, tzinfo=TZ)
     assert parse_digest_args([], now) == (DAY, DAY, "")
@@ -202,6 +209,4 @@ async def test_channels_switched_on_before_subscriptions_keep_their_digest(tmp_p
         kept = await subs.subscriptions(store)
     finally:
         await store.close()
-    assert [(s["chat_id"], s["at_time"], s["status"]) for s in kept] == [
-        (-100777, "08:30", "active")
-    ]
+    assert [(s.chat_id, s.at_time, s.status) for s in kept] == [(-100777, "08:30", "active")]

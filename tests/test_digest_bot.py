@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.chat.subscriptions import SubscribeRequest, new_subscription
 from bot.store import Store
 from bot.store import subscriptions as subs
-from bot.subscribe import Spec, subscription_row
-from handlers.digest import SLEEP, run_round
+from handlers.delivery import SLEEP, run_round
 from tests import test_bot_api_rules as rules
 from tests.botkit import ADMIN, GROUP, STAFF, assert_no_errors, bot_settings, running_bot
 from tests.peers.strict_api import AnsweredLate, Dropped, StrictBotApi
@@ -31,7 +31,7 @@ DAY_2 = datetime(2024, 7, 2, 9, 0, tzinfo=TZ)  # after 08:30: the 2024-07-01 dig
 DAY_3 = datetime(2024, 7, 3, 9, 0, tzinfo=TZ)
 TITLE = "📰"
 READ_TIMEOUT = 5.0  # python-telegram-bot's default: how long the bot waits for an answer
-DAILY = Spec("08:30", None, "", False, None)
+DAILY = SubscribeRequest("08:30", None, "", False, None)
 
 
 class Clock:
@@ -128,7 +128,7 @@ async def test_a_round_killed_midway_sends_each_of_50_subscribers_exactly_one(
 
 def _row(chat: int, chat_type: str = "private") -> dict[str, object]:
     """A daily 08:30 subscription made the evening before the first digest."""
-    return subscription_row(DAILY, chat, chat_type, "", chat, SUBSCRIBED)
+    return new_subscription(DAILY, chat, chat_type, "", chat, SUBSCRIBED)
 
 
 async def test_a_blocked_subscriber_is_stopped_and_logged(
@@ -293,7 +293,7 @@ async def test_a_dropped_connection_is_retried_and_a_late_answer_never_resent(
         report = await run_round(app)
         clock.at = DAY_3
         later = await run_round(app)
-        logged = {sub["chat_id"]: await subs.deliveries(store, sub["id"])
+        logged = {sub.chat_id: await subs.deliveries(store, sub.id)
                   for sub in await subs.subscriptions(store, chat_ids=[STAFF, ADMIN])}  # fmt: skip
     assert report.sent == 1 and report.failed == 1 and later.sent == 2
     assert [d["state"] for d in logged[STAFF]] == ["sent", "sent"]

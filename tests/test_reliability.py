@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.conversation import inline_answer, search_reply
+from bot.chat.search import inline_answer, search_reply
 from bot.store import Store, StoreError
 from bot.store.db import _statements, migrations
 from tests.conftest import ROOT, casebot, ingest

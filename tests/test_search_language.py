@@ -8,7 +8,7 @@ import pytest
 
 from bot.library import article_detail
 from bot.render import search_json, search_text
-from bot.search import more_like_this, search
+from bot.search import NoticeCode, more_like_this, search
 from bot.store import Store
 from tests.conftest import ingest, seed_article
 
@@ -78,9 +78,9 @@ async def test_a_common_place_is_checked_per_article_with_the_same_result(
     seeded: Store, query: str, code: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A place the library names often is checked article by article instead of read as a
-    set (bot/store/db.py COMMON_PLACE): same hits wherever extraction resolved the place."""
+    set (bot/store/search.py COMMON_PLACE): same hits wherever extraction resolved the place."""
     as_set = await _ids(seeded, query)
-    monkeypatch.setattr("bot.store.db.COMMON_PLACE", 1)
+    monkeypatch.setattr("bot.store.search.COMMON_PLACE", 1)
     per_article = await _ids(seeded, query)
     assert per_article
     assert per_article == await _under(seeded, as_set, code)
@@ -111,7 +111,7 @@ async def test_time_filter(store: Store, sample_dir: Path, tmp_path: Path) -> No
     assert await _ids(store, "时间:2024-07 鸵鸟")
     assert not await _ids(store, "时间:2022")
     page = await search(store, "时间:2024-13 党建")
-    assert page.notices and "无法识别时间" in page.notices[0]
+    assert page.notices and page.notices[0].code is NoticeCode.TIME_UNREAD
 
 
 async def test_column_and_topic_filters(seeded: Store) -> None:
@@ -217,4 +217,4 @@ async def test_more_like_this(seeded: Store) -> None:
 async def test_filters_alone_list_the_newest(seeded: Store) -> None:
     page = await search(seeded, "地区:玉泉区")
     assert page.total and page.hits[0].title in {YUQUAN, "宣讲"}
-    assert (await search(seeded, "地区:火星")).notices == ["未找到地区“火星”。"]
+    assert [n.text for n in (await search(seeded, "地区:火星")).notices] == ["未找到地区“火星”。"]

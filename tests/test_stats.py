@@ -77,7 +77,7 @@ async def test_a_place_by_alias_or_typo_breaks_down_to_the_next_level(library: S
         assert rows == {"杭锦旗": (2, 6), "鄂托克前旗": (1, 3), "达拉特旗": (0, 1)}
         assert found.totals.articles == 3 and found.totals.cases == 10
     corrected = await stats_for(library, f"鄂尔多思 {JULY}", TODAY)
-    assert corrected.notices == ["未找到地区“鄂尔多思”，已按“鄂尔多斯”统计。"]
+    assert [n.text for n in corrected.notices] == ["未找到地区“鄂尔多思”，已按“鄂尔多斯”统计。"]
     county = await stats_for(library, f"杭锦旗 {JULY}", TODAY)
     assert county.chain == ["鄂尔多斯市", "杭锦旗"] and county.totals.articles == 2
     assert county.child_level == "township"
@@ -240,7 +240,7 @@ async def test_drill_down_keeps_the_period_topic_and_the_default_label(library: 
 
 
 async def test_buttons_with_forged_or_expired_data_read_nothing(library: Store) -> None:
-    from bot.stats_chat import StatsAnswers, stats_csv_file
+    from bot.chat.stats import StatsAnswers, stats_csv_file
 
     answers = StatsAnswers(library)
     answer = await answers.answer(JULY, NOW)
@@ -263,7 +263,7 @@ async def test_chats_share_an_answer_for_a_minute_and_it_says_when_it_was_counte
     library: Store, tmp_path: Path
 ) -> None:
     """Another process (an ingest) changing the library is seen within a minute."""
-    from bot.stats_chat import FRESH, StatsAnswers
+    from bot.chat.stats import FRESH, StatsAnswers
 
     answers = StatsAnswers(library)
     first = await answers.answer(JULY, NOW)
@@ -283,7 +283,7 @@ async def test_chats_share_an_answer_for_a_minute_and_it_says_when_it_was_counte
 
 
 async def test_a_change_through_this_process_shows_at_once(library: Store, tmp_path: Path) -> None:
-    from bot.stats_chat import StatsAnswers
+    from bot.chat.stats import StatsAnswers
 
     answers = StatsAnswers(library)
     assert "文章 15 篇" in (await answers.answer(JULY, NOW)).reply.text
@@ -292,7 +292,7 @@ async def test_a_change_through_this_process_shows_at_once(library: Store, tmp_p
 
 
 async def test_chats_asking_at_once_wait_for_one_count(library: Store) -> None:
-    from bot.stats_chat import StatsAnswers
+    from bot.chat.stats import StatsAnswers
 
     answers = StatsAnswers(library)
     together = await asyncio.gather(*(answers.answer(f"赤峰 {JULY}", NOW) for _ in range(5)))

@@ -18,7 +18,7 @@ from bot.export.compilation import source_line
 from bot.export.model import ExportError, ExportFile, Issuer
 from bot.export.official import RED, OfficialDocument, chinese_date, chinese_number
 from bot.render import figure_text
-from bot.search import search
+from bot.search import filter_problems
 from bot.store import Store
 
 MASTHEAD_SIZE = Pt(36)  # 小初: the brief's name spans most of the text block
@@ -28,11 +28,8 @@ async def digest_document(
     store: Store, first: date, last: date, filters: str, issuer: Issuer
 ) -> ExportFile:
     """The brief of the articles published from `first` to `last` matching `filters`."""
-    if filters.strip():
-        probe = await search(store, f"{filters} 时间:1900-01-01", limit=1)
-        problems = [n for n in probe.notices if n.startswith(("未找到地区", "没有主题"))]
-        if problems:
-            raise ExportError(" ".join(problems))
+    if problems := filter_problems(filters):
+        raise ExportError(" ".join(n.text for n in problems))
     digest = await build_digest(store, first, last, filters)
     if not digest.count:
         raise ExportError(f"{_span(digest)}没有符合条件的文章，未生成简报。")

@@ -16,7 +16,7 @@ from bot.export.official import OfficialDocument, chinese_date, chinese_number
 from bot.library import find_cases
 from bot.places import get_gazetteer
 from bot.render import figure_text
-from bot.search import parse_query, search
+from bot.search import filter_problems, parse_query, search
 from bot.search.service import topic_named
 from bot.store import Store
 
@@ -27,11 +27,10 @@ OTHER = "全区及其他"  # cases placed in no 盟市
 async def cases_document(store: Store, filters: str, issuer: Issuer) -> ExportFile:
     """The compilation of the cases `filters` find; ExportError when there are none."""
     filters = filters.strip()
+    if problems := filter_problems(filters):
+        raise ExportError(" ".join(n.text for n in problems))
     if filters:
         page = await search(store, f"{filters} 类型:案例", limit=MAX_CASES)
-        problems = [n for n in page.notices if n.startswith(("未找到地区", "没有主题"))]
-        if problems:
-            raise ExportError(" ".join(problems))
         cases, total = page.cases, page.total
     else:
         cases = await find_cases(store, limit=MAX_CASES + 1)

@@ -7,8 +7,6 @@ from datetime import date
 
 from bot.config import Settings
 
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
 
 class ExportError(ValueError):
     """What was asked cannot be exported; the message is for the user (Chinese)."""

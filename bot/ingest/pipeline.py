@@ -30,7 +30,7 @@ from bot.ingest.readers import SUPPORTED_SUFFIXES, date_from_filename, read_docu
 from bot.ingest.split import split_page
 from bot.segment import get_segmenter, grams, han_set
 from bot.store import Store, StoreError
-from bot.store.db import ExtractionRows, StoredArticle, extraction_rows
+from bot.store.articles import ExtractionRows, StoredArticle, extraction_rows
 from bot.text import is_traditional, to_simplified
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from bot.extract.article import EXTRACT_VERSION, extract_articles
 from bot.ingest.pipeline import init_worker
 from bot.store import Store
-from bot.store.db import ExtractionRows, extraction_rows
+from bot.store.articles import ExtractionRows, extraction_rows
 
 BATCH = 200  # articles per transaction and per worker task
 

@@ -15,6 +15,7 @@ import calendar
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from bot.places import get_gazetteer
 from bot.segment import get_segmenter, query_grams
@@ -54,6 +55,26 @@ class Place:
     codes: tuple[str, ...]
 
 
+class NoticeCode(StrEnum):
+    """What a notice is about, for code that acts on it (the text is for people)."""
+
+    QUERY_CUT = "query_cut"  # the query was longer than MAX_QUERY
+    TIME_UNREAD = "time_unread"  # a 时间: value taken as words
+    KIND_UNREAD = "kind_unread"  # a 类型: value taken as words
+    UNKNOWN_PLACE = "unknown_place"  # a 地区: names no division
+    PLACE_CORRECTED = "place_corrected"  # a place name read as the closest one
+    PLACE_AMBIGUOUS = "place_ambiguous"  # a name several divisions share, read as one
+    TOPIC_CORRECTED = "topic_corrected"  # a 主题: read as the closest topic
+    UNKNOWN_TOPIC = "unknown_topic"  # a 主题: names no topic
+    IGNORED_FILTER = "ignored_filter"  # a filter that does not apply here
+
+
+@dataclass(frozen=True)
+class Notice:
+    code: NoticeCode
+    text: str  # Chinese, plain text
+
+
 # One way to satisfy a clause: all of its terms (the words of one typed chunk).
 Alternative = tuple[Term, ...]
 
@@ -78,7 +99,7 @@ class Query:
     column: str | None = None
     topic: str | None = None
     kind: str = "articles"  # or "cases"
-    notices: list[str] = field(default_factory=list)  # what the parser decided, in Chinese
+    notices: list[Notice] = field(default_factory=list)  # what the parser decided
 
     @property
     def terms(self) -> list[Term]:
@@ -100,7 +121,7 @@ def parse_query(text: str) -> Query:
     query = Query(text=text)
     if len(text) > MAX_QUERY:
         text = text[:MAX_QUERY]
-        query.notices.append(f"检索词过长，只取前 {MAX_QUERY} 个字。")
+        query.notices.append(Notice(NoticeCode.QUERY_CUT, f"检索词过长，只取前 {MAX_QUERY} 个字。"))
     # (typed chunk, its terms, the place it names) of the OR group being built, and whether
     # a `|` is waiting for its right-hand side
     group: list[tuple[str, Alternative, Place | None]] = []
@@ -188,8 +209,11 @@ def _apply_filter(query: Query, key: str, value: str) -> bool:
         span = parse_time(value)
         if span is None:
             query.notices.append(
-                f"无法识别时间“{value}”，已作为普通词语检索。"
-                "时间写法如 2024、2024-07、2024-01..2024-06。"
+                Notice(
+                    NoticeCode.TIME_UNREAD,
+                    f"无法识别时间“{value}”，已作为普通词语检索。"
+                    "时间写法如 2024、2024-07、2024-01..2024-06。",
+                )
             )
             return False
         query.date_from, query.date_to = span
@@ -202,7 +226,12 @@ def _apply_filter(query: Query, key: str, value: str) -> bool:
         query.topic = value
     else:
         if value not in _KINDS:
-            query.notices.append(f"类型只能是“案例”或“文章”，“{value}”已作为普通词语检索。")
+            query.notices.append(
+                Notice(
+                    NoticeCode.KIND_UNREAD,
+                    f"类型只能是“案例”或“文章”，“{value}”已作为普通词语检索。",
+                )
+            )
             return False
         query.kind = _KINDS[value]
     return True

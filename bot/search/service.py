@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from bot.extract.topics import get_taxonomy
@@ -22,12 +23,21 @@ from bot.search.expression import (
     single_characters,
     variants,
 )
-from bot.search.query import Clause, Place, Query, Term, clause_for, parse_query
+from bot.search.query import (
+    Clause,
+    Notice,
+    NoticeCode,
+    Place,
+    Query,
+    Term,
+    clause_for,
+    parse_query,
+)
 from bot.search.rank import depth, word_pattern
 from bot.search.snippet import snippet
 from bot.segment import get_segmenter
 from bot.store import Store
-from bot.store.db import SearchFilter
+from bot.store.search import SearchFilter
 from bot.text import to_simplified
 
 RERANK = 60  # best BM25 candidates reranked with what the index does not see
@@ -61,12 +71,23 @@ class SearchPage:
     cases: list[dict[str, Any]] = field(default_factory=list)  # case objects, for "cases"
     corrected: str | None = None  # the query as searched, when words were corrected
     suggestions: list[str] = field(default_factory=list)  # when nothing was found
-    notices: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
 
-async def search(store: Store, text: str, limit: int = 10, offset: int = 0) -> SearchPage:
-    """One page of results for what the user typed, with the total number of matches."""
+async def search(
+    store: Store,
+    text: str,
+    limit: int = 10,
+    offset: int = 0,
+    *,
+    published: tuple[date, date] | None = None,
+) -> SearchPage:
+    """One page of results for what the user typed, with the total number of matches.
+    `published` (first and last day) replaces any 时间: of the text."""
     query = parse_query(text)
+    if published is not None:
+        query.date_from, query.date_to = (day.isoformat() for day in published)
+        query.notices = [n for n in query.notices if n.code is not NoticeCode.TIME_UNREAD]
     page = await _run(store, query, limit, offset)
     if page.total or not (query.clauses or query.places):
         return page
@@ -78,12 +99,26 @@ async def search(store: Store, text: str, limit: int = 10, offset: int = 0) -> S
     return replace(page, suggestions=await _suggestions(store, query))
 
 
+def filter_problems(text: str) -> list[Notice]:
+    """What is wrong with the 地区: and 主题: filters of `text`: places that name no division,
+    topics that name none (places and topics resolve exactly as in a search)."""
+    query = parse_query(text)
+    notices = _unknown_places(query)
+    topic_named(query.topic, notices)
+    return [n for n in notices if n.code in (NoticeCode.UNKNOWN_PLACE, NoticeCode.UNKNOWN_TOPIC)]
+
+
+def _unknown_places(query: Query) -> list[Notice]:
+    unknown = [p.name for p in query.places if not p.codes]
+    if not unknown:
+        return []
+    return [Notice(NoticeCode.UNKNOWN_PLACE, f"未找到地区“{'、'.join(unknown)}”。")]
+
+
 async def _run(store: Store, query: Query, limit: int, offset: int) -> SearchPage:
     notices = list(query.notices)
-    unknown = [p.name for p in query.places if not p.codes]
-    if unknown:
-        notices.append(f"未找到地区“{'、'.join(unknown)}”。")
-        return SearchPage(query.text, 0, [], query.kind, notices=notices)
+    if unknown := _unknown_places(query):
+        return SearchPage(query.text, 0, [], query.kind, notices=notices + unknown)
     words = [c for c in query.clauses if not c.place]
     match = match_expression(words, query.excluded)
     where = SearchFilter(
@@ -118,7 +153,7 @@ async def _run(store: Store, query: Query, limit: int, offset: int) -> SearchPag
     return SearchPage(query.text, total, hits, notices=notices)
 
 
-def topic_named(name: str | None, notices: list[str]) -> str | None:
+def topic_named(name: str | None, notices: list[Notice]) -> str | None:
     """The taxonomy topic a 主题: filter names, allowing near misses."""
     if name is None:
         return None
@@ -127,9 +162,11 @@ def topic_named(name: str | None, notices: list[str]) -> str | None:
         return name
     near = closest(name, names, score=SUGGEST_SCORE, limit=1)
     if near:
-        notices.append(f"主题已按“{near[0]}”筛选。")
+        notices.append(Notice(NoticeCode.TOPIC_CORRECTED, f"主题已按“{near[0]}”筛选。"))
         return near[0]
-    notices.append(f"没有主题“{name}”。可选主题：{'、'.join(names)}。")
+    notices.append(
+        Notice(NoticeCode.UNKNOWN_TOPIC, f"没有主题“{name}”。可选主题：{'、'.join(names)}。")
+    )
     return name
 
 
@@ -232,7 +269,7 @@ async def _case_page(
     where: SearchFilter,
     limit: int,
     offset: int,
-    notices: list[str],
+    notices: list[Notice],
 ) -> SearchPage:
     """Case cards: the cases of the best matching articles that name a query word in their
     practice, actor or summary (practice counts most), in the query's places."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.store.db import _CASES, Store
+from bot.store.articles import _CASES
+from bot.store.db import Store
 
 ALL_TOPICS = ""  # stat_counts.topic of the rows that count every article
 

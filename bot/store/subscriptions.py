@@ -2,41 +2,80 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
-from bot.store.db import _FIGURE_FIELDS, Store
-
-_FIELDS = (
-    "id, chat_id, chat_type, chat_title, owner, at_time, weekday, filters, skip_empty, status,"
-    " reason, due_from, created_at, updated_at"
-)
+from bot.store.db import Store
 
 
-async def add_subscription(store: Store, values: dict[str, Any]) -> int:
+@dataclass(frozen=True)
+class NewSubscription:
+    """A subscription about to be stored; no digest is due from before `created_at`."""
+
+    chat_id: int
+    chat_type: str  # private, group, supergroup or channel
+    chat_title: str
+    owner: int | None  # the user who subscribed (manages a channel's)
+    at_time: str  # HH:MM in the configured timezone
+    weekday: int | None  # None: daily; 0 = Monday (weekly digest of the week before)
+    filters: str  # the search query language: 地区: 主题: words
+    skip_empty: bool  # no message on a day without articles
+    created_at: str  # UTC ISO
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: int
+    chat_id: int
+    chat_type: str
+    chat_title: str
+    owner: int | None
+    at_time: str
+    weekday: int | None
+    filters: str
+    skip_empty: bool
+    status: str  # active, paused or stopped
+    reason: str  # why it was stopped (blocked, removed)
+    due_from: str  # UTC ISO: no digest is due from a scheduled moment before it
+    created_at: str
+    updated_at: str
+
+
+_FIELDS = ", ".join(f.name for f in dataclasses.fields(Subscription))
+
+
+def _subscription(row: dict[str, Any]) -> Subscription:
+    return Subscription(**{**row, "skip_empty": bool(row["skip_empty"])})
+
+
+async def _subscriptions(store: Store, sql: str, params: Any) -> list[Subscription]:
+    return [_subscription(row) for row in await store._dicts(sql, params)]
+
+
+async def add_subscription(store: Store, new: NewSubscription) -> int:
     async with store.transaction():
         cursor = await store.conn.execute(
             "INSERT INTO subscriptions (chat_id, chat_type, chat_title, owner, at_time, weekday,"
             " filters, skip_empty, due_from, created_at, updated_at) VALUES (:chat_id,"
             " :chat_type, :chat_title, :owner, :at_time, :weekday, :filters, :skip_empty,"
             " :created_at, :created_at, :created_at)",
-            values,
+            {**dataclasses.asdict(new), "skip_empty": int(new.skip_empty)},
         )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 
 
-async def subscription(store: Store, subscription_id: int) -> dict[str, Any] | None:
-    rows = await store._dicts(
-        f"SELECT {_FIELDS} FROM subscriptions WHERE id = ?", (subscription_id,)
+async def subscription(store: Store, subscription_id: int) -> Subscription | None:
+    rows = await _subscriptions(
+        store, f"SELECT {_FIELDS} FROM subscriptions WHERE id = ?", (subscription_id,)
     )
     return rows[0] if rows else None
 
 
 async def subscriptions(
     store: Store, *, chat_ids: list[int] | None = None, owner: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[Subscription]:
     """Subscriptions not stopped, of the given chats and/or owned by a user (all if neither)."""
     where, params = ["status != 'stopped'"], []
     scope = []
@@ -48,15 +87,18 @@ async def subscriptions(
         params.append(owner)
     if scope:
         where.append(f"({' OR '.join(scope)})")
-    return await store._dicts(
+    return await _subscriptions(
+        store,
         f"SELECT {_FIELDS} FROM subscriptions WHERE {' AND '.join(where)} ORDER BY chat_id, id",
         params,
     )
 
 
-async def active_subscriptions(store: Store) -> list[dict[str, Any]]:
-    return await store._dicts(
-        f"SELECT {_FIELDS} FROM subscriptions WHERE status = 'active' ORDER BY at_time, id", ()
+async def active_subscriptions(store: Store) -> list[Subscription]:
+    return await _subscriptions(
+        store,
+        f"SELECT {_FIELDS} FROM subscriptions WHERE status = 'active' ORDER BY at_time, id",
+        (),
     )
 
 
@@ -149,16 +191,3 @@ async def deliveries(store: Store, subscription_id: int) -> list[dict[str, Any]]
         " WHERE subscription_id = ? ORDER BY digest_date",
         (subscription_id,),
     )
-
-
-async def figures_of(store: Store, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
-    """The key figures of several articles at once (a digest reads some fifty)."""
-    rows = await store.conn.execute_fetchall(
-        f"SELECT article_id, figures FROM article_extracts WHERE article_id IN"
-        f" ({','.join('?' * len(ids))})",
-        ids,
-    )
-    return {
-        article_id: [dict(zip(_FIGURE_FIELDS, f, strict=True)) for f in json.loads(figures)]
-        for article_id, figures in rows
-    }

@@ -1,34 +1,34 @@
 """What the bot shows in a chat, as Telegram HTML: search pages, case cards, articles,
-citations, help. Pure functions; bot.conversation decides what to show, handlers send it."""
+citations, help. Pure functions; bot.chat.search decides what to show, handlers send it."""
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
+from html import escape
 from typing import Any
 
 from bot.digest import Digest, DigestArticle
-from bot.render import case_where, count_text, figure_text, snippet_html, stats_lines
+from bot.library import figure_text
+from bot.render import case_where, count_text, snippet_html, stats_lines
 from bot.search import Hit, SearchPage
+from bot.search.query import MAX_QUERY
 from bot.stats import Stats, StatsError
 from bot.textsplit import MESSAGE_LIMIT, html_length, pack_html, split_plain
-
-e = html.escape
 
 
 def case_card_html(case: dict[str, Any], *, with_article: bool = True) -> str:
     lines = [
-        f"<b>【{e(case['actor'])}】{e(case['practice'])}</b>",
-        f"📍 {e(case_where(case) or '（地点未定）')}",
+        f"<b>【{escape(case['actor'])}】{escape(case['practice'])}</b>",
+        f"📍 {escape(case_where(case) or '（地点未定）')}",
     ]
     if case["summary"]:
-        lines.append(f"做法：{e(case['summary'])}")
+        lines.append(f"做法：{escape(case['summary'])}")
     if case["figures"]:
-        lines.append("成效：" + e("；".join(figure_text(f) for f in case["figures"][:3])))
+        lines.append("成效：" + escape("；".join(figure_text(f) for f in case["figures"][:3])))
     if case["speaker"]:
-        lines.append(f"讲述：{e(case['speaker']['title'] + case['speaker']['name'])}")
+        lines.append(f"讲述：{escape(case['speaker']['title'] + case['speaker']['name'])}")
     if with_article:
-        lines.append(f"出处：{e(case['date'])}《{e(case['title'])}》")
+        lines.append(f"出处：{escape(case['date'])}《{escape(case['title'])}》")
     return "\n".join(lines)
 
 
@@ -36,12 +36,12 @@ def quoted(query: str, width: int = 60) -> str:
     """A query echoed back, escaped and shortened: a pasted page must not make the reply
     longer than a message."""
     query = " ".join(query.split())
-    return e(query if len(query) <= width else query[: width - 1] + "…")
+    return escape(query if len(query) <= width else query[: width - 1] + "…")
 
 
 def _hit_html(n: int, h: Hit) -> str:
     meta = " · ".join(x for x in (h.date, "、".join(h.places[:3]), h.column or "") if x)
-    lines = [f"<b>{n}. {e(h.title)}</b>", e(meta), snippet_html(h.snippet, tag="b")]
+    lines = [f"<b>{n}. {escape(h.title)}</b>", escape(meta), snippet_html(h.snippet, tag="b")]
     if h.duplicates:
         lines.append(f"（另有 {h.duplicates} 篇相近报道）")
     return "\n".join(lines)
@@ -49,7 +49,7 @@ def _hit_html(n: int, h: Hit) -> str:
 
 def search_page_html(page: SearchPage, *, number: int, pages: str, offset: int) -> str:
     """One page of results; `pages` is the page count as shown (e.g. "400+")."""
-    lines = [e(n) for n in page.notices]
+    lines = [escape(n.text) for n in page.notices]
     if page.corrected:
         lines.append(f"未找到“{quoted(page.query)}”，已按“{quoted(page.corrected)}”搜索。")
     if not page.total:
@@ -59,7 +59,7 @@ def search_page_html(page: SearchPage, *, number: int, pages: str, offset: int) 
             else "请输入搜索词，例如：<code>/search 党建引领 集体经济</code>"
         )
         if page.suggestions:
-            lines.append(f"您是不是要找：{e('、'.join(page.suggestions))}？")
+            lines.append(f"您是不是要找：{escape('、'.join(page.suggestions))}？")
         lines.append("发送 /help 查看搜索语法。")
         return "\n".join(lines)
     unit = "个案例" if page.kind == "cases" else "篇文章"
@@ -79,40 +79,42 @@ def search_page_html(page: SearchPage, *, number: int, pages: str, offset: int) 
 def article_messages(a: dict[str, Any], limit: int = MESSAGE_LIMIT) -> list[str]:
     """An opened article: its card (places, cases, figures) then the full text, cut at
     sentence ends into as few messages as fit."""
-    head = [f"<b>{e(a['title'])}</b>"]
+    head = [f"<b>{escape(a['title'])}</b>"]
     if a.get("subtitle"):
-        head.append(f"<i>{e(a['subtitle'])}</i>")
+        head.append(f"<i>{escape(a['subtitle'])}</i>")
     byline = [a["date"], a["source_file"], a["column"] and f"栏目：{a['column']}"]
-    head.append(e(" · ".join([x for x in byline if x] + ["、".join(a["authors"])]).strip(" ·")))
+    head.append(
+        escape(" · ".join([x for x in byline if x] + ["、".join(a["authors"])]).strip(" ·"))
+    )
     resolved = [p for p in a["places"] if p["code"]]
     primary = [p["name"] for p in resolved if p["primary"]]
     mentioned = [p["name"] for p in resolved if not p["primary"]]
-    head.append(f"📍 主要地点：{e(' › '.join(primary)) if primary else '全区性或未能确定'}")
+    head.append(f"📍 主要地点：{escape(' › '.join(primary)) if primary else '全区性或未能确定'}")
     if mentioned:
-        head.append(f"提及：{e('、'.join(mentioned[:12]))}")
+        head.append(f"提及：{escape('、'.join(mentioned[:12]))}")
     if a["topics"]:
-        head.append(f"🏷 {e('、'.join(a['topics']))}")
+        head.append(f"🏷 {escape('、'.join(a['topics']))}")
     blocks = ["\n".join(head)]
     if a["cases"]:
         blocks.append(f"📌 <b>案例 {len(a['cases'])} 个</b>")
         blocks += [case_card_html(c, with_article=False) + "\n" for c in a["cases"]]
     if a["figures"]:
-        blocks.append("📊 关键数字：" + e("；".join(figure_text(f) for f in a["figures"][:8])))
+        blocks.append("📊 关键数字：" + escape("；".join(figure_text(f) for f in a["figures"][:8])))
     blocks.append("\n<b>—— 全文 ——</b>")
     for paragraph in a["text"].split("\n"):
-        blocks += [e(piece, quote=False) for piece in split_plain(paragraph, limit)]
+        blocks += [escape(piece, quote=False) for piece in split_plain(paragraph, limit)]
     return pack_html(blocks, limit)
 
 
 def citation_html(title: str, where: str, day: str, case: dict[str, Any] | None, gist: str) -> str:
     """What inline mode inserts into a chat: enough to quote in a briefing."""
-    lines = [f"<b>《{e(title)}》</b>", e(" · ".join(x for x in (where, day) if x))]
+    lines = [f"<b>《{escape(title)}》</b>", escape(" · ".join(x for x in (where, day) if x))]
     if case:
-        lines.append(f"做法：{e(case['practice'])}（{e(case['actor'])}）")
+        lines.append(f"做法：{escape(case['practice'])}（{escape(case['actor'])}）")
         if case["figures"]:
-            lines.append(f"成效：{e(figure_text(case['figures'][0]))}")
+            lines.append(f"成效：{escape(figure_text(case['figures'][0]))}")
     elif gist:
-        lines.append(e(gist))
+        lines.append(escape(gist))
     return "\n".join(lines)
 
 
@@ -121,7 +123,7 @@ def members_html(listing: dict[str, list[dict[str, Any]]]) -> str:
         if not members:
             return "  （无）"
         return "\n".join(
-            f"  <code>{m['id']}</code> {e(m.get('label') or '')}".rstrip() for m in members
+            f"  <code>{m['id']}</code> {escape(m.get('label') or '')}".rstrip() for m in members
         )
 
     return (
@@ -141,8 +143,8 @@ def audit_html(entries: list[dict[str, Any]]) -> str:
     if not entries:
         return "还没有操作记录。"
     return "<b>最近的操作记录</b>\n" + "\n".join(
-        f"{e(x['at'][:16].replace('T', ' '))} <code>{x['actor']}</code> "
-        f"{e(x['action'])} {e(x['detail'][:200])}"
+        f"{escape(x['at'][:16].replace('T', ' '))} <code>{x['actor']}</code> "
+        f"{escape(x['action'])} {escape(x['detail'][:200])}"
         for x in entries
     )
 
@@ -153,7 +155,7 @@ def channels_html(channels: list[dict[str, Any]], subscribed: set[int]) -> str:
     lines = ["<b>频道</b>（机器人为管理员、可以发布的频道）"]
     for c in channels:
         digest = "开启" if c["id"] in subscribed else "关闭"
-        lines.append(f"• {e(c['title'])} <code>{c['id']}</code> · 每日摘要：{digest}")
+        lines.append(f"• {escape(c['title'])} <code>{c['id']}</code> · 每日摘要：{digest}")
     return "\n".join(lines)
 
 
@@ -164,13 +166,13 @@ def digest_title(d: Digest) -> str:
 
 
 def _digest_article_html(n: int, a: DigestArticle) -> str:
-    lines = [f"<b>{n}. {e(a.title)}</b>"]
+    lines = [f"<b>{n}. {escape(a.title)}</b>"]
     if a.places:
-        lines.append(f"📍 {e('、'.join(a.places))}")
+        lines.append(f"📍 {escape('、'.join(a.places))}")
     if a.summary:
-        lines.append(e(a.summary))
+        lines.append(escape(a.summary))
     if a.figures:
-        lines.append(f"📊 {e('；'.join(a.figures))}")
+        lines.append(f"📊 {escape('；'.join(a.figures))}")
     return "\n".join(lines)
 
 
@@ -180,8 +182,8 @@ def digest_messages(d: Digest, limit: int = MESSAGE_LIMIT) -> list[tuple[str, li
     heading with （续）."""
     head = [digest_title(d)]
     if d.filters:
-        head.append(f"筛选：{e(d.filters)}")
-    head += [e(n) for n in d.notices]
+        head.append(f"筛选：{quoted(d.filters, MAX_QUERY)}")  # bounded: a header fits a message
+    head += [escape(n) for n in d.notices]
     if not d.count:
         head.append(
             "这一天没有符合条件的新文章。" if not d.weekly else "本周没有符合条件的新文章。"
@@ -195,14 +197,14 @@ def digest_messages(d: Digest, limit: int = MESSAGE_LIMIT) -> list[tuple[str, li
         blocks.append(("\n\n".join(cases), None, None))
     n = 0
     for group, articles in d.groups:
-        heading = f"\n🏛 <b>{e(group)}</b>（{len(articles)} 篇）"
+        heading = f"\n🏛 <b>{escape(group)}</b>（{len(articles)} 篇）"
         blocks.append((heading, None, None))
         topic: str | None = None
         for a in articles:
             n += 1
             text = _digest_article_html(n, a)
             if a.topic != topic and a.topic:
-                text = f"🏷 <i>{e(a.topic)}</i>\n{text}"
+                text = f"🏷 <i>{escape(a.topic)}</i>\n{text}"
             topic = a.topic
             blocks.append((text, heading, a.article_id))
     messages: list[tuple[str, list[int]]] = []
@@ -278,9 +280,9 @@ HELP_HTML = """<b>搜索语法</b>
 def upload_summary_html(file_name: str, report: dict[str, Any]) -> str:
     if report["rejected"]:
         reasons = "；".join(r["reason"] for r in report["rejected"])
-        return f"❌ 未能导入“{e(file_name)}”：{e(reasons)}"
+        return f"❌ 未能导入“{escape(file_name)}”：{escape(reasons)}"
     lines = [
-        f"✅ 已导入“{e(file_name)}”",
+        f"✅ 已导入“{escape(file_name)}”",
         f"新增文章 {report['added']} 篇，重复跳过 {report['duplicates']} 篇，"
         f"近似重复 {report['near_duplicates']} 篇（已关联原文）。",
     ]
@@ -292,7 +294,7 @@ def upload_summary_html(file_name: str, report: dict[str, Any]) -> str:
 def stats_html(stats: Stats, counted_at: datetime) -> str:
     """Statistics for a chat: the heading in bold, the rest as plain lines, then when they
     were counted (a chat may be shown an answer counted a little earlier)."""
-    lines = [e(line) for line in stats_lines(stats)]
+    lines = [escape(line) for line in stats_lines(stats)]
     heading = len(stats.notices)
     lines[heading] = f"<b>{lines[heading]}</b>"
     if any(r.articles or r.cases for r in stats.rows):
@@ -302,8 +304,8 @@ def stats_html(stats: Stats, counted_at: datetime) -> str:
 
 
 def stats_error_html(error: StatsError) -> str:
-    lines = [e(str(error))]
+    lines = [escape(str(error))]
     if error.suggestions:
-        lines.append("您是不是要找：" + "、".join(e(s) for s in error.suggestions))
+        lines.append("您是不是要找：" + "、".join(escape(s) for s in error.suggestions))
     lines.append("用法：<code>/stats 赤峰 时间:2024-07 主题:基层治理</code>（均可省略）")
     return "\n".join(lines)

@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 
 from bot.access import now_iso
 from bot.charts import draw_in_background
-from bot.conversation import Button, Reply, query_key, short_label
+from bot.chat.html import stats_error_html, stats_html
+from bot.chat.links import OpenArticle, StatsCsv, StatsPlace
+from bot.chat.reply import Button, Reply, query_key, short_label
 from bot.places import get_gazetteer
-from bot.render_chat import stats_error_html, stats_html
 from bot.stats import (
-    REGION,
+    REGION_CODE,
     Stats,
     StatsError,
     StatsRequest,
@@ -134,17 +135,19 @@ async def _answer(store: Store, stats: Stats, now: datetime) -> StatsAnswer:
 
 def _buttons(stats: Stats, key: str) -> tuple[tuple[Button, ...], ...]:
     code = stats.place.code if stats.place else ""
-    covered = [r for r in stats.rows if r.articles or r.cases][:DRILL_BUTTONS]
-    drill = [Button(f"{r.name} {r.articles}/{r.cases}", f"st:{r.code}:{key}") for r in covered]
+    reported = [r for r in stats.rows if r.articles or r.cases][:DRILL_BUTTONS]
+    drill = [Button(f"{r.name} {r.articles}/{r.cases}", StatsPlace(r.code, key)) for r in reported]
     rows = [tuple(drill[i : i + PER_ROW]) for i in range(0, len(drill), PER_ROW)]
     rows += [
-        (Button(f"📄 {n}. {short_label(a['title'])}", f"art:{a['article_id']}"),)
+        (Button(f"📄 {n}. {short_label(a['title'])}", OpenArticle(a["article_id"])),)
         for n, a in enumerate(stats.recent, start=1)
     ]
-    last = [Button("导出 CSV", f"stc:{code}:{key}")]
+    last = [Button("导出 CSV", StatsCsv(code, key))]
     if stats.place:
         parent = stats.place.parent_code
-        name = "全区" if parent == REGION else stats.chain[-2]
-        last.insert(0, Button(f"⬆ 返回{name}", f"st:{'' if parent == REGION else parent}:{key}"))
+        name = "全区" if parent == REGION_CODE else stats.chain[-2]
+        last.insert(
+            0, Button(f"⬆ 返回{name}", StatsPlace("" if parent == REGION_CODE else parent, key))
+        )
     rows.append(tuple(last))
     return tuple(rows)

@@ -11,59 +11,29 @@ callback data is short text the handlers parse back:
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import math
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
 
 from bot.access import now_iso
-from bot.library import article_detail, case_object
-from bot.places import get_gazetteer
-from bot.render_chat import (
+from bot.chat.html import (
     article_messages,
-    channels_html,
     citation_html,
     search_page_html,
 )
+from bot.chat.links import OpenArticle, PageHint, SearchPage, SimilarArticles
+from bot.chat.reply import Button, InlineResult, Reply, query_key, short_label
+from bot.library import article_detail, case_object
+from bot.places import get_gazetteer
 from bot.search import more_like_this, search
 from bot.store import Store
-from bot.store.db import COUNT_CAP
-from bot.store.subscriptions import subscriptions
+from bot.store.search import COUNT_CAP
 
 PAGE_SIZE = 5  # results per search page in a chat
 INLINE_PAGE = 20  # results per inline answer (Telegram allows 50)
 KEEP_QUERIES = timedelta(days=90)  # paging buttons older than this say "请重新搜索"
 CASES_ONLY = "类型:案例"
-
-
-@dataclass(frozen=True)
-class Button:
-    text: str
-    data: str | None = None  # callback data (at most 64 bytes)
-    switch_inline: str | None = None  # opens inline mode in the current chat with this query
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str  # Telegram HTML
-    buttons: tuple[tuple[Button, ...], ...] = ()
-
-
-@dataclass(frozen=True)
-class InlineResult:
-    id: str
-    title: str
-    description: str
-    text: str  # Telegram HTML inserted into the chat
-
-
-def query_key(query: str) -> str:
-    """A short stable key for a query: the same search gets the same buttons."""
-    digest = hashlib.sha1(query.strip().encode("utf-8")).digest()
-    return base64.urlsafe_b64encode(digest)[:10].decode("ascii")
 
 
 async def search_reply(store: Store, query: str, page: int = 1) -> Reply:
@@ -94,23 +64,18 @@ async def _search_page(store: Store, key: str, query: str, number: int) -> Reply
     else:
         opens = [(h.article_id, h.title) for h in found.hits]
     rows: list[tuple[Button, ...]] = [
-        (Button(f"{n}. {short_label(label)}", f"art:{article_id}"),)
+        (Button(f"{n}. {short_label(label)}", OpenArticle(article_id)),)
         for n, (article_id, label) in enumerate(opens, start=offset + 1)
     ]
     if pages > 1:
         rows.append(
             (
-                Button("◀", f"pg:{key}:{number - 1}" if number > 1 else "noop"),
-                Button(f"{number}/{pages_text}", "noop"),
-                Button("▶", f"pg:{key}:{number + 1}" if number < pages else "noop"),
+                Button("◀", SearchPage(key, number - 1) if number > 1 else PageHint("first")),
+                Button(f"{number}/{pages_text}", PageHint("count")),
+                Button("▶", SearchPage(key, number + 1) if number < pages else PageHint("last")),
             )
         )
     return Reply(text, tuple(rows))
-
-
-def short_label(label: str, width: int = 24) -> str:
-    """A button label cut to fit a phone's button."""
-    return label if len(label) <= width else label[: width - 1] + "…"
 
 
 async def article_replies(store: Store, article_id: int) -> list[Reply] | None:
@@ -119,7 +84,7 @@ async def article_replies(store: Store, article_id: int) -> list[Reply] | None:
     if detail is None:
         return None
     texts = article_messages(detail)
-    last = Reply(texts[-1], ((Button("相近文章和案例", f"sim:{article_id}"),),))
+    last = Reply(texts[-1], ((Button("相近文章和案例", SimilarArticles(article_id)),),))
     return [Reply(t) for t in texts[:-1]] + [last]
 
 
@@ -132,7 +97,7 @@ async def similar_reply(store: Store, article_id: int) -> Reply | None:
     lines = [f"与《{escape(found.title)}》相近的文章："]
     lines += [f"{n}. {escape(h.title)}（{h.date}）" for n, h in enumerate(found.hits, start=1)]
     rows = tuple(
-        (Button(f"{n}. {short_label(h.title)}", f"art:{h.article_id}"),)
+        (Button(f"{n}. {short_label(h.title)}", OpenArticle(h.article_id)),)
         for n, h in enumerate(found.hits, start=1)
     )
     return Reply("\n".join(lines), rows)
@@ -191,21 +156,3 @@ async def warm_up(store: Store) -> None:
 async def forget_old_queries(store: Store) -> int:
     before = (datetime.now(UTC) - KEEP_QUERIES).isoformat(timespec="seconds")
     return await store.forget_queries_before(before)
-
-
-async def channels_reply(store: Store) -> Reply:
-    """The channels the bot can post in, each with its digest switch and a test post
-    (admins); the digest is on while the channel has a subscription."""
-    channels = [c for c in await store.chats("channel") if c["bot_status"] == "administrator"]
-    ids = [c["id"] for c in channels]
-    subscribed = {s["chat_id"] for s in await subscriptions(store, chat_ids=ids)}
-    rows = []
-    for c in channels:
-        state = "开" if c["id"] in subscribed else "关"
-        rows.append(
-            (
-                Button(f"{short_label(c['title'], 12)}：每日摘要 {state}", f"ch:{c['id']}:digest"),
-                Button("发送测试消息", f"ch:{c['id']}:test"),
-            )
-        )
-    return Reply(channels_html(channels, subscribed), tuple(rows))

@@ -1,0 +1,118 @@
+"""Digests in Telegram: /digest on demand, the scheduled delivery rounds, and the sender
+that maps Telegram's errors to outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from telegram import Bot, Update
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import Application, ContextTypes
+
+from bot.chat.digest import digest_replies, filter_problem, parse_digest_args
+from bot.chat.reply import Reply, plain
+from bot.chat.subscriptions import scheduled_times
+from bot.digest_delivery import Outcome, Round, RoundReport, SendResult, settle_interrupted
+from bot.runtime import Runtime
+from handlers.common import RUNTIME, clock, keyboard, local_now, reply, runtime
+
+SLEEP = "digest_sleep"  # back-off between network retries; tests inject theirs
+_LOCK = "digest_lock"
+
+
+@dataclass(frozen=True)
+class TelegramSender:
+    """Sends one digest message; Telegram's errors become outcomes the round acts on.
+    RetryAfter is waited out and retried by PTB's AIORateLimiter before it gets here."""
+
+    bot: Bot
+
+    async def send(self, chat_id: int, r: Reply) -> SendResult:
+        try:
+            await self.bot.send_message(chat_id, r.text, reply_markup=keyboard(r.buttons))
+        except Forbidden as exc:
+            return SendResult(Outcome.BLOCKED, exc.message)
+        except ChatMigrated as exc:
+            return SendResult(Outcome.MIGRATED, exc.message, exc.new_chat_id)
+        except BadRequest as exc:  # a NetworkError subclass, but nothing to retry
+            return SendResult(Outcome.FAILED, exc.message)
+        except TimedOut as exc:  # the request may have been carried out
+            return SendResult(Outcome.UNKNOWN, exc.message)
+        except NetworkError as exc:
+            return SendResult(Outcome.RETRY, exc.message)
+        except TelegramError as exc:
+            return SendResult(Outcome.FAILED, exc.message)
+        return SendResult(Outcome.SENT)
+
+
+async def run_round(app: Application) -> RoundReport:
+    """Send every digest due now; rounds run one at a time."""
+    rt = runtime_of(app)
+    lock: asyncio.Lock = app.bot_data.setdefault(_LOCK, asyncio.Lock())
+    async with lock:
+        return await Round(
+            rt.store,
+            rt.access,
+            TelegramSender(app.bot),
+            now=clock(app),
+            timezone=rt.settings.timezone,
+            catch_up=rt.settings.digest_catch_up,
+            sleep=app.bot_data.get(SLEEP, asyncio.sleep),
+        ).run()
+
+
+async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run_round(context.application)
+
+
+def schedule_slot(app: Application, at_time: str) -> None:
+    """A daily job at `at_time` unless one exists: one job per minute of the day, however
+    many subscribe to it (a round sends to them a few at a time, paced by the rate
+    limiter). A job whose subscriptions are gone finds nothing due."""
+    assert app.job_queue
+    name = f"digest {at_time}"
+    if app.job_queue.get_jobs_by_name(name):
+        return
+    tz = ZoneInfo(runtime_of(app).settings.timezone)
+    app.job_queue.run_daily(digest_job, time.fromisoformat(at_time).replace(tzinfo=tz), name=name)
+
+
+def runtime_of(app: Application) -> Runtime:
+    return app.bot_data[RUNTIME]
+
+
+async def start_digests(app: Application) -> None:
+    """After every start: settle sends a dead process left open, schedule every
+    subscription's time, and catch up on what was missed meanwhile."""
+    rt = runtime_of(app)
+    await settle_interrupted(rt.store, rt.access)
+    for at_time in sorted(await scheduled_times(rt.store)):
+        schedule_slot(app, at_time)
+    assert app.job_queue
+    app.job_queue.run_once(digest_job, 0, name="digest catch-up")
+
+
+async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    assert message
+    parsed = parse_digest_args(context.args or [], local_now(context))
+    if isinstance(parsed, str):
+        await reply(message, [plain(parsed)])
+        return
+    first, last, filters = parsed
+    if problem := filter_problem(filters):
+        await reply(message, [plain(problem)])
+        return
+    store = runtime(context).store
+    replies, _ = await digest_replies(store, first, last, filters)
+    await reply(message, replies)
