@@ -113,7 +113,7 @@ def trigram_top(conn: sqlite3.Connection, words: list[str]) -> list[int]:
 async def casebot_top(store: Store, query: str) -> list[int]:
     page = await search(store, query, limit=K)
     if page.kind == "cases":
-        return list(dict.fromkeys(c["article_id"] for c in page.cases))
+        return list(dict.fromkeys(c.article_id for c in page.cases))
     return [h.article_id for h in page.hits]
 
 

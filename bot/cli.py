@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import re
@@ -150,7 +151,8 @@ async def _with_store(settings: Settings, job: Callable[[Store], Awaitable[Any]]
 
 
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2))
+    """`value` as JSON; dataclasses inside it (case objects) print as their fields."""
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=dataclasses.asdict))
 
 
 async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:

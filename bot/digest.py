@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from bot.library import case_object, figure_text
+from bot.library import CaseCard, case_object, figure_text
 from bot.places import get_gazetteer
 from bot.search import parse_query, search
 from bot.store import Store
@@ -43,7 +43,7 @@ class Digest:
     end: str  # last day covered (== date for a daily digest)
     filters: str
     groups: list[tuple[str, list[DigestArticle]]]  # (盟市 or REGION_GROUP, articles by topic)
-    top_cases: list[dict[str, Any]]  # case objects
+    top_cases: list[CaseCard]
     more: int = 0  # matching articles left out beyond MAX_ARTICLES
     notices: list[str] = field(default_factory=list)
 
@@ -130,21 +130,21 @@ def _place_codes(filters: str) -> tuple[str, ...]:
     return tuple(code for p in places for code in p.codes)
 
 
-def _top_cases(cases: list[dict[str, Any]], codes: tuple[str, ...]) -> list[dict[str, Any]]:
+def _top_cases(cases: list[CaseCard], codes: tuple[str, ...]) -> list[CaseCard]:
     """The cases most worth a look: results in figures, a named speaker, a precise place;
     with a place filter, only cases in it (an article naming the place may report others)."""
     if codes:
-        cases = [c for c in cases if c["place_code"] and c["place_code"].startswith(codes)]
+        cases = [c for c in cases if c.place_code and c.place_code.startswith(codes)]
 
-    def weight(case: dict[str, Any]) -> tuple[int, int]:
+    def weight(case: CaseCard) -> tuple[int, int]:
         return (
-            -(2 * min(len(case["figures"]), 3) + bool(case["speaker"]) + len(case["chain"])),
-            case["case_id"],
+            -(2 * min(len(case.figures), 3) + bool(case.speaker) + len(case.chain)),
+            case.case_id,
         )
 
-    best: list[dict[str, Any]] = []
+    best: list[CaseCard] = []
     for case in sorted(cases, key=weight):
-        if all(c["article_id"] != case["article_id"] for c in best):  # one per article
+        if all(c.article_id != case.article_id for c in best):  # one per article
             best.append(case)
         if len(best) == TOP_CASES:
             break
@@ -163,7 +163,7 @@ def digest_json(d: Digest) -> dict[str, Any]:
             }
             for name, articles in d.groups
         ],
-        "top_cases": d.top_cases,
+        "top_cases": [dataclasses.asdict(c) for c in d.top_cases],
         "more": d.more,
         "notices": d.notices,
     }

@@ -7,6 +7,7 @@ the bot and the JSON output all show the same objects.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from bot.extract.topics import keywords
@@ -42,7 +43,7 @@ async def article_detail(
 
 async def find_cases(
     store: Store, *, place: str | None = None, topic: str | None = None, limit: int = 50
-) -> list[dict[str, Any]]:
+) -> list[CaseCard]:
     gazetteer = get_gazetteer()
     codes = place_codes(place, gazetteer) if place else []
     rows = await store.list_cases(place_codes=codes, topic=topic, limit=limit)
@@ -63,30 +64,54 @@ def place_codes(name: str, gazetteer: Gazetteer) -> list[str]:
     return sorted(codes)
 
 
-def case_object(row: dict[str, Any], gazetteer: Gazetteer) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Speaker:
+    name: str
+    title: str  # as written before the name (旗委书记)
+
+
+@dataclass(frozen=True)
+class CaseCard:
+    """A case as staff read it, and as `--json` prints it (the case object)."""
+
+    case_id: int
+    article_id: int
+    title: str  # the article's
+    date: str  # the article's
+    actor: str
+    place: str | None  # the place's name as the article wrote it
+    place_code: str | None
+    chain: list[str]  # the divisions' names from its 盟市 down to the place
+    prefecture: str | None
+    practice: str
+    summary: str
+    figures: list[dict[str, Any]]  # {"text", "value", "unit", "counts"}
+    speaker: Speaker | None
+    topics: list[str]
+    paragraphs: list[int]  # first and last paragraph of the article it spans
+
+
+def case_object(row: dict[str, Any], gazetteer: Gazetteer) -> CaseCard:
     code = row["place"]
     chain = [gazetteer.divisions[c].name for c in reversed(gazetteer.chain(code))] if code else []
-    return {
-        "case_id": row["case_id"],
-        "article_id": row["article_id"],
-        "title": row["title"],
-        "date": row["date"],
-        "actor": row["actor"],
-        "place": row["place_name"],
-        "place_code": code,
-        "chain": chain,
-        "prefecture": _name(row["prefecture"], gazetteer),
-        "practice": row["practice"],
-        "summary": row["summary"],
-        "figures": json.loads(row["figures"]),
-        "speaker": (
-            {"name": row["speaker_name"], "title": row["speaker_title"]}
-            if row["speaker_name"]
-            else None
-        ),
-        "topics": json.loads(row["topics"]),
-        "paragraphs": [row["first_paragraph"], row["last_paragraph"]],
-    }
+    speaker = row["speaker_name"] and Speaker(row["speaker_name"], row["speaker_title"])
+    return CaseCard(
+        case_id=row["case_id"],
+        article_id=row["article_id"],
+        title=row["title"],
+        date=row["date"],
+        actor=row["actor"],
+        place=row["place_name"],
+        place_code=code,
+        chain=chain,
+        prefecture=_name(row["prefecture"], gazetteer),
+        practice=row["practice"],
+        summary=row["summary"],
+        figures=json.loads(row["figures"]),
+        speaker=speaker or None,
+        topics=json.loads(row["topics"]),
+        paragraphs=[row["first_paragraph"], row["last_paragraph"]],
+    )
 
 
 def _places(stored: dict[str, list[dict[str, Any]]], gazetteer: Gazetteer) -> list[dict[str, Any]]:

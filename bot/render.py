@@ -7,7 +7,7 @@ import html
 from typing import Any
 
 from bot.digest import Digest
-from bot.library import figure_text
+from bot.library import CaseCard, figure_text
 from bot.search import Hit, SearchPage, Similar
 from bot.stats import LEVEL_NAMES, Row, Stats
 from bot.store.search import COUNT_CAP
@@ -33,6 +33,7 @@ def search_json(page: SearchPage) -> dict[str, Any]:
     return {
         **fields,
         "results": [hit_json(h) for h in hits],
+        "cases": [dataclasses.asdict(c) for c in page.cases],
         "notices": [n.text for n in notices],
     }
 
@@ -44,7 +45,11 @@ def hit_json(h: Hit) -> dict[str, Any]:
 def similar_json(s: Similar) -> dict[str, Any]:
     fields = {f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
     hits = fields.pop("hits")
-    return {**fields, "results": [hit_json(h) for h in hits]}
+    return {
+        **fields,
+        "results": [hit_json(h) for h in hits],
+        "cases": [dataclasses.asdict(c) for c in s.cases],
+    }
 
 
 def similar_text(s: Similar) -> str:
@@ -124,31 +129,31 @@ def _byline(article: dict[str, Any]) -> str:
     return " · ".join(x for x in (column, "、".join(article["authors"])) if x)
 
 
-def case_where(case: dict[str, Any]) -> str | None:
+def case_where(case: CaseCard) -> str | None:
     """盟市 › 旗县 › … › the place itself, when the chain does not end with it."""
-    where = " › ".join(case["chain"]) or case["place"]
-    if case["place"] and case["chain"] and case["chain"][-1] != case["place"]:
-        where += f" › {case['place']}"
+    where = " › ".join(case.chain) or case.place
+    if case.place and case.chain and case.chain[-1] != case.place:
+        where += f" › {case.place}"
     return where
 
 
-def case_card(case: dict[str, Any], *, with_article: bool = True) -> str:
+def case_card(case: CaseCard, *, with_article: bool = True) -> str:
     """A case as staff read it: who, where, what, with what result, who said so."""
     where = case_where(case)
-    lines = [f"【{case['actor']}】{case['practice']}", f"  地点：{where}"]
-    lines.append(f"  做法：{case['summary']}")
-    if case["figures"]:
-        lines.append("  成效：" + "；".join(figure_text(f) for f in case["figures"][:5]))
-    if case["speaker"]:
-        lines.append(f"  讲述：{case['speaker']['title']}{case['speaker']['name']}")
-    if case["topics"]:
-        lines.append(f"  主题：{'、'.join(case['topics'])}")
+    lines = [f"【{case.actor}】{case.practice}", f"  地点：{where}"]
+    lines.append(f"  做法：{case.summary}")
+    if case.figures:
+        lines.append("  成效：" + "；".join(figure_text(f) for f in case.figures[:5]))
+    if case.speaker:
+        lines.append(f"  讲述：{case.speaker.title}{case.speaker.name}")
+    if case.topics:
+        lines.append(f"  主题：{'、'.join(case.topics)}")
     if with_article:
-        lines.append(f"  出处：#{case['article_id']} {case['date']} {case['title']}")
+        lines.append(f"  出处：#{case.article_id} {case.date} {case.title}")
     return "\n".join(lines)
 
 
-def cases_text(cases: list[dict[str, Any]]) -> str:
+def cases_text(cases: list[CaseCard]) -> str:
     if not cases:
         return "没有找到符合条件的案例。"
     return f"共 {len(cases)} 个案例：\n\n" + "\n\n".join(case_card(c) for c in cases)

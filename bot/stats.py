@@ -306,10 +306,10 @@ def _practices(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {
                 "practice": practice,
                 "cases": n,
-                "actor": case["actor"],
-                "place": case["place"],
-                "figures": case["figures"][:3],
-                "article_id": case["article_id"],
+                "actor": case.actor,
+                "place": case.place,
+                "figures": case.figures[:3],
+                "article_id": case.article_id,
             }
         )
     return out

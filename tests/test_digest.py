@@ -109,13 +109,13 @@ async def test_the_day_grouped_by_prefecture_then_topic(library: Store) -> None:
             assert bool(primary) != (group == REGION_GROUP)
     assert [g for g, _ in digest.groups][-1] == REGION_GROUP
     assert 1 <= len(digest.top_cases) <= 3
-    assert len({c["article_id"] for c in digest.top_cases}) == len(digest.top_cases)
+    assert len({c.article_id for c in digest.top_cases}) == len(digest.top_cases)
 
 
 async def test_filters_empty_days_and_weeks(library: Store) -> None:
     chifeng = await build_digest(library, DAY, filters="地区:赤峰")
     assert "赤峰市" in [g for g, _ in chifeng.groups]
-    assert all(c["chain"][0] == "赤峰市" for c in chifeng.top_cases)
+    assert all(c.chain[0] == "赤峰市" for c in chifeng.top_cases)
     topic = await build_digest(library, DAY, filters="主题:为民服务")
     tagged = await library.topics_of([a.article_id for _, g in topic.groups for a in g])
     assert 0 < topic.count < 19 and all("为民服务" in t for t in tagged.values())

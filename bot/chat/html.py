@@ -8,7 +8,7 @@ from html import escape
 from typing import Any
 
 from bot.digest import Digest, DigestArticle
-from bot.library import figure_text
+from bot.library import CaseCard, figure_text
 from bot.render import case_where, count_text, snippet_html, stats_lines
 from bot.search import Hit, SearchPage
 from bot.search.query import MAX_QUERY
@@ -16,19 +16,19 @@ from bot.stats import Stats, StatsError
 from bot.textsplit import MESSAGE_LIMIT, html_length, pack_html, split_plain
 
 
-def case_card_html(case: dict[str, Any], *, with_article: bool = True) -> str:
+def case_card_html(case: CaseCard, *, with_article: bool = True) -> str:
     lines = [
-        f"<b>【{escape(case['actor'])}】{escape(case['practice'])}</b>",
+        f"<b>【{escape(case.actor)}】{escape(case.practice)}</b>",
         f"📍 {escape(case_where(case) or '（地点未定）')}",
     ]
-    if case["summary"]:
-        lines.append(f"做法：{escape(case['summary'])}")
-    if case["figures"]:
-        lines.append("成效：" + escape("；".join(figure_text(f) for f in case["figures"][:3])))
-    if case["speaker"]:
-        lines.append(f"讲述：{escape(case['speaker']['title'] + case['speaker']['name'])}")
+    if case.summary:
+        lines.append(f"做法：{escape(case.summary)}")
+    if case.figures:
+        lines.append("成效：" + escape("；".join(figure_text(f) for f in case.figures[:3])))
+    if case.speaker:
+        lines.append(f"讲述：{escape(case.speaker.title + case.speaker.name)}")
     if with_article:
-        lines.append(f"出处：{escape(case['date'])}《{escape(case['title'])}》")
+        lines.append(f"出处：{escape(case.date)}《{escape(case.title)}》")
     return "\n".join(lines)
 
 
@@ -106,13 +106,13 @@ def article_messages(a: dict[str, Any], limit: int = MESSAGE_LIMIT) -> list[str]
     return pack_html(blocks, limit)
 
 
-def citation_html(title: str, where: str, day: str, case: dict[str, Any] | None, gist: str) -> str:
+def citation_html(title: str, where: str, day: str, case: CaseCard | None, gist: str) -> str:
     """What inline mode inserts into a chat: enough to quote in a briefing."""
     lines = [f"<b>《{escape(title)}》</b>", escape(" · ".join(x for x in (where, day) if x))]
     if case:
-        lines.append(f"做法：{escape(case['practice'])}（{escape(case['actor'])}）")
-        if case["figures"]:
-            lines.append(f"成效：{escape(figure_text(case['figures'][0]))}")
+        lines.append(f"做法：{escape(case.practice)}（{escape(case.actor)}）")
+        if case.figures:
+            lines.append(f"成效：{escape(figure_text(case.figures[0]))}")
     elif gist:
         lines.append(escape(gist))
     return "\n".join(lines)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 from html import escape
-from typing import Any
 
 from bot.access import now_iso
 from bot.chat.html import (
@@ -24,7 +23,7 @@ from bot.chat.html import (
 )
 from bot.chat.links import OpenArticle, PageHint, SearchPage, SimilarArticles
 from bot.chat.reply import Button, InlineResult, Reply, query_key, short_label
-from bot.library import article_detail, case_object
+from bot.library import CaseCard, article_detail, case_object
 from bot.places import get_gazetteer
 from bot.search import more_like_this, search
 from bot.store import Store
@@ -60,7 +59,7 @@ async def _search_page(store: Store, key: str, query: str, number: int) -> Reply
     pages_text = f"{pages}+" if found.total > COUNT_CAP else str(pages)
     text = search_page_html(found, number=number, pages=pages_text, offset=offset)
     if found.kind == "cases":
-        opens = [(c["article_id"], c["practice"]) for c in found.cases]
+        opens = [(c.article_id, c.practice) for c in found.cases]
     else:
         opens = [(h.article_id, h.title) for h in found.hits]
     rows: list[tuple[Button, ...]] = [
@@ -113,25 +112,25 @@ async def inline_answer(store: Store, query: str, offset: str) -> tuple[list[Inl
     results: list[InlineResult] = []
     if found.kind == "cases":
         for c in found.cases:
-            where = " › ".join(c["chain"][-2:]) or c["place"] or ""
+            where = " › ".join(c.chain[-2:]) or c.place or ""
             results.append(
                 InlineResult(
-                    id=f"c{c['case_id']}",
-                    title=f"【{c['actor']}】{c['practice']}",
-                    description=" · ".join(x for x in (c["date"], where, c["title"]) if x),
-                    text=citation_html(c["title"], where, c["date"], c, ""),
+                    id=f"c{c.case_id}",
+                    title=f"【{c.actor}】{c.practice}",
+                    description=" · ".join(x for x in (c.date, where, c.title) if x),
+                    text=citation_html(c.title, where, c.date, c, ""),
                 )
             )
     else:
         ids = [h.article_id for h in found.hits]
-        first_case: dict[int, dict[str, Any]] = {}
+        first_case: dict[int, CaseCard] = {}
         for row in await store.cases_of(ids):
             first_case.setdefault(row["article_id"], case_object(row, gazetteer))
         for h in found.hits:
             case = first_case.get(h.article_id)
             where = "、".join(h.places[:2])
             gist = "".join(piece for piece, _ in h.snippet)
-            practice = f"{case['actor']}：{case['practice']}" if case else gist
+            practice = f"{case.actor}：{case.practice}" if case else gist
             results.append(
                 InlineResult(
                     id=f"a{h.article_id}",
@@ -150,7 +149,7 @@ async def warm_up(store: Store) -> None:
     await search(store, "党建引领 地区:赤峰", limit=1)
     page = await search(store, f"{CASES_ONLY} 党建", limit=1)
     if page.cases:
-        await article_detail(store, page.cases[0]["article_id"], with_keywords=False)
+        await article_detail(store, page.cases[0].article_id, with_keywords=False)
 
 
 async def forget_old_queries(store: Store) -> int:

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from bot.extract.topics import get_taxonomy
-from bot.library import article_detail, case_object
+from bot.library import CaseCard, article_detail, case_object
 from bot.places import get_gazetteer
 from bot.search.correct import SUGGEST_SCORE, closest, correction, display_name, vocabulary
 from bot.search.expression import (
@@ -68,7 +68,7 @@ class SearchPage:
     total: int
     hits: list[Hit]
     kind: str = "articles"  # or "cases"
-    cases: list[dict[str, Any]] = field(default_factory=list)  # case objects, for "cases"
+    cases: list[CaseCard] = field(default_factory=list)  # for kind "cases"
     corrected: str | None = None  # the query as searched, when words were corrected
     suggestions: list[str] = field(default_factory=list)  # when nothing was found
     notices: list[Notice] = field(default_factory=list)
@@ -348,7 +348,7 @@ class Similar:
     title: str
     keywords: list[str]  # what "close" was judged on
     hits: list[Hit]
-    cases: list[dict[str, Any]]
+    cases: list[CaseCard]
 
 
 async def more_like_this(store: Store, article_id: int, limit: int = 5) -> Similar | None:
@@ -390,7 +390,7 @@ async def more_like_this(store: Store, article_id: int, limit: int = 5) -> Simil
     return Similar(article_id, detail["title"], words, hits, cases)
 
 
-def _practice_words(cases: list[dict[str, Any]]) -> list[str]:
+def _practice_words(cases: list[CaseCard]) -> list[str]:
     """The content words of the article's case practices (党建引领产业发展共同体 → 共同体 …)."""
     seg = get_segmenter()
-    return [w for c in cases for w in seg.cut(c["practice"]) if len(w) >= 2 and not w.isdigit()]
+    return [w for c in cases for w in seg.cut(c.practice) if len(w) >= 2 and not w.isdigit()]
