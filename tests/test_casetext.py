@@ -3,10 +3,12 @@ article, each told once. The article below is written for this test."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.export.casetext import case_text
 from bot.export.official import chinese_number
+from bot.library import CaseCard, Speaker
 
 ARTICLE = "\n".join(
     [
@@ -19,20 +21,31 @@ ARTICLE = "\n".join(
 )
 
 
-def case(**changes: Any) -> dict[str, Any]:
-    base = {
-        "summary": "东风嘎查党支部牵头成立了“党支部+合作社”联营模式，把零散草场统一经营。",
-        "paragraphs": [1, 1],
-        "figures": [{"text": "入社牧户120户"}, {"text": "集体收入增加35万元"}],
-        "speaker": {"name": "巴特尔", "title": "嘎查党支部书记"},
-    }
-    return base | changes
+def case(**changes: Any) -> CaseCard:
+    base = CaseCard(
+        case_id=1,
+        article_id=1,
+        title="东风嘎查的新路",
+        date="2024-07-01",
+        actor="东风嘎查党支部",
+        place="东风嘎查",
+        place_code=None,
+        chain=[],
+        prefecture=None,
+        practice="“党支部+合作社”联营模式",
+        summary="东风嘎查党支部牵头成立了“党支部+合作社”联营模式，把零散草场统一经营。",
+        figures=[{"text": "入社牧户120户"}, {"text": "集体收入增加35万元"}],
+        speaker=Speaker("巴特尔", "嘎查党支部书记"),
+        topics=[],
+        paragraphs=[1, 1],
+    )
+    return replace(base, **changes)
 
 
 def test_the_parts_are_the_articles_sentences_each_once() -> None:
     parts = case_text(ARTICLE, case())
     assert parts.background == "前些年，嘎查里年轻人外出多，土地撂荒。"
-    assert parts.practice == case()["summary"]
+    assert parts.practice == case().summary
     assert parts.results == "到去年底，合作社入社牧户120户，集体收入增加35万元。"
     assert parts.quote == "“以前各家单干，现在抱团发展，心里踏实多了。”嘎查党支部书记巴特尔说。"
 
@@ -49,7 +62,7 @@ def test_a_quoted_term_after_a_name_is_not_speech() -> None:
             summary="镇党委推进“一村一品”工作，据镇党委书记王建国介绍，推进“一村一品”效果明显。",
             paragraphs=[2, 2],
             figures=[],
-            speaker={"name": "王建国", "title": "镇党委书记"},
+            speaker=Speaker("王建国", "镇党委书记"),
         ),
     )
     assert parts.quote == "" and parts.results == "" and parts.background == ""
@@ -63,7 +76,7 @@ def test_a_speaker_introducing_the_quotation() -> None:
             summary="某社区党委推行“楼栋长”制度。",
             paragraphs=[0, 0],
             figures=[],
-            speaker={"name": "李红", "title": "社区书记"},
+            speaker=Speaker("李红", "社区书记"),
         ),
     )
     assert parts.quote == "社区书记李红说：“楼栋长把居民的事办在了家门口。”"

@@ -33,7 +33,7 @@ async def digest_document(
     digest = await build_digest(store, first, last, filters)
     if not digest.count:
         raise ExportError(f"{_span(digest)}没有符合条件的文章，未生成简报。")
-    articles = await store.articles_by_id([c["article_id"] for c in digest.top_cases])
+    articles = await store.articles_by_id([c.article_id for c in digest.top_cases])
     issue = first.isocalendar().week if digest.weekly else first.timetuple().tm_yday
     doc = OfficialDocument(issuer.brief_title, issuer.unit)
     doc.title(issuer.brief_title, color=RED, size=MASTHEAD_SIZE)
@@ -53,14 +53,14 @@ async def digest_document(
         section += 1
         doc.heading(1, f"{chinese_number(section)}、典型案例")
         for n, case in enumerate(digest.top_cases, start=1):
-            where = case["place"] or "、".join(case["chain"])
-            heading = " · ".join(dict.fromkeys(x for x in (where, case["actor"]) if x))
+            where = case.place or "、".join(case.chain)
+            heading = " · ".join(dict.fromkeys(x for x in (where, case.actor) if x))
             doc.heading(2, f"（{chinese_number(n)}）{heading}")
-            doc.paragraph(case["summary"], lead=f"{case['practice']}。")
-            if case["figures"]:
-                figures = "；".join(figure_text(f) for f in case["figures"][:5])
+            doc.paragraph(case.summary, lead=f"{case.practice}。")
+            if case.figures:
+                figures = "；".join(figure_text(f) for f in case.figures[:5])
                 doc.paragraph(f"{figures}。", lead="主要成效：")
-            doc.source(source_line(articles[case["article_id"]]))
+            doc.source(source_line(articles[case.article_id]))
     section += 1
     doc.heading(1, f"{chinese_number(section)}、各地报道")
     n = 0

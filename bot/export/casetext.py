@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
+from bot.library import CaseCard, Speaker
 from bot.summarise import Sentence, sentences
 
 RESULT_SENTENCES = 3
@@ -27,22 +27,22 @@ class CaseText:
     quote: str
 
 
-def case_text(text: str, case: dict[str, Any]) -> CaseText:
-    """The parts of a case object (bot.library.case_object) found in its article's text:
+def case_text(text: str, case: CaseCard) -> CaseText:
+    """The parts of a case found in its article's text:
     background only from the practice's own paragraph (the paragraphs before it are often
     another case's)."""
     paragraphs = text.split("\n")
-    first, last = case["paragraphs"]
+    first, last = case.paragraphs
     span = [
         (i, s)
         for i in range(first, min(last, len(paragraphs) - 1) + 1)
         for s in sentences(paragraphs[i])
     ]
-    practice = _practice(span, case["summary"])
-    quote = _quote(paragraphs, first, last, case["speaker"])
+    practice = _practice(span, case.summary)
+    quote = _quote(paragraphs, first, last, case.speaker)
     if practice and practice.text in quote:
         quote = ""  # the practice is told in the speaker's words: once is enough
-    figures = [f["text"] for f in case["figures"]]
+    figures = [f["text"] for f in case.figures]
     results = [
         s.text
         for _, s in span
@@ -54,7 +54,7 @@ def case_text(text: str, case: dict[str, Any]) -> CaseText:
         background = []  # what comes before the practice is already told as a result or quote
     return CaseText(
         background="".join(background[-BACKGROUND_SENTENCES:]),
-        practice=practice.text if practice else case["summary"],
+        practice=practice.text if practice else case.summary,
         results="".join(results),
         quote=quote,
     )
@@ -67,7 +67,7 @@ def _practice(span: list[tuple[int, Sentence]], summary: str) -> Sentence | None
     return next((s for _, s in span if head and head in s.text), None)
 
 
-def _quote(paragraphs: list[str], first: int, last: int, speaker: dict[str, str] | None) -> str:
+def _quote(paragraphs: list[str], first: int, last: int, speaker: Speaker | None) -> str:
     """The speaker's words with their name: from the quotation to the end of the sentence
     naming them (“……。”张三说。) or from that sentence's start to the end of the quotation
     (张三说：“……”); "" when no quotation is theirs (a name in a quoted term, 推进“…”, is not
@@ -76,10 +76,10 @@ def _quote(paragraphs: list[str], first: int, last: int, speaker: dict[str, str]
         return ""
     for i in range(first, min(last, len(paragraphs) - 1) + 1):
         paragraph = paragraphs[i]
-        at = paragraph.find(speaker["name"])
+        at = paragraph.find(speaker.name)
         if at < 0:
             continue
-        near = len(speaker["title"]) + 4  # the title stands between quotation and name
+        near = len(speaker.title) + 4  # the title stands between quotation and name
         before = [q for q in _SAID.finditer(paragraph) if 0 <= at - q.end() <= near]
         after = [q for q in _SAYS.finditer(paragraph) if 0 <= q.start() - at <= 20]
         if before:

@@ -13,7 +13,7 @@ from typing import Any
 from bot.export.casetext import case_text
 from bot.export.model import ExportError, ExportFile, Issuer
 from bot.export.official import OfficialDocument, chinese_date, chinese_number
-from bot.library import find_cases
+from bot.library import CaseCard, find_cases
 from bot.places import get_gazetteer
 from bot.render import figure_text
 from bot.search import filter_problems, parse_query, search
@@ -37,7 +37,7 @@ async def cases_document(store: Store, filters: str, issuer: Issuer) -> ExportFi
         total, cases = len(cases), cases[:MAX_CASES]
     if not cases:
         raise ExportError("没有找到符合条件的案例，未生成文件。可换用更宽的筛选条件。")
-    articles = await store.articles_by_id(sorted({c["article_id"] for c in cases}))
+    articles = await store.articles_by_id(sorted({c.article_id for c in cases}))
     scope, period = _scope(filters, cases)
     title = f"{scope}典型案例汇编"
     doc = OfficialDocument(title, issuer.unit, cover=True)
@@ -56,7 +56,7 @@ async def cases_document(store: Store, filters: str, issuer: Issuer) -> ExportFi
     for n, (prefecture, members) in enumerate(groups, start=1):
         doc.heading(1, f"{chinese_number(n)}、{prefecture}（{len(members)}个）", in_toc=True)
         for m, case in enumerate(members, start=1):
-            _case(doc, m, case, articles[case["article_id"]])
+            _case(doc, m, case, articles[case.article_id])
     if total > len(cases):
         doc.paragraph(f"另有 {total - len(cases)} 个案例未收录，可缩小筛选范围后再导出。")
     name = f"典型案例汇编_{scope or '全区'}_{issuer.today.isoformat()}.docx"
@@ -64,14 +64,14 @@ async def cases_document(store: Store, filters: str, issuer: Issuer) -> ExportFi
     return ExportFile(name, doc.save(), summary)
 
 
-def _case(doc: OfficialDocument, n: int, case: dict[str, Any], article: dict[str, Any]) -> None:
-    where = case["place"] or "、".join(case["chain"])
-    heading = " · ".join(dict.fromkeys(x for x in (where, case["actor"], case["practice"]) if x))
+def _case(doc: OfficialDocument, n: int, case: CaseCard, article: dict[str, Any]) -> None:
+    where = case.place or "、".join(case.chain)
+    heading = " · ".join(dict.fromkeys(x for x in (where, case.actor, case.practice) if x))
     doc.heading(2, f"（{chinese_number(n)}）{heading}", in_toc=True)
     parts = case_text(article["text"], case)
     results = parts.results
     told = parts.background + parts.practice + parts.quote
-    untold = [f for f in case["figures"] if f["text"] not in told]
+    untold = [f for f in case.figures if f["text"] not in told]
     if not results and untold:  # figures from sentences too long or mixed to quote
         results = "主要数据：" + "；".join(figure_text(f) for f in untold[:5]) + "。"
     numbered = [
@@ -97,18 +97,18 @@ def source_line(article: dict[str, Any]) -> str:
     return f"来源：{origin}，{article['date']}，《{article['title']}》{url}"
 
 
-def _by_prefecture(cases: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+def _by_prefecture(cases: list[CaseCard]) -> list[tuple[str, list[CaseCard]]]:
     """Sections in the gazetteer's order of 盟市 (呼和浩特市 first), cases newest first."""
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[str, list[CaseCard]] = {}
     for case in cases:
-        groups.setdefault(case["prefecture"] or OTHER, []).append(case)
+        groups.setdefault(case.prefecture or OTHER, []).append(case)
     order = {d.name: d.code for d in get_gazetteer().divisions.values() if d.level == "prefecture"}
     ordered = sorted(groups.items(), key=lambda g: order.get(g[0], "99"))
-    return [(name, sorted(members, key=lambda c: (c["date"], -c["case_id"]), reverse=True))
+    return [(name, sorted(members, key=lambda c: (c.date, -c.case_id), reverse=True))
             for name, members in ordered]  # fmt: skip
 
 
-def _scope(filters: str, cases: list[dict[str, Any]]) -> tuple[str, str]:
+def _scope(filters: str, cases: list[CaseCard]) -> tuple[str, str]:
     """What the title says the compilation covers (赤峰市乡村振兴与集体经济) and its period
     (the filter's, else the dates of its cases)."""
     query = parse_query(filters)
@@ -117,7 +117,7 @@ def _scope(filters: str, cases: list[dict[str, Any]]) -> tuple[str, str]:
     names = [gazetteer.divisions[sorted(c, key=len)[0]].name for c in codes if c]
     topic = topic_named(query.topic, []) if query.topic else None
     scope = "".join(dict.fromkeys(names)) + (topic or "")
-    first = query.date_from or min(c["date"] for c in cases)
-    last = query.date_to or max(c["date"] for c in cases)
+    first = query.date_from or min(c.date for c in cases)
+    last = query.date_to or max(c.date for c in cases)
     period = f"{chinese_date(date.fromisoformat(first))}至{chinese_date(date.fromisoformat(last))}"
     return scope, period
