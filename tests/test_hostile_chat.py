@@ -110,6 +110,7 @@ async def test_a_bad_time_stored_before_the_check_holds_up_no_one(
     conn = sqlite3.connect(old)
     conn.executescript(
         "DROP TRIGGER subscriptions_time_insert; DROP TRIGGER subscriptions_time_update;"
+        "ALTER TABLE source_files DROP COLUMN url;"  # migration 0012's, after schema 10
         "PRAGMA user_version = 10;"
     )
     rows = [(STAFF, "08:30"), (ADMIN, "25:61"), (601, "9999")]
