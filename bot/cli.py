@@ -7,10 +7,11 @@ import asyncio
 import dataclasses
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,8 +35,13 @@ from bot.ingest.pipeline import expand_paths, ingest_paths
 from bot.ingest.reindex import reindex
 from bot.library import UnknownPlace, article_detail, find_cases
 from bot.search import more_like_this, search
+from bot.sources import render as sources_render
+from bot.sources.model import KINDS, SELECTOR_HELP, Selectors
+from bot.sources.poll import Poller, PollReport
+from bot.sources.service import SourceSpec, health, load_specs, open_poller, preview
 from bot.stats import Stats, StatsError, stats_csv, stats_for, stats_json
 from bot.store import Store, StoreError
+from bot.store import sources as db_sources
 
 
 def _day(value: str) -> str:
@@ -139,7 +145,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--console", action="store_true", help="即使设置了令牌，也打开本地控制台聊天")
 
     sub.add_parser("config", parents=[common], help="列出全部设置及说明")
+    _source_parsers(sub, common)
     return parser
+
+
+def _source_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+    chosen = argparse.ArgumentParser(add_help=False)
+    chosen.add_argument("--kind", choices=KINDS, help="类型（默认按内容判断）")
+    for name, what in SELECTOR_HELP.items():
+        chosen.add_argument(f"--{name}", metavar="CSS", help=what)
+
+    p = sub.add_parser("sources", parents=[common], help="新闻来源：列出、添加、删除、试抓")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = actions.add_parser("list", parents=[common], help="列出来源及其状态")
+    q.add_argument("--json", action="store_true", help="输出 JSON")
+    q = actions.add_parser("add", parents=[common, chosen], help="试抓后添加来源")
+    q.add_argument("url", nargs="?", metavar="URL", help="网址（电子报用 {date:%%Y%%m/%%d} 模式）")
+    q.add_argument("--name", help="来源名称（默认取网页标题）")
+    q.add_argument("--interval", type=_positive, metavar="MIN", help="抓取间隔（分钟）")
+    q.add_argument("--file", type=Path, help="从 sources.toml 添加其中 enabled = true 的来源")
+    q = actions.add_parser("remove", parents=[common], help="删除来源（已入库文章保留）")
+    q.add_argument("source_id", type=_positive, metavar="ID")
+    q = actions.add_parser("test", parents=[common, chosen], help="试抓：显示将会导入什么，不入库")
+    q.add_argument("url", metavar="URL")
+    q.add_argument("--json", action="store_true", help="输出 JSON")
+
+    p = sub.add_parser("poll", parents=[common], help="抓取到期的来源（或指定来源）并导入新文章")
+    p.add_argument("--source", type=_positive, metavar="ID", help="只抓取这个来源（不论是否到期）")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
 
 
 async def _with_store(settings: Settings, job: Callable[[Store], Awaitable[Any]]) -> Any:
@@ -331,6 +364,91 @@ async def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _selectors(args: argparse.Namespace) -> Selectors:
+    return Selectors.of({name: getattr(args, name) for name in SELECTOR_HELP})
+
+
+async def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    async def job(store: Store) -> int:
+        if args.action == "list":
+            found = await health(store, datetime.now(UTC))
+            if args.json:
+                _print_json([h.as_json() for h in found])
+            else:
+                print(sources_render.sources_text(found, settings.timezone))
+            return 0
+        if args.action == "remove":
+            if await db_sources.remove_source(store, args.source_id):
+                print(f"已删除来源 #{args.source_id}（已入库的文章保留）。")
+                return 0
+            print(f"没有编号为 #{args.source_id} 的来源。", file=sys.stderr)
+            return 1
+        async with open_poller(store, settings) as poller:
+            if args.action == "test":
+                found = await preview(poller, args.url, args.kind, _selectors(args))
+                _print_json(found.as_json()) if args.json else print(
+                    sources_render.preview_text(found)
+                )
+                return 1 if found.error else 0
+            return await _add_sources(args, settings, store, poller)
+
+    try:
+        return await _with_store(settings, job)
+    except ValueError as exc:  # a bad selector or sources.toml entry
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
+
+async def _add_sources(
+    args: argparse.Namespace, settings: Settings, store: Store, poller: Poller
+) -> int:
+    interval = args.interval or settings.sources_interval_min
+    if args.file:
+        specs = [s for s in load_specs(args.file, interval) if s.enabled]
+    elif args.url:
+        specs = [
+            SourceSpec(args.name or "", args.kind or "", args.url, _selectors(args), interval, True)
+        ]
+    else:
+        print("请给出网址，或用 --file 指定 sources.toml。", file=sys.stderr)
+        return 2
+    failed = 0
+    for spec in specs:
+        found = await preview(poller, spec.url, spec.kind or None, spec.selectors)
+        print(sources_render.preview_text(found))
+        if found.error:
+            failed += 1
+            print("未添加：试抓失败。\n")
+            continue
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        name = spec.name or found.name or spec.url
+        new_id = await db_sources.add_source(
+            store, name, found.kind, spec.url, spec.selectors, spec.interval_min, at
+        )
+        print(f"已添加来源 #{new_id}。\n" if new_id else "该来源已存在，未重复添加。\n")
+    if not specs:
+        print("文件中没有 enabled = true 的来源。")
+    return 1 if failed else 0
+
+
+async def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
+    workers = settings.ingest_workers or os.cpu_count() or 1
+
+    async def job(store: Store) -> PollReport | None:
+        async with open_poller(store, settings, workers=workers) as poller:
+            if args.source is None:
+                return await poller.poll_due()
+            source = await db_sources.source(store, args.source)
+            return None if source is None else await poller.poll([source])
+
+    report = await _with_store(settings, job)
+    if report is None:
+        print(f"没有编号为 #{args.source} 的来源。", file=sys.stderr)
+        return 1
+    _print_json(report.as_json()) if args.json else print(sources_render.poll_text(report))
+    return 0
+
+
 async def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     for line in Settings.help_lines():
         name = line.split(":", 1)[0]
@@ -350,6 +468,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = 
     "export": cmd_export,
     "reindex": cmd_reindex,
     "config": cmd_config,
+    "sources": cmd_sources,
+    "poll": cmd_poll,
 }
 
 

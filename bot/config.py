@@ -79,6 +79,16 @@ class Settings:
         "报：上级党委宣传部；送：各盟市委宣传部",
         "简报版记中的报送单位，每行一项，用分号（；）分行，如 报：……；送：……",
     )
+    sources_interval_min: int = _setting(60, "minutes between two polls of a news source")
+    sources_lead_min: int = _setting(
+        30, "minutes before digest_time at which every source is polled once more"
+    )
+    sources_host_delay: float = _setting(1.0, "seconds between two requests to one web site")
+    sources_timeout: float = _setting(20.0, "seconds a web page may take, first byte to last")
+    sources_max_mb: float = _setting(5.0, "web pages larger than this many MB are not read")
+    sources_max_failures: int = _setting(
+        5, "failed polls in a row after which a source is paused and admins are told"
+    )
 
     @classmethod
     def help_lines(cls) -> list[str]:

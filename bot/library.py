@@ -13,6 +13,7 @@ from typing import Any
 from bot.extract.topics import keywords
 from bot.places import Gazetteer, get_gazetteer
 from bot.store import Store
+from bot.store import sources as sources_db
 
 
 class UnknownPlace(ValueError):
@@ -38,6 +39,7 @@ async def article_detail(
         "figures": [_figure(f) for f in stored["figures"]],
         "topics": [t["topic"] for t in stored["topics"]],
         "keywords": keywords(f"{article['title']}\n{article['text']}") if with_keywords else [],
+        "urls": await sources_db.urls_of(store, article_id),  # read from the web, if it was
     }
 
 

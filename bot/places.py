@@ -129,11 +129,18 @@ class Gazetteer:
         for d in self.divisions.values():
             if d.level == "township" and d.name.endswith("街道") and d.name[:-2] in names:
                 yield PlaceName(d.name[:-2], d.code, official=False, risky=False)
+        special = []
         for row in _rows(self.dir / "nmg_special_areas.csv"):
             found = _NBS_CODE.search(row["note"])
             code = next(g for g in found.groups() if g) if found else row["parent_code"]
             if code in self.divisions:  # 呼包鄂, 河套 … name the region, not one division
+                special.append((row["name"], code))
                 yield PlaceName(row["name"], code, official=False, risky=False)
+        # News shortens a development zone's long name: 鄂尔多斯高新技术产业开发区 → 鄂尔多斯高新区.
+        zones = [(d.name, d.code) for d in self.divisions.values() if d.level != "village"]
+        for name, code in dict.fromkeys([*zones, *special]):
+            if short := _short_zone_name(name):
+                yield PlaceName(short, code, official=False, risky=False)
 
     def codes_meant(self, name: str, *, risky: bool = False) -> set[str]:
         """The divisions, at any level, that someone searching for `name` means: a code, an
@@ -158,9 +165,25 @@ class Gazetteer:
                 plain[p.name].add(p.code)
         return dict(plain), dict(any_)
 
+    def not_place_names(self) -> list[str]:
+        """Phrases holding a division's short name that name something else (民族团结,
+        成吉思汗; data/not_places.txt)."""
+        return read_word_list(self.dir.parent / "not_places.txt")
+
     def outside_names(self) -> list[str]:
         """Places outside Inner Mongolia that the news mentions (data/outside_places.txt)."""
         return read_word_list(self.dir.parent / "outside_places.txt")
+
+
+_ZONE_FORMS = (("高新技术产业开发区", "高新区"), ("经济技术开发区", "经开区"))
+
+
+def _short_zone_name(name: str) -> str | None:
+    """The short form news uses for a development zone's official name, if it has one."""
+    for long, short in _ZONE_FORMS:
+        if name.endswith(long) and len(name) > len(long):
+            return name.removeprefix("内蒙古")[: -len(long)] + short
+    return None
 
 
 def _rows(path: Path) -> Iterator[dict[str, str]]:

@@ -165,6 +165,7 @@ def article_detail_text(a: dict[str, Any]) -> str:
         head.append(byline)
     places = [p for p in a["places"] if p["code"]]
     others = [p for p in a["places"] if not p["code"]]
+    head += [f"网址：{url}" for url in a.get("urls", [])]
     lines = [*head, "", a["text"], ""]
     primary = [p["name"] for p in places if p["primary"]]
     lines.append(f"主要地点：{' › '.join(primary) if primary else '（全区性或未能确定）'}")

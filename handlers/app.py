@@ -40,7 +40,7 @@ from bot.chat import links
 from bot.chat.search import forget_old_queries, warm_up
 from bot.config import Settings
 from bot.runtime import Runtime
-from handlers import admin, basic, delivery, export, search, stats, subscriptions
+from handlers import admin, basic, delivery, export, search, sources, stats, subscriptions
 from handlers.common import CLOCK, RUNTIME
 from handlers.errors import on_error
 from handlers.gate import gate
@@ -67,6 +67,7 @@ ADMIN_COMMANDS = [
     BotCommand("admin", "管理可使用的人员、群组和频道"),
     BotCommand("channels", "频道设置"),
     BotCommand("reindex", "重新抽取地区、案例和数字"),
+    BotCommand("sources", "新闻来源：自动抓取的网站，如 /sources add 网址"),
 ]
 NEW = filters.UpdateType.MESSAGE  # new messages, not edits of earlier ones
 FLOOD_RETRIES = 3  # RetryAfter from Telegram: wait as told and resend, this many times
@@ -137,6 +138,7 @@ def register(app: Application, *, background: bool = True) -> None:
     app.add_handler(CommandHandler("reindex", admin.reindex_command, NEW, block=not background))
     app.add_handler(CommandHandler("admin", admin.admin_command, NEW))
     app.add_handler(CommandHandler("channels", admin.channels_command, NEW))
+    app.add_handler(CommandHandler("sources", sources.sources_command, NEW, block=not background))
     app.add_handler(
         MessageHandler(
             NEW & filters.ChatType.PRIVATE & filters.Document.ALL,
@@ -159,10 +161,29 @@ def register(app: Application, *, background: bool = True) -> None:
     ]
     for callback, kind in buttons:
         app.add_handler(CallbackQueryHandler(callback, pattern=links.pattern(kind)))
+    # A source's poll-now may take a while: it runs beside other updates.
+    for callback, kind in (
+        (sources.source_button, links.SourceAction),
+        (sources.new_source_button, links.NewSource),
+    ):
+        pattern = links.pattern(kind)
+        app.add_handler(CallbackQueryHandler(callback, pattern=pattern, block=not background))
     app.add_handler(CallbackQueryHandler(search.noop_button))
 
     app.add_handler(InlineQueryHandler(search.inline_query))
 
+    # Links in a private chat: an admin's are ingested, anyone else's are a search.
+    app.add_handler(
+        MessageHandler(
+            NEW
+            & filters.ChatType.PRIVATE
+            & filters.TEXT
+            & ~filters.COMMAND
+            & filters.Regex("https?://"),
+            sources.links_message,
+            block=not background,
+        )
+    )
     # Last: any other text in a private chat is a search, an unknown command gets help.
     app.add_handler(
         MessageHandler(
@@ -183,6 +204,7 @@ def _opener(settings: Settings) -> Callable[[Application], Coroutine[Any, Any, N
         await forget_old_queries(rt.store)
         await warm_up(rt.store)
         await publish_commands(app, settings)
+        await sources.start_sources(app)
         await delivery.start_digests(app)
 
     return open_runtime
@@ -190,6 +212,7 @@ def _opener(settings: Settings) -> Callable[[Application], Coroutine[Any, Any, N
 
 async def _close(app: Application) -> None:
     stop_drawer()
+    await sources.stop_sources(app)
     rt: Runtime | None = app.bot_data.pop(RUNTIME, None)
     if rt is not None:
         await rt.close()

@@ -25,6 +25,7 @@ from bot.chat.subscriptions import scheduled_times
 from bot.digest_delivery import Outcome, Round, RoundReport, SendResult, settle_interrupted
 from bot.runtime import Runtime
 from handlers.common import RUNTIME, clock, keyboard, local_now, reply, runtime
+from handlers.sources import before_digest
 
 SLEEP = "digest_sleep"  # back-off between network retries; tests inject theirs
 _LOCK = "digest_lock"
@@ -58,13 +59,15 @@ class TelegramSender:
 async def run_round(app: Application) -> RoundReport:
     """Send every digest due now; rounds run one at a time."""
     rt = runtime_of(app)
+    started = clock(app)()  # the round is for the moment it began, however long the poll
+    await before_digest(app)  # the morning's articles are in the library first
     lock: asyncio.Lock = app.bot_data.setdefault(_LOCK, asyncio.Lock())
     async with lock:
         return await Round(
             rt.store,
             rt.access,
             TelegramSender(app.bot),
-            now=clock(app),
+            now=lambda: started,
             timezone=rt.settings.timezone,
             catch_up=rt.settings.digest_catch_up,
             sleep=app.bot_data.get(SLEEP, asyncio.sleep),

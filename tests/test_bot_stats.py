@@ -68,9 +68,9 @@ async def test_stats_drill_down_and_back_up_with_charts(
         assert "全区 · 2024-07-01 至 2024-07-31" in text_of(region)
         assert "该时段未见报道：乌海市、兴安盟" in text_of(region)
         offered = buttons(region)
-        assert "鄂尔多斯市 3/10" in offered and "导出 CSV" in offered
+        assert "鄂尔多斯市 3/8" in offered and "导出 CSV" in offered
 
-        api.callback(offered["鄂尔多斯市 3/10"], user_id=STAFF, message=region)
+        api.callback(offered["鄂尔多斯市 3/8"], user_id=STAFF, message=region)
         await api.wait_for("sendPhoto", to_staff, count=2)
         prefecture = with_buttons(api)
         assert "鄂尔多斯市 · 2024-07-01 至 2024-07-31" in text_of(prefecture)

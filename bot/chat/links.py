@@ -110,6 +110,26 @@ class PageHint:
         }[self.where]
 
 
+@dataclass(frozen=True)
+class SourceAction:
+    """A news source's button, for admins: pause, resume, poll (now) or remove."""
+
+    PREFIX: ClassVar[str] = "src"
+    FIELDS: ClassVar[tuple[str, ...]] = (_ID, "pause|resume|poll|remove")
+    source_id: int
+    action: str
+
+
+@dataclass(frozen=True)
+class NewSource:
+    """Save (add) or discard (drop) the source `/sources add` tested, kept under `key`."""
+
+    PREFIX: ClassVar[str] = "srcn"
+    FIELDS: ClassVar[tuple[str, ...]] = ("add|drop", "[0-9a-f]{8}")
+    what: str
+    key: str
+
+
 Link = (
     SearchPage
     | PageHint
@@ -119,6 +139,8 @@ Link = (
     | StatsPlace
     | StatsCsv
     | SubscriptionAction
+    | SourceAction
+    | NewSource
 )
 NOOP = "noop"  # a button that does nothing (the page counter, ◀ on the first page)
 _KINDS: dict[str, type[Link]] = {
@@ -132,6 +154,8 @@ _KINDS: dict[str, type[Link]] = {
         StatsPlace,
         StatsCsv,
         SubscriptionAction,
+        SourceAction,
+        NewSource,
     )
 }
 

@@ -29,13 +29,13 @@ _MECHANISM = (
     "共同体|联合体|工作机制|机制|发展模式|模式|工程|平台|品牌|服务站|服务圈|服务中心|服务队|"
     "突击队|制度|计划|行动|党课|课堂|清单|书记工程|主题党日活动|活动|竞赛|培训班|讲座|基地|"
     "餐厅|展厅|指挥调度中心|项目|专业合作社|服务|产业|创建|驱动|宣讲|直播助农|直播带货|课程|"
-    "专班|领导小组|教学站"
+    "专班|领导小组|教学站|中心户|联盟|路线|巡查|巡护|巡逻"
 )
 # Things a place counts when it reports how many it built (132个党建引领产业发展共同体).
 _BUILT = "共同体|联合体|服务站|服务中心|餐厅|基地|示范点|平台"
 _VERB_WORDS = (
     "牵头组建 组建 打造 搭建 建立 建成 成立 推行 创新实施 实施 探索 构建 启动 设立 创建 "
-    "举办 开展 组织开展 采取 推广 开设 引进 建设 开发 开通 创新 培育 兴办"
+    "举办 开展 组织开展 采取 推广 开设 引进 建设 开发 开通 创新 培育 兴办 推出 创办 开办"
 ).split()
 _VERBS = "|".join(_VERB_WORDS) + (
     # 发展 is a verb only at a clause's start or after an adverb (not in 产业发展共同体). The
@@ -62,7 +62,7 @@ _ORG_SUFFIX = re.compile(
 _CLAUSE_WORD_LIST = (
     "把 将 对 按照 围绕 结合 坚持 积极 始终 扎实 充分 着力 不断 大力 深入 找准 加强 牵头 作为 "
     "以 通过 利用 依托 在 的 抓好 成立 持续 先后 进一步 全面 聚焦 已 还 也 注重 探索 践行 立足 "
-    "紧紧 认真 是 推动 深化 确保 精心 与 为 应建 加快 完善 提高 强化 健全 落实"
+    "紧紧 认真 是 推动 深化 确保 精心 与 为 应建 加快 完善 提高 强化 健全 落实 由"
 ).split()
 # Where a clause's subject ends: the first verb, adverb or preposition after it. Only where
 # it starts counts, so the lookahead on the first characters of all of them lets the regex
@@ -81,11 +81,38 @@ _LEAD = re.compile(
 _CLAUSE_MARK = re.compile("[，：]")
 _CLAUSE_END = re.compile("[，。；：]")
 _BACK_REFERENCE = re.compile(r"^该(高新区|示范区|院|社区|嘎查|村|镇|旗|区|县|市|公司|局)")
+# A zone names itself 园区 after its full name (鄂尔多斯高新区…。园区成立…).
+_ZONE_REFERENCE = re.compile(r"^(?:该)?园区(?!党|内|企业)")
+_ZONE_NAME = ("高新区", "开发区", "经开区", "园区", "产业园")
+# Sentences that report a meeting rather than a practice: who attended, what it stressed.
+_MEETING = re.compile(
+    r"参加(?:了)?(?:会议|座谈|活动)|出席(?:会议|活动)|主持(?:会议)?|列席|"
+    r"会议(?:指出|强调|要求|认为|提出)|(?:召开|举行)[^，。；]{0,24}(?:会议|大会|推进会|座谈会)"
+)
+# A quoted name after these is praise or a slogan (更是一项“民心工程”), not a measure taken.
+_SLOGAN_LEAD = re.compile(
+    r"(?:是|成为|被誉为|誉为|称为|堪称|当好|争做|争当)(?:一项|一个|一种|一条)?$"
+)
+_SLOGAN_REACH = 6  # the longest lead (被誉为一项)
+# A line that is only an organisation's name signs the page (…领导小组办公室).
+_SIGNATURE = re.compile(rf"^[{HAN}“”]+(?:办公室|领导小组|委员会|组织部|党委|党工委|人民政府)$")
+# An actor that is a role, a list or a quotation is no actor: 曾长期担任…党支部, 市委常委、组织部.
+_NOT_ACTOR = re.compile(
+    r"^(?:曾|担任|现任|原任|时任|原)|(?:常委|书记|部长|主任|委员|局长|旗长|县长|市长|盟长)、"
+    r"|[，“”‘’【】（）]|自治区"
+)
+# What a clause may say before the organisation it names (曾长期担任五股地村党支部书记).
+_PARTY_COMMITTEE = re.compile(f"^[{HAN}]*?[市旗县区盟]委")
+_ROLE_PREFIX = re.compile(r"^(?:曾经?|长期|现|原|时)*(?:担任|任)")
+_PRACTICE_LEAD = re.compile(r"^(?:通过|本次|此次|这次|经过|今年|去年)+")
+_BARE_ORGAN = re.compile(r"^(?:党委|党总支|党支部|党工委|党组|组织部|政府)$")
 _ORGANISATION = re.compile(
     r"(?:党委|党总支|党支部|党工委|党组|组织部|检察院|法院|公安局|指挥中心|大队|支队|检查站|局|"
     r"旗委|区委|县委|市委|盟委|政府|公司|集团|合作社)$"
 )
 _SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
+_SERVES_EARLIER = re.compile("这一工作|这项工作|此项工作|这一做法|这一机制|在此基础上")
+_ADVERB = re.compile(r"(?:全面|积极|大力|着力|深入|同时|还|并|先后|持续|创新|率先)+")
 # What the verb patterns and the counted pattern start with: each runs only on the sentences
 # holding it (most hold none), from where it first occurs.
 _VERB = re.compile(rf"(?:{_VERBS})")
@@ -95,6 +122,8 @@ _BARE_ACTOR = re.compile("^(?:村|嘎查|社区|镇|苏木|乡|旗|县|区|市|�
 _SALIENT_MECHANISM = re.compile("共同体|联合体|机制|模式|平台|工程")
 _GENERIC_PRACTICE = re.compile(
     r"^(?:相关|各类|各项|一系列|多种|这一|该|此|新的)?(?:活动|服务|工作机制|机制|模式|平台|制度|工程|品牌|基地|行动)$"
+    # a kind of thing rather than one: 各类培训班, 集体经济发展新模式
+    r"|^(?:各类|各项|多种|一系列|系列|多层次|多形式)|.*(?:新模式|新路径|新机制|新平台)$"
 )
 
 
@@ -116,6 +145,7 @@ class _Practice:
     sentence: str
     paragraph: int
     start: int  # offset of the sentence in the text
+    quoted: bool = False  # said inside a speaker's quotation
 
 
 @dataclass
@@ -137,6 +167,7 @@ def cases_in(
     """Cases in an article's text; `home` is the article's primary place, where an
     organisation the text does not locate (企业党支部) is taken to be."""
     drafts: list[_Draft] = []
+    before: list[tuple[str, int]] = []  # the sentences of the last paragraph that had any
     located = _Located(
         sorted(
             (m for m in mentions if m.paragraph >= 0 and (m.code or m.inferred)),
@@ -146,16 +177,31 @@ def cases_in(
     offset = 0
     for index, paragraph in enumerate(text.split("\n")):
         earlier: list[tuple[str, int]] = []  # the paragraph's sentences so far
+        carried: list[tuple[str, PlaceMention] | None] | None = None
         for sentence in _SENTENCE.finditer(paragraph):
             start, words = offset + sentence.start(), sentence.group()
+            if _MEETING.search(words) or _is_signature(words):
+                earlier.append((words, start))
+                continue
             for at, name in practices_in(words):
                 actor = _actor_of(words, start, at, located, drafts, home)
-                if actor is None and (speaker := _quoted_by(start + at, text, speakers)):
+                # whose quotation it is in matters to an actor not found, or to an unnamed
+                # measure (it may serve a case already found): looked up only then
+                speaker = None
+                if actor is None or not _is_named(name):
+                    speaker = _quoted_by(start + at, text, speakers)
+                if actor is None and speaker:
                     actor = _speaker_actor(speaker, located)
                 actor = actor or _running_subject(earlier, located, drafts, home)
-                if actor is None:
+                if actor is None and _opens_with_verb(words):
+                    # `全面推行“…”模式`: the last paragraph's subject goes on (looked up once a
+                    # paragraph, and only where a sentence needs it)
+                    if carried is None:
+                        carried = [_running_subject(before, located, drafts, home)]
+                    actor = carried[0]
+                if actor is None or not _is_actor(actor[0]):
                     continue
-                practice = _Practice(name, words, index, start)
+                practice = _Practice(name, words, index, start, quoted=speaker is not None)
                 draft = _find_draft(drafts, actor, index, practice)
                 if draft is None:
                     draft = _Draft(*actor, paragraph=index, last_paragraph=index)
@@ -164,8 +210,26 @@ def cases_in(
                     draft.practices.append(practice)
                 draft.last_paragraph = max(draft.last_paragraph, index)
             earlier.append((words, start))
+        before = earlier or before
         offset += len(paragraph) + 1
-    return [_case(d, drafts, figures, speakers) for d in drafts]
+    return [_case(d, drafts, figures, speakers, located) for d in drafts]
+
+
+def _is_signature(sentence: str) -> bool:
+    """A line that is only an organisation's name; a sentence ending in 。 never is one."""
+    line = sentence.strip()
+    return bool(line) and line[-1] not in "。！？；" and bool(_SIGNATURE.match(line))
+
+
+def _opens_with_verb(sentence: str) -> bool:
+    """A sentence that opens with its verb (`全面推行…`, `同时创办…`) has dropped its subject."""
+    lead = _LEAD.match(sentence).end()  # type: ignore[union-attr]
+    head = _ADVERB.match(sentence, lead)
+    return bool(_VERB.match(sentence, head.end() if head else lead))
+
+
+def _is_actor(name: str) -> bool:
+    return not _NOT_ACTOR.search(name) and not _BARE_ORGAN.match(name)
 
 
 def _running_subject(
@@ -203,6 +267,10 @@ def practices_in(sentence: str) -> list[tuple[int, str]]:
                 found.append((m.start(), m.group(0)))
     names: list[tuple[int, str]] = []
     for at, name in sorted(found):
+        if _SLOGAN_LEAD.search(sentence, max(0, at - _SLOGAN_REACH), at):
+            continue  # praise or a slogan
+        if name.count("“") != name.count("”"):  # `“通过本次党纪学习教育专题党课`: a quote's piece
+            name = _PRACTICE_LEAD.sub("", name.replace("“", "").replace("”", ""))
         if not any(name in n or n in name for _, n in names):
             names.append((at, name))
     return names
@@ -227,9 +295,15 @@ def _actor_of(
     clauses = [0] + [m.end() for m in _CLAUSE_MARK.finditer(sentence, 0, at)]
     for clause in reversed(clauses):
         lead = _LEAD.match(sentence, clause).end()  # type: ignore[union-attr]
+        if role := _ROLE_PREFIX.match(sentence, lead):
+            lead = role.end()
         body = sentence[lead:]
         if back := _BACK_REFERENCE.match(body):
             return _refer_back(back.group(1), start + lead, located, drafts)
+        if _ZONE_REFERENCE.match(body):
+            zones = [m for m in located.between(0, start + lead) if m.name.endswith(_ZONE_NAME)]
+            if zones:
+                return zones[-1].name, zones[-1]
         subject = _subject(body)
         begin, end = start + lead, start + lead + len(subject)
         inside = located.between(begin, max(end, begin + 2))
@@ -265,6 +339,10 @@ def _speaker_actor(speaker: Speaker, located: _Located) -> tuple[str, PlaceMenti
     if not places:
         return None
     title = speaker.title[places[0].start - begin :]  # 曾长期担任…五股地村党支部书记 → 五股地村…
+    if "、" in title:  # 呼和浩特市委常委、组织部长 → 呼和浩特市委组织部
+        head, tail = title.split("、")[0], title.split("、")[-1]
+        party = _PARTY_COMMITTEE.match(head)
+        title = party.group() + tail if party else tail
     organisation = _subject(title)
     if not _ORGANISATION.search(organisation):  # a villager speaks for no organisation
         return None
@@ -320,6 +398,12 @@ def _find_draft(
             if _ORGANISATION.search(name) and not _ORGANISATION.search(draft.actor):
                 draft.actor = name  # 玛拉沁社区党支部 names the actor better than 玛拉沁社区
             return draft
+    serves = practice.quoted or _SERVES_EARLIER.search(practice.sentence)
+    if serves and not _is_named(practice.name):
+        # An unnamed measure a speaker adds (“我们还经常举办义诊服务活动…”) or that serves
+        # what came before (为做好这一工作…为老餐厅) belongs to the place's case.
+        same = [d for d in drafts if _key(d.place) == _key(place)]
+        return same[-1] if same else None
     return None
 
 
@@ -335,7 +419,13 @@ def _names(draft: _Draft) -> set[str]:
     return {p.name for p in draft.practices}
 
 
-def _case(d: _Draft, drafts: list[_Draft], figures: list[Figure], speakers: list[Speaker]) -> Case:
+def _case(
+    d: _Draft,
+    drafts: list[_Draft],
+    figures: list[Figure],
+    speakers: list[Speaker],
+    located: _Located,
+) -> Case:
     """The case with the figures and speaker of its paragraphs: those naming its practices,
     and the one after each when no other case claims it (results often follow)."""
     claimed = {p.paragraph for x in drafts if x is not d for p in x.practices}
@@ -353,12 +443,26 @@ def _case(d: _Draft, drafts: list[_Draft], figures: list[Figure], speakers: list
         practice=practice,
         summary=summary,
         figures=[f for f in figures if f.paragraph in paragraphs],
-        speaker=next((s for s in speakers if s.paragraph in paragraphs), None),
+        speaker=next(
+            (s for s in speakers if s.paragraph in paragraphs and _speaks_for(s, d.place, located)),
+            None,
+        ),
         paragraphs=(min(paragraphs), max(paragraphs)),
         topics=topics_of(
             f"{practice}\n{summary}", limit=2, min_score=get_taxonomy().case_min_score
         ),
     )
+
+
+def _speaks_for(speaker: Speaker, place: PlaceMention, located: _Located) -> bool:
+    """Whether the speaker's title leaves them in the case's place: it names no place, or one
+    on the case place's line of divisions (a banner's official does not speak for another)."""
+    own = place.code or place.parent or ""
+    for m in located.between(speaker.start - len(speaker.title), speaker.start):
+        named = m.code or m.parent
+        if named and not (own.startswith(named) or named.startswith(own)):
+            return False
+    return True
 
 
 def _full_actor(actor: str, place: PlaceMention) -> str:

@@ -141,6 +141,9 @@ def _figure(text: str, match: re.Match[str], paragraph_starts: list[int]) -> Fig
     counts = ""
     if unit not in _MEASURES:
         counts, end = _counted_after(text, end)
+    elif text.startswith("的", end):  # 打造了300平方米的党群活动室: the area of the room
+        counts, after = _counted_after(text, end + 1)
+        end = after if counts else end
     counted_start = start
     if not counts:
         counts, counted_start = _measured_before(text, start)

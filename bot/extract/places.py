@@ -43,9 +43,22 @@ _JIEBA_RUN_CHARS = r"\u4E00-\u9FD5a-zA-Z0-9+#&._%\-"
 _JIEBA_RUN = re.compile(f"[{_JIEBA_RUN_CHARS}]+")
 _RUN_START = StretchStart(f"[^{_JIEBA_RUN_CHARS}]")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+# A name that runs on into one of these is part of a landmark's or a street's name (乌海湖,
+# 苏布尔嘎街, 西山西路 holding 山西), not the division; the second kind may stand a word or
+# two after it (成吉思汗指挥塔, 乌力吉图敖包).
+_LANDMARK = re.compile(
+    r"(?:湖|河(?!畔)|山|岭|峰|塔|桥|路|街(?!道)|大街|大道|巷|陵|庙|寺|敖包|水库|公园|广场|草原|湿地|"
+    r"机场|纪念碑|纪念馆|博物馆|雕塑|古城|遗址)"
+)
+_NAMED_LANDMARK = re.compile(rf"[{HAN}]{{1,2}}(?:塔|碑|陵|敖包|雕塑|纪念碑|纪念馆)")
+_LANDFORM = tuple("山湖河岭峰海")
+# A division's name ends in one of these; such a name is never a landmark's first part.
+_DIVISION_END = (*"市盟旗县区镇乡村", "苏木", "嘎查", "社区", "街道", "高新区", "开发区")
+# What may stand between an outside city or province and a division it holds (武汉|市|青山区).
+_OUTSIDE_LINK = re.compile("[市省县区]?")
 # Divisions the gazetteer may lack, recognised by their suffix (longest suffix first).
 _INFERRED_SUFFIX = re.compile(
-    r"经济技术开发区|工业园区|产业园区|产业园|高新区|开发区|嘎查|社区|苏木|街道|村|镇|乡"
+    r"经济技术开发区|工业园区|产业园区|产业园|高新区|开发区|嘎查|社区|苏木|街道|街坊|村|镇|乡"
 )
 _LONGEST_STEM = 9  # of an inferred name: 金桥电子商务 in 金桥电子商务产业园
 # How far past its first character a suffix can reach, and past the place before it an
@@ -62,7 +75,21 @@ _GENERIC_STEMS = (
 # jieba tags of known words that make a stem a clause, not a name: verbs, adverbs,
 # prepositions, conjunctions, particles, pronouns, adjectives, idioms, numerals, measures.
 _CLAUSE_TAGS = set("vdpcuralmq")
-_INFERRED_LEVEL = {"嘎查": "village", "村": "village", "社区": "village"}
+_INFERRED_LEVEL = {"嘎查": "village", "村": "village", "社区": "village", "街坊": "village"}
+# A two-character stem that is also a verb or an adjective (奔腾, 和谐) names a community when
+# the community's own organisation follows (回民区奔腾社区党支部), not in a clause such as
+# 推动社区治理.
+_OWN_ORGAN = re.compile("党支部|党总支|党委|居委会|居民委员会|村委会|委员会")
+# Verbs that take a community as their object (推动社区党支部建设): never a community's stem.
+_ACTS_ON = frozenset(
+    "推动 推进 指导 督促 组织 带领 联系 深入 走进 服务 建设 加强 帮助 深化 进入 覆盖 包联 联建 "
+    "共建 下沉 走访 打造 创建 开展 整合 依托 规范 健全 完善 支持 引导 选派 派驻 成立 设立".split()
+)
+# `开元、鸿翔、黄金、花园、富力、果园6个社区`: units listed by their stems, then counted.
+_LISTED = re.compile(
+    rf"(?:在|的|下辖|所辖|辖区内?)?((?:[{HAN}]{{2,4}}、)+[{HAN}]{{2,4}})(?:等)?"
+    r"(\d+|[两二三四五六七八九十]+)个(社区|嘎查|村|街坊)"
+)
 
 
 @dataclass(frozen=True)
@@ -112,7 +139,9 @@ class PlaceMatcher:
         for word in gazetteer.outside_names():
             entries[word] = _Name(word, "outside")
         for name, found in codes.items():
-            if len(name) >= 2:
+            if self._names_landform(name, found):
+                entries[name] = _Name(name, "region")  # 大青山 is the mountain, not 大青山乡
+            elif len(name) >= 2:
                 risky = not safe[name]
                 for c in found:
                     self.supporting[c, risky] = self._supporting(c, risky)
@@ -126,10 +155,19 @@ class PlaceMatcher:
                     supporters=frozenset(a for c in found for a in self.supporting[c, risky]),
                 )
                 entries[name] = entry
-        for word in REGION_WORDS:
+        for word in [*gazetteer.not_place_names(), *REGION_WORDS]:
             entries[word] = _Name(word, "region")
         self.names = list(entries.values())
         self.automaton = AhoCorasick(list(entries), matchkind=MatchKind.LeftmostLongest)
+
+    def _names_landform(self, name: str, codes: set[str]) -> bool:
+        """A township's or village's short form that ends like a mountain, lake or river (大青山,
+        乌拉山) names the landform; the unit goes by its full name (大青山乡)."""
+        return (
+            name.endswith(_LANDFORM)
+            and not any(self.gazetteer.divisions[c].name == name for c in codes)
+            and all(self.gazetteer.divisions[c].level in ("township", "village") for c in codes)
+        )
 
     def find(self, title: str, text: str) -> tuple[list[PlaceMention], list[str]]:
         """Mentions in the title (paragraph -1, offsets into the title) and the text, and
@@ -167,16 +205,26 @@ class PlaceMatcher:
     def _matches(self, full: str) -> tuple[list[_Match], list[_Match]]:
         sentence_ends = [m.start() for m in _SENTENCE_END.finditer(full)]
         line_breaks = [m.start() for m in re.finditer("\n", full)]
-        places, outside = [], []
+        places: list[_Match] = []
+        outside: list[_Match] = []
+        outside_named: set[str] = set()  # names read as outside where an outside place held them
         for index, start, end in self.automaton.find_matches_as_indexes(full):
             name = self.names[index]
             if name.kind == "region":
                 continue
             if name.kind == "place" and not name.official and _ORGANISATION.match(full, end):
                 continue  # 乌兰发展集团, 乌斯太精细化工有限公司: a brand, not a place
+            if _in_landmark(name.text, full, end):
+                continue
+            if name.kind == "place" and outside and _follows(full, outside[-1].end, start):
+                outside_named.add(name.text)  # 武汉市青山区: Wuhan's, not 包头's
+                continue
             sentence = bisect_left(sentence_ends, start)
             match = _Match(name, start, end, sentence, bisect_left(line_breaks, start))
             (outside if name.kind == "outside" else places).append(match)
+        # The article means the same place by the same name throughout (青山区委组织部 later).
+        if outside_named:
+            places = [m for m in places if m.name.text not in outside_named]
         return places, outside
 
     # --- 3: resolve ---------------------------------------------------------------------
@@ -330,6 +378,41 @@ class PlaceMatcher:
                 )
             )
             taken.update(range(start, end))
+        found += self._listed(full, title, matches, taken)
+        return found
+
+    def _listed(
+        self, full: str, title: str, matches: list[_Match], taken: set[int]
+    ) -> list[PlaceMention]:
+        """Units listed by their stems right after the place that holds them (回民区在开元、
+        鸿翔…6个社区): each is a unit of that place. A list whose count disagrees with its
+        items is not read."""
+        if "、" not in full:
+            return []
+        found: list[PlaceMention] = []
+        for parent in matches:
+            listed = _LISTED.match(full, parent.end) if parent.code else None
+            if listed is None or listed.start(1) in taken:
+                continue
+            items = listed.group(1).split("、")
+            if str(len(items)) != listed.group(2):
+                continue
+            suffix, at = listed.group(3), listed.start(1)
+            for item in items:
+                found.append(
+                    self._located(
+                        title,
+                        item + suffix,
+                        None,
+                        _INFERRED_LEVEL.get(suffix, "village"),
+                        at,
+                        at + len(item),
+                        parent.paragraph,
+                        inferred=True,
+                        parent=parent.code,
+                    )
+                )
+                at += len(item) + 1
         return found
 
     # --- 5: primary ---------------------------------------------------------------------
@@ -443,6 +526,19 @@ class _WordEdges:
         return offset in self.edges[start]
 
 
+def _in_landmark(name: str, full: str, end: int) -> bool:
+    """Whether the name matched before `end` begins a landmark's or a street's name."""
+    if name.endswith(_DIVISION_END):
+        return False
+    return bool(_LANDMARK.match(full, end) or _NAMED_LANDMARK.match(full, end))
+
+
+def _follows(full: str, outside_end: int, start: int) -> bool:
+    """Whether a name starting at `start` comes right after an outside place (and its 市)."""
+    link = _OUTSIDE_LINK.match(full, outside_end)
+    return link is not None and link.end() == start
+
+
 def _dominant(per_prefecture: Counter[str]) -> str | None:
     """The 盟市 holding more than half of the resolved mentions."""
     if not per_prefecture:
@@ -465,10 +561,23 @@ def _named_after(full: str, at: int, boundaries: _WordEdges) -> tuple[int, int] 
     while suffix := _INFERRED_SUFFIX.search(full, start, end + _SUFFIX_REACH - 1):
         if suffix.start() >= end:
             return None
-        if suffix.end() in boundaries and _looks_like_name(full[at : suffix.start()]):
+        stem = full[at : suffix.start()]
+        if suffix.end() in boundaries and (
+            _looks_like_name(stem) or _names_own_organ(full, stem, suffix)
+        ):
             return at, suffix.end()
         start = suffix.start() + 1
     return None
+
+
+def _names_own_organ(full: str, stem: str, suffix: re.Match[str]) -> bool:
+    return (
+        len(stem) == 2
+        and suffix.group() in ("社区", "嘎查", "街坊")
+        and stem not in _ACTS_ON
+        and not any(g in stem for g in _GENERIC_STEMS)
+        and bool(_OWN_ORGAN.match(full, suffix.end()))
+    )
 
 
 def _looks_like_name(stem: str) -> bool:

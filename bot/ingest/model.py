@@ -58,6 +58,10 @@ class ArticleDraft:
     column: str | None = None
     captions: list[Caption] = field(default_factory=list)
     original: str = ""  # the raw source lines this article came from, as written
+    kicker: str | None = None  # 引题: the line printed above the title
+    source: str | None = None  # 来源: the paper, site or account it comes from
+    editor: str | None = None  # 编辑/责任编辑
+    published: str | None = None  # the date printed on the page: 2025-06-18 or 2025-06-18T10:32
 
     @property
     def body(self) -> str:

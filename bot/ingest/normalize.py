@@ -9,7 +9,7 @@ import hashlib
 import re
 import unicodedata
 
-from bot.text import CJK, SPACES, to_simplified
+from bot.text import CJK, HAN, SPACES, to_simplified
 
 _CJK_SPACE = re.compile(f"(?<=[{CJK}])[{SPACES}]+|[{SPACES}]+(?=[{CJK}])")
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
@@ -27,6 +27,13 @@ _PLAIN_FORMS = {
     ord("⋯"): "…",
 }
 
+# Mirror sites print each character's reading after it: 集體經(jīng)濟(jì), 工业（yè）园区. A
+# reading has a tone mark (plain letters in brackets are text: `（AI）`, `(app)`).
+_PINYIN = re.compile(
+    f"(?<=[{HAN}])[(（]\\s*(?=[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ])"
+    "[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7}\\s*[)）]"
+)
+
 # Undoubling compares every chunk length at every position; real doubled lines are PDF
 # lines (tens of characters), so longer lines are not worth the quadratic cost.
 _UNDOUBLE_MAX = 600
@@ -35,6 +42,12 @@ _UNDOUBLE_MAX = 600
 def remove_invisible(s: str) -> str:
     """Drop control characters, zero-width spaces and BOMs, which carry no text."""
     return _INVISIBLE.sub("", s)
+
+
+def remove_pinyin(s: str) -> str:
+    """Drop the pinyin readings a mirror site prints after characters (`經(jīng)濟(jì)` → `經濟`),
+    so that the text reads, and matches queries, as the original does."""
+    return _PINYIN.sub("", s) if "(" in s or "（" in s else s
 
 
 def remove_cjk_spaces(s: str) -> str:

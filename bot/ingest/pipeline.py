@@ -74,7 +74,8 @@ class PreparedFile:
     date: str
     date_origin: str
     articles: list[PreparedArticle]
-    url: str | None = None
+    url: str | None = None  # a web page's address, stored as the file's path
+    page_url: str | None = None  # the address an HTML page gives itself (canonical link)
 
 
 @dataclass
@@ -116,7 +117,7 @@ def prepare_file(
         date=day,
         date_origin=origin,
         articles=prepare_articles(drafts, extract),
-        url=raw.url,
+        page_url=raw.url,
     )
 
 
@@ -186,6 +187,15 @@ def _pick_date(path: Path, meta: date | None, forced: str | None, today: str) ->
     return today, "ingest"
 
 
+def _article_date(file: PreparedFile, draft: ArticleDraft) -> tuple[str, str]:
+    """The date printed with the article (`发布时间：…`) beats what the file's metadata or
+    the ingest day says; one the user gave, as an option or in the file name, beats it. It
+    is stored as `metadata`: the page's own metadata line."""
+    if draft.published and file.date_origin in ("metadata", "ingest"):
+        return draft.published[:10], "metadata"
+    return file.date, file.date_origin
+
+
 def init_worker() -> None:
     """Load the dictionary and the place automaton once per worker, before the first file.
     Workers yield the CPU to the bot: an ingest is a batch job, a reply is awaited."""
@@ -228,7 +238,7 @@ class Ingestor:
             self.open_batch = True
             self.batch_started = time.monotonic()
         try:
-            await self._write(prepared)
+            await self.add(prepared)
         except BaseException:
             await self.close_batch(commit=False)
             raise
@@ -244,7 +254,9 @@ class Ingestor:
             self.open_batch, self.files_in_batch = False, 0
             await (self.store.commit() if commit else self.store.rollback())
 
-    async def _write(self, prepared: PreparedFile) -> None:
+    async def add(self, prepared: PreparedFile) -> int | None:
+        """Store one file in the caller's transaction: the id of its row, or None when it
+        only repeated stored articles."""
         known = await self.store.known_fingerprints([a.fingerprint for a in prepared.articles])
         fresh: list[tuple[int, PreparedArticle]] = []
         for seq, article in enumerate(prepared.articles):
@@ -255,13 +267,14 @@ class Ingestor:
                 fresh.append((seq, article))
         originals = await self._near_duplicates([a for _, a in fresh])
         rows = [
-            _stored(seq, prepared, article, *original)
+            stored_article(seq, prepared, article, *original)
             for (seq, article), original in zip(fresh, originals, strict=True)
         ]
         self.report.near_duplicates += sum(1 for o, _ in originals if o is not None)
-        if rows:  # a file that only repeats stored articles leaves no trace
-            await self.store.add_file(self._file_row(prepared), rows)
         self.report.added += len(rows)
+        if not rows:  # a file that only repeats stored articles leaves no trace
+            return None
+        return await self.store.add_file(self._file_row(prepared), rows)
 
     async def _near_duplicates(
         self, articles: list[PreparedArticle]
@@ -296,33 +309,34 @@ class Ingestor:
 
     def _file_row(self, prepared: PreparedFile) -> dict[str, object]:
         return {
-            "path": str(prepared.path),
+            "path": prepared.url or str(prepared.path),
             "name": prepared.path.name,
             "sha256": prepared.sha256,
             "format": prepared.format,
             "encoding": prepared.encoding,
             "size": prepared.size,
             "source": self.source,
-            "url": prepared.url,
+            "url": prepared.url or prepared.page_url,
             "ingested_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         }
 
 
-def _stored(
+def stored_article(
     seq: int, file: PreparedFile, a: PreparedArticle, original: int | None, ratio: float | None
 ) -> StoredArticle:
     offsets, pos = [], 0
     for p in a.draft.paragraphs:
         offsets.append((pos, pos + len(p.text), p.kind))
         pos += len(p.text) + 1
+    day, origin = _article_date(file, a.draft)
     return StoredArticle(
         seq=seq,
         title=a.draft.title,
         subtitle=a.draft.subtitle,
         authors=a.draft.authors,
         column=a.draft.column,
-        date=file.date,
-        date_origin=file.date_origin,
+        date=day,
+        date_origin=origin,
         original_text=a.draft.original,
         text=a.text,
         script=a.script,

@@ -442,6 +442,19 @@ def _html_paragraphs(path: Path, markup: str) -> list[str]:
     return text.splitlines() if text else _body_lines(markup)
 
 
+def decode_markup(where: str, data: bytes, header_charset: str | None = None) -> tuple[str, str]:
+    """Fetched HTML bytes → text and encoding: the HTTP header's charset, else the page's
+    <meta>, else detection. A Western charset in the header is a server default more often
+    than the truth on Chinese sites (and decodes anything), so the page's own word wins."""
+    name = _codec_name(header_charset) if header_charset else None
+    declared = None if name in _SERVER_DEFAULTS else name
+    declared = "gb18030" if declared in _GB_FAMILY else declared
+    return _decode(Path(where), data, declared or _declared_charset(data))
+
+
+_SERVER_DEFAULTS = {"iso8859-1", "ascii", "cp1252"}
+
+
 def _declared_charset(data: bytes) -> str | None:
     """The <meta> charset as a Python codec (GB ones widened to GB18030), if it names one."""
     match = _META_CHARSET.search(data[:_CHARSET_WINDOW])

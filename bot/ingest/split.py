@@ -31,18 +31,29 @@ from bot.ingest.normalize import (
     compact_text,
     remove_cjk_spaces,
     remove_invisible,
+    remove_pinyin,
     strip_markdown,
     undouble,
     unify_punctuation,
 )
+from bot.ingest.webpage import (
+    PageMeta,
+    is_frame,
+    is_related_heading,
+    is_site_name,
+    lead_byline,
+    merge_meta,
+    read_meta,
+)
 from bot.text import HAN, to_simplified
 
-BLANK, TEXT, COLUMN, BYLINE, END_BYLINE, CREDIT = (
-    "blank", "text", "column", "byline", "end_byline", "credit"
+BLANK, TEXT, COLUMN, BYLINE, END_BYLINE, CREDIT, META = (
+    "blank", "text", "column", "byline", "end_byline", "credit", "meta"
 )  # fmt: skip
 HEADING, PARA = "heading", "para"
 
 SENTENCE_END = "。！？…"
+GOES_ON = "，、；：“‘（《—"
 CLOSING_QUOTES = "”’」』"
 HEADLINE_STOPS = set("。！？；：…!?;:")
 HEADLINE_MAX = 30
@@ -55,6 +66,10 @@ SHORT_RATIO = 0.75
 GLUED_SHORT_RATIO = 0.6
 # A headline does not end on a particle that needs more words after it (`…群体”的`).
 DANGLING = "的地得和与與及把被"
+PLACE_NOUNS = tuple(
+    "湿地 基地 阵地 园地 土地 草地 耕地 林地 绿地 高地 营地 圣地 各地 当地 本地 实地 大地 天地 "
+    "福地 落地".split()
+)
 # Inside a hard-wrapped block, a line ending a sentence this much shorter than its
 # neighbours is the last line of a paragraph.
 PARAGRAPH_END_RATIO = 0.8
@@ -69,7 +84,7 @@ CAPTION_CONTAINED = 0.8
 MAX_TRAILING_CAPTIONS = 5
 
 COLUMN_MAX = 20
-BYLINE_MARKS = "□◎"
+BYLINE_MARKS = "□◎●"
 COLUMN_MARK = "■"
 PHOTO_MARK = "摄"
 # Longest first, so that 本报记者 goes before 记者 can match inside it.
@@ -84,6 +99,20 @@ ROLE_WORDS = (
     "记者",
 )
 MAX_CREDIT_TOKENS = 6
+# A kicker (引题) above a title names the place or unit the story is about.
+KICKER_MAX = 12
+# A page of dated briefs (`9月12日，…` × 5) is that many articles.
+MIN_BRIEFS = 3
+# The common surnames: a line holding only names that start with one is an author line
+# under a title (`王晓东`), where a short heading would otherwise be read.
+SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
+    "叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎"
+    "贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申"
+    "欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴"
+    "蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席"
+    "卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
 
 _PARA_BREAK = re.compile("\u3000{2,}")
 _NAME = re.compile(f"^(?:[{HAN}]{{2,4}}|[{HAN}]{{1,6}}(?:[·・][{HAN}]{{1,6}})+)$")
@@ -92,6 +121,15 @@ _HAN_CHAR = re.compile(f"[{HAN}]")
 _SERIES_NUMBER = re.compile("[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]+$")
 _PHOTO_LEAD = re.compile(f"(?:^|(?<=[{SENTENCE_END}]))图为")
 _SENTENCE = re.compile(f"^.*?[{SENTENCE_END}]+[{CLOSING_QUOTES}]?")
+# `孟庆华/文 高娃/图`, `文/图 王丽`: the slash ties a role to names.
+_SLASH_ROLE = re.compile(
+    r"[文图]\s*/\s*[文图]|(?:文字|摄影|文|图|摄)\s*/|/\s*(?:文字|摄影|文|图|摄)"
+)
+_KICKER = re.compile(
+    f"^[{HAN}]{{2,10}}(?:高新区|开发区|园区|苏木|嘎查|社区|街道|旗|县|区|市|盟|镇|乡|村)$"
+)
+_NEWS_LEAD = re.compile(f"^(?:本报讯|[{HAN}]{{1,10}}讯[（(]|新华社[{HAN}]{{0,8}}电)")
+_BRIEF = re.compile(r"^\d{1,2}月\d{1,2}日[，,]")
 
 
 # --- data ------------------------------------------------------------------------------
@@ -119,6 +157,7 @@ class _Line:
     level: int = 0  # markdown heading level
     names: tuple[str, ...] = ()  # a byline's authors or a photo credit's photographers
     width: float = 0.0  # typical length of the wrapped text lines around this one
+    meta: PageMeta | None = None  # a metadata line's fields
 
 
 @dataclass(frozen=True)
@@ -128,13 +167,16 @@ class _Unit:
     first: int
     last: int
     names: tuple[str, ...] = ()  # byline authors; for a PARA or CREDIT the photographers
+    meta: PageMeta | None = None
 
 
 @dataclass
 class _Article:
     title: str | None = None
     subtitle: str | None = None
+    kicker: str | None = None
     column: str | None = None
+    meta: PageMeta = field(default_factory=PageMeta)
     authors: list[str] = field(default_factory=list)
     signed: bool = False  # opened by a byline, as feature articles are
     paragraphs: list[Paragraph] = field(default_factory=list)
@@ -142,6 +184,7 @@ class _Article:
     photographers: list[str] = field(default_factory=list)
     first: int | None = None
     last: int | None = None
+    original: str | None = None  # where it is not its raw lines (one brief of several)
 
     def take(self, unit: _Unit) -> None:
         """Record that `unit`'s raw lines belong to this article."""
@@ -205,14 +248,30 @@ def _tidy_headline(spaced: str) -> str:
 
 
 def _is_headline(text: str, limit: int = HEADLINE_MAX) -> bool:
-    """Headline-shaped: short, some Han text, and no sentence punctuation at all."""
+    """Headline-shaped: short, some Han text, and no sentence punctuation at all but the
+    colon after a place or unit that web titles open with (`武汉市青山区：“红色物业”…`)."""
     core = text.replace(" ", "")
+    stops = HEADLINE_STOPS.intersection(core)
     return (
         0 < len(core) <= limit
         and len(_HAN_CHAR.findall(core)) >= 2
-        and not HEADLINE_STOPS.intersection(core)
-        and core[-1] not in "，、（“‘《" + DANGLING
+        and (not stops or (stops == {"："} and _colon_title(core)))
+        and core[-1] not in "，、（“‘《"
+        and not _dangles(core)
     )
+
+
+def _dangles(core: str) -> bool:
+    """Does the line end on a particle that needs more words after it? 地 ends nouns too
+    (湿地, 基地, 阵地)."""
+    if core.endswith("地"):
+        return not core.endswith(PLACE_NOUNS)
+    return core[-1] in DANGLING
+
+
+def _colon_title(core: str) -> bool:
+    head, _, tail = core.partition("：")
+    return 2 <= len(head) <= KICKER_MAX and "：" not in tail and len(tail) >= 4
 
 
 def _headline_piece(text: str, last: bool) -> bool:
@@ -284,19 +343,45 @@ def _column_name(spaced: str, columns: frozenset[str]) -> str | None:
     return _tidy_headline(spaced) if _column_key(spaced) in columns else None
 
 
+def _byline(spaced: str) -> tuple[str, ...] | None:
+    """The authors of a byline line: marked (`□本报记者 宋爽`, `●本报记者 孟庆华/文 高娃/图`),
+    with roles tied by slashes (`文/王丽`), or opened by a role word (`记者 张丽 通讯员 马俊`)."""
+    marked = spaced[0] in BYLINE_MARKS
+    body = spaced[1:] if marked else spaced
+    unslashed = _SLASH_ROLE.sub(" ", body)
+    tokens = [t for t in re.split(r"[\s、，]+", unslashed) if t]
+    # `记者 张丽 通讯员 马俊` spaces its names apart; `记者走访` is a sentence's start
+    opened_by_role = " " in body.strip() and bool(tokens) and _strip_roles(tokens[0]) != tokens[0]
+    if not (marked or unslashed != body or opened_by_role):
+        return None
+    return _names(tokens)
+
+
+def _is_author_line(text: str) -> bool:
+    """A line of one to four person names, each after a common surname (`王晓东`)."""
+    tokens = text.split()
+    return 0 < len(tokens) <= 4 and all(
+        _is_name(t) and t[0] in SURNAMES and len(t) <= 3 for t in tokens
+    )
+
+
 def _read_line(index: int, raw: str, after_sentence: bool, columns: frozenset[str]) -> _Line:
     """Clean one line and say what it is.
 
     Undoubling and credit parsing run before the CJK spaces go: a doubled credit is
     `本报记者本报记者 陈春艳陈春艳 摄摄`, and only the spaces tell names from text.
     """
-    stripped, level = strip_markdown(remove_invisible(raw).strip())
+    stripped, level = strip_markdown(remove_pinyin(remove_invisible(raw)).strip())
     spaced = undouble(unify_punctuation(stripped))
     if not spaced:
         return _Line(index, BLANK)
+    if meta := read_meta(spaced):  # before the frame: `…浏览次数：326` ends a metadata line
+        return _Line(index, META, meta=meta)
+    if is_frame(spaced):
+        return _Line(index, BLANK)
     if column := _column_name(spaced, columns):
         return _Line(index, COLUMN, column)
-    if spaced[0] in BYLINE_MARKS and (names := _names(re.split(r"[\s、，]+", spaced[1:]))):
+    if names := _byline(spaced):
         return _Line(index, BYLINE, names=names)
     if after_sentence and (m := _END_BYLINE.match(spaced)):
         return _Line(index, END_BYLINE, names=(m.group(1),))
@@ -312,12 +397,32 @@ def _read_line(index: int, raw: str, after_sentence: bool, columns: frozenset[st
 def _read_lines(raw_text: str, columns: frozenset[str]) -> list[_Line]:
     lines: list[_Line] = []
     after_sentence = False
+    related = False
     for index, raw in _explode(raw_text):
+        if related:  # everything after `相关链接` lists other pages
+            lines.append(_Line(index, BLANK))
+            continue
         line = _read_line(index, raw, after_sentence, columns)
+        if line.kind == TEXT and is_related_heading(line.text):
+            related = True
+            line = _Line(index, BLANK)
         if line.kind != BLANK:
             after_sentence = line.kind == TEXT and _ends_sentence(line.text)
         lines.append(line)
-    return _with_widths(lines)
+    return _with_widths(_without_site_name(lines))
+
+
+def _without_site_name(lines: list[_Line]) -> list[_Line]:
+    """`达拉特旗人民政府` above the title is the site's name: a site-name-shaped first line
+    with a heading-shaped line after it, before any sentence."""
+    content = [i for i, line in enumerate(lines) if line.kind == TEXT]
+    if len(content) < 2 or not is_site_name(lines[content[0]].text):
+        return lines
+    if _ends_sentence(lines[content[1]].text):
+        return lines
+    out = list(lines)
+    out[content[0]] = _Line(lines[content[0]].index, BLANK)
+    return out
 
 
 def _window_median(lengths: Sequence[int]) -> float:
@@ -408,6 +513,8 @@ def _leading_headline(block: Sequence[_Line], previous: _Unit | None, wrapped: b
     if _unfinished(previous):
         return 0
     for k in range(min(MAX_HEADLINE_LINES, len(block)), 0, -1):
+        if not wrapped and not all(line.text[-1] in GOES_ON for line in block[: k - 1]):
+            continue  # where lines are paragraphs, a heading goes on only after a comma
         run, rest = block[:k], [len(line.text) for line in block[k:]]
         if rest:
             width = _window_median(rest) if wrapped else 0.0
@@ -432,7 +539,11 @@ def _paragraph_ends(block: Sequence[_Line], i: int, wrapped: bool) -> bool:
     """Does a paragraph end after block[i], though no blank line follows? Dash-led list
     items (`——选树命名…`) start paragraphs of their own."""
     if not _ends_sentence(block[i].text):
-        return False
+        # On a page whose lines are paragraphs, a line goes on in the next one only where
+        # the text says so: it is a clause that stopped (`近日，某地印发`) or its last
+        # character calls for more (a comma, an open quote). A title or a name does neither.
+        text = block[i].text
+        return not wrapped and text[-1] not in GOES_ON and not any(c in "，、；" for c in text)
     if not wrapped or block[i + 1].text.startswith("——"):
         return True
     neighbours = [len(block[j].text) for j in (i - 1, i + 1) if 0 <= j < len(block)]
@@ -446,6 +557,12 @@ def _block_units(block: Sequence[_Line], previous: _Unit | None, wrapped: bool) 
     units = [_heading_unit(block[:lead])] if lead else []
     start = lead
     for i in range(lead, len(block)):
+        if not wrapped and i == start and _headline_run(block[i : i + 1], [0.0]):
+            # where each line is a paragraph, a headline-shaped one is a heading of its own
+            # (a kicker over its title, a subhead under a paragraph)
+            units.append(_heading_unit(block[i : i + 1]))
+            start = i + 1
+            continue
         if (
             i + 1 < len(block)
             and _ends_sentence(block[i].text)
@@ -487,7 +604,8 @@ def _units(lines: Sequence[_Line]) -> list[_Unit]:
         if heading:
             units.append(heading)
         elif line.kind != BLANK:
-            units.append(_Unit(line.kind, line.text, line.index, line.index, line.names))
+            unit = _Unit(line.kind, line.text, line.index, line.index, line.names, line.meta)
+            units.append(unit)
     if block:
         flush()
     return units
@@ -621,9 +739,19 @@ def _is_collection(units: Sequence[_Unit]) -> bool:
 def _starts_article(article: _Article, units: Sequence[_Unit], i: int, collection: bool) -> bool:
     """Does the heading units[i], met after body text, open a new article?"""
     return (
-        _next_kind(units, i) == BYLINE
+        _next_kind(units, i) in (BYLINE, META)
+        or _opens_news_item(units, i)
         or article.title is None
         or (collection and not article.signed)
+    )
+
+
+def _opens_news_item(units: Sequence[_Unit], i: int) -> bool:
+    """Is the unit after the heading a news item's lead (`本报讯（记者 …）近日，…`)? Then the
+    heading is that item's title, even inside a signed feature's column."""
+    following = units[i + 1] if i + 1 < len(units) else None
+    return (
+        following is not None and following.kind == PARA and bool(_NEWS_LEAD.match(following.text))
     )
 
 
@@ -637,15 +765,24 @@ def _assemble_normal(units: Sequence[_Unit]) -> list[_Article]:
             articles.append(_Article(column=unit.text))
         elif unit.kind == COLUMN:
             article.column = unit.text
+        elif unit.kind == META:
+            merge_meta(article.meta, unit.meta)  # type: ignore[arg-type]
+            article.signed = article.signed or not article.has_body
         elif unit.kind == HEADING and article.title is None and not article.has_body:
             article.title = unit.text
         elif unit.kind == HEADING and not article.has_body:
-            if article.subtitle is None and (
+            if not article.authors and _is_author_line(unit.text):
+                article.authors += unit.text.split()
+            elif _is_kicker(article, unit.text) or _is_phrase_kicker(article, units, i):
+                article.kicker, article.title = article.title, unit.text
+            elif article.subtitle is None and (
                 unit.text.startswith("——") or _next_kind(units, i) == BYLINE
             ):
                 article.subtitle = unit.text
             else:
                 article.paragraphs.append(Paragraph(unit.text, "subheading"))
+        elif unit.kind == HEADING and _is_signature(units, i):
+            pass  # `…领导小组办公室` over the date that ends the page signs the article
         elif unit.kind == HEADING and _starts_article(article, units, i, collection):
             # short items in one column block share its label
             column = None if article.signed else article.column
@@ -661,10 +798,64 @@ def _assemble_normal(units: Sequence[_Unit]) -> list[_Article]:
             article.authors += unit.names
         elif unit.kind == CREDIT:
             _add_credit(article, unit)
+        elif article.title and not article.has_body and _is_subtitle(article, unit):
+            article.subtitle = unit.text
         else:
             _add_para(article, unit)
         articles[-1].take(unit)
     return articles
+
+
+def _is_signature(units: Sequence[_Unit], i: int) -> bool:
+    """A heading after the body, followed only by a metadata line holding a date, is the
+    signature of a notice or a report, not a new article's title."""
+    rest = [u for u in units[i + 1 :] if u.kind != CREDIT]
+    return (
+        len(rest) == 1
+        and rest[0].kind == META
+        and rest[0].meta is not None
+        and rest[0].meta.published is not None
+    )
+
+
+def _is_kicker(article: _Article, heading: str) -> bool:
+    """Is the article's title a kicker (`鄂尔多斯高新区`, `五原县`) above `heading`, the real
+    title? A kicker names a place or unit only, and nothing but it stands above the title."""
+    title = article.title or ""
+    return (
+        article.kicker is None
+        and article.subtitle is None
+        and not article.authors
+        and len(title) <= KICKER_MAX
+        and bool(_KICKER.match(title))
+        and not heading.startswith("——")
+    )
+
+
+def _is_phrase_kicker(article: _Article, units: Sequence[_Unit], i: int) -> bool:
+    """引题/主题/副题: a heading between the first heading and a `——` subtitle is the title, and
+    the first one its kicker, whatever it says."""
+    following = units[i + 1] if i + 1 < len(units) else None
+    return (
+        article.kicker is None
+        and article.subtitle is None
+        and not units[i].text.startswith("——")
+        and following is not None
+        and following.kind in (HEADING, PARA)
+        and following.text.startswith("——")
+    )
+
+
+def _is_subtitle(article: _Article, unit: _Unit) -> bool:
+    """`——乌审旗嘎鲁图镇党建引领产业发展纪实`: a dash-led line right under the title, too long
+    or too punctuated to be read as a heading, is still its subtitle."""
+    return (
+        article.subtitle is None
+        and unit.kind == PARA
+        and unit.text.startswith("——")
+        and len(unit.text) <= MARKDOWN_HEADLINE_MAX * 3 // 2
+        and not _ends_sentence(unit.text)
+    )
 
 
 def _labels_follow_headings(units: Sequence[_Unit]) -> bool:
@@ -719,6 +910,8 @@ def _assemble_flipped(units: Sequence[_Unit]) -> list[_Article]:
             target.authors += unit.names
         elif unit.kind in (BYLINE, END_BYLINE):
             article.authors += unit.names
+        elif unit.kind == META:
+            merge_meta(article.meta, unit.meta)  # type: ignore[arg-type]
         elif unit.kind == HEADING and _flipped_title(units, i):
             article.title = unit.text
             done.append(article)
@@ -790,15 +983,47 @@ def _finish(article: _Article, raw_lines: Sequence[str]) -> ArticleDraft | None:
     paragraphs, repeated = _trailing_captions(paragraphs)
     if not paragraphs and not article.title:
         return None
+    lead = next((p.text for p in paragraphs if p.kind == "body"), "")
+    authors = list(dict.fromkeys(article.authors + article.meta.authors + lead_byline(lead)))
+    original = article.original
+    if original is None:
+        original = "\n".join(raw_lines[article.first : (article.last or 0) + 1])
     return ArticleDraft(
         title=article.title or _fallback_title(paragraphs),
         paragraphs=paragraphs,
         subtitle=article.subtitle,
-        authors=article.authors or list(dict.fromkeys(article.photographers)),
+        authors=authors or list(dict.fromkeys(article.photographers)),
         column=article.column,
         captions=captions + repeated,
-        original="\n".join(raw_lines[article.first : (article.last or 0) + 1]),
+        original=original,
+        kicker=article.kicker,
+        source=article.meta.source,
+        editor=article.meta.editor,
+        published=article.meta.published,
     )
+
+
+def _briefs(article: _Article) -> list[_Article]:
+    """A page of dated briefs (`9月12日，…` × 5) is that many untitled articles, under the
+    heading they share as their column. A feature's paragraphs rarely all open with a date,
+    and never all of them with none between."""
+    paragraphs = article.paragraphs
+    if len(paragraphs) < MIN_BRIEFS or not all(
+        p.kind == "body" and _BRIEF.match(p.text) for p in paragraphs
+    ):
+        return [article]
+    column = article.title or article.column
+    return [
+        _Article(
+            column=column,
+            paragraphs=[p],
+            meta=replace(article.meta, authors=list(article.meta.authors)),
+            first=article.first,
+            last=article.last,
+            original=p.text,
+        )
+        for p in paragraphs
+    ]
 
 
 def split_page(raw_text: str) -> list[ArticleDraft]:
@@ -807,5 +1032,6 @@ def split_page(raw_text: str) -> list[ArticleDraft]:
     units = _fix_units(_units(lines))
     assemble = _assemble_flipped if _is_flipped(units) else _assemble_normal
     raw_lines = raw_text.splitlines()
-    drafts = (_finish(article, raw_lines) for article in assemble(units))
+    articles = [brief for article in assemble(units) for brief in _briefs(article)]
+    drafts = (_finish(article, raw_lines) for article in articles)
     return [draft for draft in drafts if draft is not None]

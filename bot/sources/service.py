@@ -1,0 +1,191 @@
+"""What the CLI and the bot do with sources: open a poller from the settings, test a
+source before saving it, list sources with their health, load example sources."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot.config import Settings
+from bot.ingest.pipeline import init_worker
+from bot.sources.fetch import Fetched, Fetcher, Politeness
+from bot.sources.library import prepare_page
+from bot.sources.model import KINDS, FetchError, Link, Selectors, Source
+from bot.sources.pages import index_title, selectors_for
+from bot.sources.poll import Poller, utc_iso
+from bot.store import Store
+from bot.store import sources as db
+
+PREVIEW_ARTICLES = 3  # articles read (not stored) when a source is tested
+HEALTH_DAYS = 7
+
+
+def politeness(settings: Settings) -> Politeness:
+    return Politeness(
+        host_delay=settings.sources_host_delay,
+        timeout=settings.sources_timeout,
+        max_bytes=int(settings.sources_max_mb * 1024 * 1024),
+    )
+
+
+@asynccontextmanager
+async def open_poller(
+    store: Store, settings: Settings, *, workers: int = 1
+) -> AsyncIterator[Poller]:
+    """A poller for one command; with `workers` > 1, pages are read and prepared in that
+    many processes (started only once there is a page to read)."""
+    fetcher = Fetcher(politeness(settings))
+    executor = None
+    if workers > 1:
+        executor = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
+    try:
+        yield Poller(
+            store, fetcher, near_ratio=settings.near_duplicate_ratio, timezone=settings.timezone,
+            max_failures=settings.sources_max_failures, executor=executor,
+        )  # fmt: skip
+    finally:
+        await fetcher.aclose()
+        if executor:
+            executor.shutdown(cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class Sample:
+    url: str
+    title: str | None = None  # None when the page was rejected
+    date: str | None = None
+    paragraphs: int = 0
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What polling a source would ingest, read but not stored."""
+
+    kind: str
+    url: str
+    links: int = 0
+    samples: list[Sample] = field(default_factory=list)
+    error: str = ""  # the index could not be read
+    name: str = ""  # the index page's (or feed's) title: a default name for the source
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "url": self.url,
+            "name": self.name,
+            "links": self.links,
+            "error": self.error,
+            "samples": [vars(s) for s in self.samples],
+        }
+
+
+def guess_kind(url: str, data: bytes) -> str:
+    """epaper for a dated pattern, feed for RSS/Atom, else list (the commonest)."""
+    if "{date" in url:
+        return "epaper"
+    head = data[:2048].lstrip().lower()
+    if head.startswith(b"<?xml") or b"<rss" in head or b"<feed" in head:
+        return "feed"
+    return "list"
+
+
+async def preview(
+    poller: Poller, url: str, kind: str | None = None, selectors: Selectors | None = None
+) -> Preview:
+    """Read a would-be source: its index, its links and its first few articles."""
+    if kind is None and "{date" not in url:
+        try:
+            kind = guess_kind(url, (await poller.fetcher.get(url)).data)
+        except FetchError as exc:
+            return Preview(kind or "list", url, error=exc.reason)
+    kind = kind or "epaper"
+    selectors = selectors or Selectors()
+    source = Source(0, "", kind, url, selectors)
+    try:
+        index = await poller.index(source)
+    except FetchError as exc:
+        return Preview(kind, url, error=exc.reason)
+    if index is None:  # a source never polled has no ETag or hash: an e-paper's 404
+        return Preview(kind, url, error="当天的电子报首页不存在（404），可能尚未出版，请出版后再试")
+    fetched, links, first = index
+    samples = [await _sample(poller, link, selectors, first) for link in links[:PREVIEW_ARTICLES]]
+    name = index_title(kind, fetched.url, fetched.data, fetched.charset)
+    return Preview(kind, url, len(links), samples, name=name)
+
+
+async def _sample(
+    poller: Poller, link: Link, selectors: Selectors, first: Fetched | None
+) -> Sample:
+    try:
+        fetched = first or await poller.fetcher.get(link.url)
+        page = prepare_page(
+            fetched.data, fetched.url, fetched.charset,
+            selectors_for(fetched.url, selectors), link, poller.today(),
+            extract=False,
+        )  # fmt: skip
+    except FetchError as exc:
+        return Sample(link.url, reason=exc.reason)
+    draft = page.file.articles[0].draft
+    return Sample(link.url, draft.title, page.file.date, len(draft.paragraphs))
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    source: Source
+    recent: int  # articles it brought in over the last HEALTH_DAYS days
+
+    def as_json(self) -> dict[str, object]:
+        s = self.source
+        return {
+            "id": s.id, "name": s.name, "kind": s.kind, "url": s.url,
+            "selectors": vars(s.selectors), "interval_min": s.interval_min,
+            "status": s.status, "paused_reason": s.paused_reason, "failures": s.failures,
+            "last_success_at": s.last_success_at, "last_error": s.last_error,
+            "last_error_at": s.last_error_at, "next_poll_at": s.next_poll_at,
+            "articles_7d": self.recent,
+        }  # fmt: skip
+
+
+async def health(store: Store, now: datetime) -> list[SourceHealth]:
+    counts = await db.recent_counts(store, utc_iso(now - timedelta(days=HEALTH_DAYS)))
+    return [SourceHealth(s, counts.get(s.id, 0)) for s in await db.sources(store)]
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A source as written in sources.toml."""
+
+    name: str
+    kind: str
+    url: str
+    selectors: Selectors
+    interval_min: int
+    enabled: bool
+
+
+def load_specs(path: Path, default_interval: int) -> list[SourceSpec]:
+    """The [[source]] tables of a sources.toml; ValueError (Chinese) on a bad entry."""
+    with open(path, "rb") as fh:
+        table = tomllib.load(fh)
+    specs = []
+    for n, entry in enumerate(table.get("source", []), 1):
+        kind = entry.get("kind", "")
+        if kind not in KINDS or not entry.get("url"):
+            raise ValueError(f"{path} 第 {n} 个来源：需要 url 和 kind（{'/'.join(KINDS)}）")
+        specs.append(
+            SourceSpec(
+                name=entry.get("name") or entry["url"],
+                kind=kind,
+                url=entry["url"],
+                selectors=Selectors.of(entry.get("selectors", {})),
+                interval_min=int(entry.get("interval_min", default_interval)),
+                enabled=bool(entry.get("enabled", False)),
+            )
+        )
+    return specs
