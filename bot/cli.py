@@ -19,9 +19,17 @@ from zoneinfo import ZoneInfo
 from tqdm import tqdm
 
 from bot import render
-from bot.chat.digest import default_digest_day, filter_problem
+from bot.chat.digest import filter_problem
 from bot.config import Settings, load_settings
-from bot.digest import Digest, build_digest, digest_json, week_of
+from bot.digest import Digest, build_digest, digest_json, digest_period
+from bot.edit import (
+    Correction,
+    EditError,
+    correct_article,
+    delete_articles,
+    merge_articles,
+    split_article,
+)
 from bot.export import (
     ExportError,
     ExportFile,
@@ -146,6 +154,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("config", parents=[common], help="列出全部设置及说明")
     _source_parsers(sub, common)
+
+    p = sub.add_parser("edit", parents=[common], help="更正文章的日期、标题或主要地点")
+    p.add_argument("article_id", type=_positive, metavar="ARTICLE_ID")
+    p.add_argument("--date", type=_day, help="发表日期 YYYY-MM-DD")
+    p.add_argument("--title", help="标题")
+    p.add_argument(
+        "--place", nargs="+", metavar="PLACE", help="主要地点（名称或代码，最具体的一级为准）"
+    )
+    p = sub.add_parser(
+        "merge", parents=[common], help="把被拆开的报道合并：OTHER 的正文接在 ARTICLE_ID 之后"
+    )
+    p.add_argument("article_id", type=_positive, metavar="ARTICLE_ID")
+    p.add_argument("other_id", type=_positive, metavar="OTHER_ID")
+    p = sub.add_parser(
+        "split", parents=[common], help="把误合为一篇的两篇报道拆开：从 AT 段起为新文章"
+    )
+    p.add_argument("article_id", type=_positive, metavar="ARTICLE_ID")
+    p.add_argument("at", metavar="AT", help="新文章开始的段号（从 1 数起）或该段中的文字")
+    p.add_argument("--title", help="新文章的标题（默认：该段若是标题即用它）")
+    p = sub.add_parser("delete", parents=[common], help="删除文章（连同其近似重复报道）")
+    p.add_argument("article_ids", nargs="+", type=_positive, metavar="ARTICLE_ID")
     return parser
 
 
@@ -298,8 +327,8 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     now = datetime.now(ZoneInfo(settings.timezone))
-    day = date.fromisoformat(args.date) if args.date else default_digest_day(now)
-    first, last = week_of(day) if args.week else (day, day)
+    day = date.fromisoformat(args.date) if args.date else None
+    first, last = digest_period(day, args.week, now.date())
     filters = " ".join(args.filters)
 
     async def job(store: Store) -> Digest | str:
@@ -327,8 +356,8 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             return await cases_document(store, " ".join(args.filters), issuer)
         if args.kind == "stats":
             return await stats_export(store, " ".join(args.query), now.date(), issuer, pictures)
-        day = date.fromisoformat(args.date) if args.date else default_digest_day(now)
-        first, last = week_of(day) if args.week else (day, day)
+        day = date.fromisoformat(args.date) if args.date else None
+        first, last = digest_period(day, args.week, now.date())
         return await digest_document(store, first, last, " ".join(args.filters), issuer)
 
     try:
@@ -450,10 +479,58 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
-    for line in Settings.help_lines():
-        name = line.split(":", 1)[0]
-        print(f"{line}\n    = {getattr(settings, name)!r}")
+    print(
+        "# casebot 的全部设置及当前值，可按此格式写入 TOML 配置文件（--config 或 CASEBOT_CONFIG）。"
+    )
+    print("\n\n".join(settings.listing()))
     return 0
+
+
+async def _correction(settings: Settings, job: Callable[[Store], Awaitable[str]]) -> int:
+    """Runs a correction (edit, merge, split, delete) and prints what it did, or why not."""
+    try:
+        print(await _with_store(settings, job))
+    except EditError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    return 0
+
+
+async def cmd_edit(args: argparse.Namespace, settings: Settings) -> int:
+    fix = Correction(date=args.date, title=args.title, places=tuple(args.place or ()))
+    if fix == Correction():
+        print("请至少给出 --date、--title 或 --place 之一。", file=sys.stderr)
+        return 2
+
+    async def job(store: Store) -> str:
+        changes = await correct_article(store, args.article_id, fix, actor=None, chat=None)
+        return render.correction_text(args.article_id, changes)
+
+    return await _correction(settings, job)
+
+
+async def cmd_merge(args: argparse.Namespace, settings: Settings) -> int:
+    return await _correction(
+        settings,
+        lambda store: merge_articles(store, args.article_id, args.other_id, actor=None, chat=None),
+    )
+
+
+async def cmd_split(args: argparse.Namespace, settings: Settings) -> int:
+    return await _correction(
+        settings,
+        lambda store: split_article(
+            store, args.article_id, args.at, title=args.title, actor=None, chat=None
+        ),
+    )
+
+
+async def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
+    async def job(store: Store) -> str:
+        done = await delete_articles(store, args.article_ids, actor=None, chat=None)
+        return render.deleted_text(done)
+
+    return await _correction(settings, job)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
@@ -470,6 +547,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = 
     "config": cmd_config,
     "sources": cmd_sources,
     "poll": cmd_poll,
+    "edit": cmd_edit,
+    "delete": cmd_delete,
+    "merge": cmd_merge,
+    "split": cmd_split,
 }
 
 
@@ -489,11 +570,25 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from handlers.app import run_bot
     from handlers.console import run_console
 
+    if not settings.telegram_bot_token and settings.server_mode and not args.console:
+        # A server (the Docker image) without a token would open the console on no input,
+        # end at once and exit 0: a restart loop that looks healthy.
+        print(NO_TOKEN_ON_SERVER, file=sys.stderr)
+        return 2
+    # An unwritable database (a host folder mounted as the volume) is said now, in Chinese.
+    asyncio.run(_with_store(settings, lambda store: store.count_articles()))
     if settings.telegram_bot_token and not args.console:
         logging.getLogger().setLevel(logging.INFO)
         return run_bot(settings)
     asyncio.run(run_console(settings))
     return 0
+
+
+NO_TOKEN_ON_SERVER = (
+    "错误：未设置 TELEGRAM_BOT_TOKEN，机器人无法启动。"
+    "请用 docker run -e TELEGRAM_BOT_TOKEN=… 传入令牌（向 @BotFather 申请）；"
+    "只想在本机试用，请不用容器，直接运行 casebot run。"
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,6 +7,7 @@ or ``--config``), then environment variables named ``CASEBOT_<FIELD>`` in upper 
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -33,41 +34,40 @@ def _setting(default: Any, help: str) -> Any:
 
 @dataclass(frozen=True)
 class Settings:
-    db_path: Path = _setting(default_db_path(), "SQLite database file (env CASEBOT_DB)")
-    data_dir: Path = _setting(default_data_dir(), "folder with places/, sample/ and term lists")
-    timezone: str = _setting("Asia/Shanghai", "timezone for dates, digests and schedules")
-    max_file_mb: float = _setting(20.0, "files larger than this many MB are refused at ingest")
-    ingest_workers: int = _setting(
-        0, "processes that parse and segment files in parallel (0 = one per CPU core)"
+    db_path: Path = _setting(default_db_path(), "SQLite 数据库文件（环境变量 CASEBOT_DB）")
+    data_dir: Path = _setting(default_data_dir(), "数据文件夹：places/、sample/ 和词表")
+    timezone: str = _setting("Asia/Shanghai", "日期、摘要和定时任务所用的时区")
+    max_file_mb: float = _setting(20.0, "导入时拒绝大于此大小（MB）的文件")
+    ingest_workers: int = _setting(0, "并行解析、分词文件的进程数（0 = 每个 CPU 核一个）")
+    near_duplicate_ratio: float = _setting(90.0, "rapidfuzz 相似度（0-100）达到此值即视为近似重复")
+    telegram_bot_token: str = _setting(
+        "", "Bot API 令牌（环境变量 TELEGRAM_BOT_TOKEN）；未设置时 casebot run 打开控制台"
     )
-    near_duplicate_ratio: float = _setting(
-        90.0, "rapidfuzz ratio (0-100) at or above which an article is a near-duplicate"
-    )
-    telegram_bot_token: str = _setting("", "Bot API token; without it `casebot run` is a console")
-    admin_ids: tuple[int, ...] = _setting((), "Telegram user ids of admins (comma-separated)")
+    admin_ids: tuple[int, ...] = _setting((), "管理员的 Telegram 用户编号")
     staff_ids: tuple[int, ...] = _setting(
-        (), "Telegram user ids allowed to use the bot (comma-separated; admins add more in /admin)"
+        (), "可使用机器人的工作人员的 Telegram 用户编号（管理员可在 /admin 中添加）"
     )
-    allowed_chat_ids: tuple[int, ...] = _setting(
-        (), "group and channel chat ids the bot serves (comma-separated; admins add more)"
-    )
-    admin_chat_id: int = _setting(0, "chat that receives error reports (0 = none)")
+    allowed_chat_ids: tuple[int, ...] = _setting((), "机器人服务的群组和频道编号（管理员可添加）")
+    admin_chat_id: int = _setting(0, "接收错误报告的聊天编号（0 = 不发送）")
     bot_api_url: str = _setting(
-        "https://api.telegram.org/bot", "Bot API base URL (a self-hosted Bot API server's)"
+        "https://api.telegram.org/bot", "Bot API 地址（可指向自建的 Bot API 服务器）"
     )
-    bot_api_file_url: str = _setting(
-        "https://api.telegram.org/file/bot", "Bot API file download base URL"
+    bot_api_file_url: str = _setting("https://api.telegram.org/file/bot", "Bot API 文件下载地址")
+    webhook_url: str = _setting("", "webhook 的公网 HTTPS 地址；留空则用长轮询")
+    webhook_listen: str = _setting(
+        "127.0.0.1", "webhook 服务监听的地址（容器中为 0.0.0.0，才能从容器外访问）"
     )
-    webhook_url: str = _setting("", "public HTTPS URL of the webhook; empty = long polling")
-    webhook_listen: str = _setting("127.0.0.1", "address the webhook server listens on")
-    webhook_port: int = _setting(8443, "port the webhook server listens on")
-    webhook_path: str = _setting("telegram", "URL path of the webhook")
-    webhook_secret: str = _setting("", "secret token Telegram sends with every webhook call")
-    digest_time: str = _setting("08:30", "default time (HH:MM, timezone above) of a new digest")
+    webhook_port: int = _setting(8443, "webhook 服务监听的端口")
+    webhook_path: str = _setting("telegram", "webhook 的 URL 路径")
+    webhook_secret: str = _setting("", "Telegram 每次调用 webhook 时附带的密钥")
+    digest_time: str = _setting("08:30", "新订阅的默认推送时间（HH:MM，按上面的时区）")
     digest_catch_up: str = _setting(
         "all",
-        "digests missed while the bot was down: all = each once, oldest first (up to 7 days);"
-        " latest = only the newest",
+        "停机期间错过的摘要：all = 每期补发一次，从旧到新（最多 7 天）；latest = 只补最新一期",
+    )
+    server_mode: bool = _setting(
+        False,
+        "服务器部署（Docker 镜像中为 true）：没有令牌时拒绝启动，控制台不导入示例语料",
     )
     issuing_unit: str = _setting(
         "党委宣传部", "导出文件的发文单位（汇编封面、简报报头、统计表落款），如 中共××旗委宣传部"
@@ -90,9 +90,34 @@ class Settings:
         5, "failed polls in a row after which a source is paused and admins are told"
     )
 
-    @classmethod
-    def help_lines(cls) -> list[str]:
-        return [f"{f.name}: {f.metadata['help']}" for f in fields(cls)]
+    def listing(self) -> list[str]:
+        """Every setting with its help and its value as it would be written in the TOML
+        file (`admin_ids = [1, 2]`), secrets masked."""
+        out = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            shown = _masked(value) if f.name in SECRETS and value else _toml(value)
+            out.append(f"# {f.metadata['help']}\n{f.name} = {shown}")
+        return out
+
+
+SECRETS = frozenset({"telegram_bot_token", "webhook_secret"})
+
+
+def _masked(secret: str) -> str:
+    """Says a secret is set and nothing of it (`casebot config` output gets pasted)."""
+    return _toml(f"（已设置，{len(secret)} 个字符，已隐藏）")
+
+
+def _toml(value: Any) -> str:
+    """A value as TOML writes it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a TOML basic string is a JSON one
 
 
 _ENV_OVERRIDES = {"db_path": "CASEBOT_DB", "telegram_bot_token": "TELEGRAM_BOT_TOKEN"}

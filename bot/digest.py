@@ -56,6 +56,14 @@ class Digest:
         return sum(len(articles) for _, articles in self.groups)
 
 
+def digest_period(day: date | None, weekly: bool, today: date) -> tuple[date, date]:
+    """The first and last day a digest covers: `day` (default yesterday, the day the morning
+    digest sends), or with `weekly` the Monday-to-Sunday week holding it. /digest and
+    `casebot digest` share it, so 每周 and --week are the same week."""
+    day = day or today - timedelta(days=1)
+    return week_of(day) if weekly else (day, day)
+
+
 def week_of(day: date) -> tuple[date, date]:
     """The Monday-to-Sunday week holding `day`."""
     start = day - timedelta(days=day.weekday())
@@ -91,7 +99,7 @@ async def build_digest(
             article_id=article_id,
             title=row["title"],
             date=row["date"],
-            places=[gazetteer.divisions[c].name for c in (primary or codes)[:3]],
+            places=[gazetteer.display_name(c) for c in (primary or codes)[:3]],
             topic=(topics.get(article_id) or [None])[0],
             summary=summarise(
                 row["title"],

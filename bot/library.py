@@ -83,7 +83,8 @@ class CaseCard:
     actor: str
     place: str | None  # the place's name as the article wrote it
     place_code: str | None
-    chain: list[str]  # the divisions' names from its 盟市 down to the place
+    chain: list[str]  # the divisions' names from its 盟市 down to the place, as people say them
+    official_place: str | None  # the register's name of the place's division
     prefecture: str | None
     practice: str
     summary: str
@@ -95,7 +96,6 @@ class CaseCard:
 
 def case_object(row: dict[str, Any], gazetteer: Gazetteer) -> CaseCard:
     code = row["place"]
-    chain = [gazetteer.divisions[c].name for c in reversed(gazetteer.chain(code))] if code else []
     speaker = row["speaker_name"] and Speaker(row["speaker_name"], row["speaker_title"])
     return CaseCard(
         case_id=row["case_id"],
@@ -105,7 +105,8 @@ def case_object(row: dict[str, Any], gazetteer: Gazetteer) -> CaseCard:
         actor=row["actor"],
         place=row["place_name"],
         place_code=code,
-        chain=chain,
+        chain=gazetteer.display_chain(code) if code else [],
+        official_place=_official(code, gazetteer),
         prefecture=_name(row["prefecture"], gazetteer),
         practice=row["practice"],
         summary=row["summary"],
@@ -117,11 +118,12 @@ def case_object(row: dict[str, Any], gazetteer: Gazetteer) -> CaseCard:
 
 
 def _places(stored: dict[str, list[dict[str, Any]]], gazetteer: Gazetteer) -> list[dict[str, Any]]:
-    """Resolved divisions first (primary ones first), then inferred, ambiguous and outside
-    names, each once."""
+    """Resolved divisions first (primary ones first, from the 盟市 down: the store's order),
+    then inferred, ambiguous and outside names, each once."""
     out = [
         {
-            "name": gazetteer.divisions[p["code"]].name,
+            "name": gazetteer.display_name(p["code"]),
+            "official_name": gazetteer.divisions[p["code"]].name,
             "code": p["code"],
             "level": p["level"],
             "prefecture": _name(p["prefecture"], gazetteer),
@@ -165,4 +167,8 @@ def _figure(f: dict[str, Any]) -> dict[str, Any]:
 
 
 def _name(code: str | None, gazetteer: Gazetteer) -> str | None:
+    return gazetteer.display_name(code) if code in gazetteer.divisions else None
+
+
+def _official(code: str | None, gazetteer: Gazetteer) -> str | None:
     return gazetteer.divisions[code].name if code in gazetteer.divisions else None

@@ -24,6 +24,30 @@ _NBS_CODE = re.compile(r"\(NBS (\d{6,9})\)|\(code (\d{6,9}), present")
 
 
 _COMMITTEE = re.compile(r"(.+?)(村|嘎查|社区)(?:村民委员会|居民委员会|委员会|村委会|居委会|委会)")
+# The register's committee or office after the place's own name: 和平村委会, 巴彦树贵嘎查村民委员会,
+# 玛拉沁社区居民委员会, 乌拉盖管理区管委会, 保康街道办事处. People and newspapers leave it out.
+_VILLAGE_OFFICE = re.compile(
+    r"(?:村民委员会|村民委会|人民委员会|村委会|村委|居民委员会|居民委会|居委会|委员会|委会)$"
+)
+_OFFICE = re.compile(r"(?:管理委员会|管委会|办事处)$")
+_SHORT_NAME = re.compile(r"^short name of .*\(NBS (\d{6,9})\)")
+
+
+def common_name(official: str, level: str) -> str:
+    """The name people and newspapers use for a division, from its register name:
+    和平村委会 → 和平村, 巴彦树贵嘎查村民委员会 → 巴彦树贵嘎查, 西苑居委会 → 西苑社区,
+    乌拉盖管理区管委会 → 乌拉盖管理区, 保康街道办事处 → 保康街道; other names as they are."""
+    if level == "village" and official.endswith("嘎查村"):  # 巴音哈拉嘎查村 → 巴音哈拉嘎查
+        return official[:-1]
+    office = (_VILLAGE_OFFICE if level == "village" else _OFFICE).search(official)
+    if office is None or office.start() == 0:
+        return official
+    stem = official[: office.start()]
+    if level != "village" or stem.endswith(("村", "嘎查", "社区")):
+        return stem
+    if "居" in office.group():
+        return stem + "社区"
+    return stem + "村" if "村" in office.group() else official
 
 
 @dataclass(frozen=True)
@@ -65,6 +89,10 @@ class Gazetteer:
         self._codes_by_name = dict(codes_by_name)
         # Extraction asks for chains hundreds of times per article: computed once.
         self._chains = {code: self._walk_up(code) for code in self.divisions}
+        self._common = {d.code: common_name(d.name, d.level) for d in self.divisions.values()}
+        for row in _rows(places_dir / "nmg_special_areas.csv"):
+            if (short := _SHORT_NAME.match(row["note"])) and short.group(1) in self.divisions:
+                self._common[short.group(1)] = row["name"]  # 阿拉善高新区
 
     def _walk_up(self, code: str) -> tuple[str, ...]:
         out = []
@@ -100,6 +128,23 @@ class Gazetteer:
     def chain(self, code: str) -> tuple[str, ...]:
         """The division and its ancestors up to its 盟市, most specific first."""
         return self._chains.get(code, ())
+
+    def display_name(self, code: str) -> str:
+        """The division's name as staff and newspapers write it (和平村, not 和平村委会); its
+        register name stays in `divisions` for the JSON output and codes."""
+        return self._common.get(code) or self.divisions[code].name
+
+    def display_chain(self, code: str) -> list[str]:
+        """The division's display names from its 盟市 down to it: 通辽市 › 科尔沁左翼中旗 ›
+        花吐古拉镇, never a level twice."""
+        return [self.display_name(c) for c in reversed(self.chain(code))]
+
+    def same_division(self, name: str, code: str) -> bool:
+        """Whether `name` as written (牛营子镇, 和平村) is a name of the division `code`."""
+        return code in self.codes_meant(name, risky=True) or name in (
+            self.divisions[code].name if code in self.divisions else "",
+            self._common.get(code),
+        )
 
     def prefecture_of(self, code: str) -> str:
         return self.chain(code)[-1]

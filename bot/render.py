@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.digest import Digest
 from bot.library import CaseCard, figure_text
+from bot.places import get_gazetteer
 from bot.search import Hit, SearchPage, Similar
 from bot.stats import LEVEL_NAMES, Row, Stats
 from bot.store.search import COUNT_CAP
+
+if TYPE_CHECKING:
+    from bot.edit import Deleted
 
 
 def snippet_html(runs: list[tuple[str, bool]], tag: str = "mark") -> str:
@@ -76,7 +80,7 @@ def search_text(page: SearchPage, color: bool = False, offset: int = 0) -> str:
         if page.suggestions:
             lines.append(f"您是不是要找：{'、'.join(page.suggestions)}？")
         return "\n".join(lines)
-    lines.append(f"共找到 {count_text(page.total)} {_UNIT[page.kind]}（“{page.query}”）：")
+    lines.append(f"共找到 {count_text(page.total)} {_UNIT[page.kind]}（“{page.searched}”）：")
     if page.kind == "cases":
         for n, case in enumerate(page.cases, start=offset + 1):
             lines.append(f"\n{n}. {case_card(case)}")
@@ -84,7 +88,7 @@ def search_text(page: SearchPage, color: bool = False, offset: int = 0) -> str:
     for n, h in enumerate(page.hits, start=offset + 1):
         lines.append(f"\n{n}. {h.title}  [#{h.article_id}]")
         where = " · ".join(x for x in (h.date, "、".join(h.places), h.column or "") if x)
-        lines.append(f"   {where} · {h.source_file}")
+        lines.append(f"   {where} · {h.origin}")
         lines.append(f"   {snippet_terminal(h.snippet, color)}")
         if h.duplicates:
             lines.append(f"   （另有 {h.duplicates} 篇相近报道）")
@@ -106,10 +110,32 @@ def ingest_text(report: dict[str, Any]) -> str:
         f"重复跳过 {report['duplicates']} 篇，"
         f"近似重复 {report['near_duplicates']} 篇（已关联原文）。"
     ]
+    lines += redated_lines(report)
     if report["rejected"]:
         lines.append(f"未能导入 {len(report['rejected'])} 个文件：")
         lines += [f"  ✗ {r['file']}：{r['reason']}" for r in report["rejected"]]
     return "\n".join(lines)
+
+
+def redated_lines(report: dict[str, Any]) -> list[str]:
+    """Stored articles given another date with --date: moved to it, not skipped silently."""
+    return [
+        f"  已按指定日期更正 #{r['article_id']}：{r['from']} → {r['to']}"
+        for r in report.get("redated", [])
+    ]
+
+
+def correction_text(article_id: int, changes: list[str]) -> str:
+    if not changes:
+        return f"#{article_id} 没有需要更正的内容。"
+    return "\n".join([f"已更正 #{article_id}：", *(f"  {c}" for c in changes)])
+
+
+def deleted_text(done: Deleted) -> str:
+    text = f"已删除 {'、'.join(f'#{i}' for i in done.articles)}"
+    if done.reprints:
+        text += f"，连同其近似重复报道 {'、'.join(f'#{i}' for i in done.reprints)}"
+    return text + "。"
 
 
 def articles_text(rows: list[dict[str, Any]]) -> str:
@@ -130,9 +156,12 @@ def _byline(article: dict[str, Any]) -> str:
 
 
 def case_where(case: CaseCard) -> str | None:
-    """盟市 › 旗县 › … › the place itself, when the chain does not end with it."""
+    """盟市 › 旗县 › … › the place itself, when the place as written is below the chain's
+    last division (an inferred 产业园); a name of that division itself (牛营子镇 for
+    牛家营子镇) adds nothing."""
     where = " › ".join(case.chain) or case.place
-    if case.place and case.chain and case.chain[-1] != case.place:
+    code = case.place_code
+    if case.place and code and not get_gazetteer().same_division(case.place, code):
         where += f" › {case.place}"
     return where
 
@@ -160,7 +189,7 @@ def cases_text(cases: list[CaseCard]) -> str:
 
 
 def article_detail_text(a: dict[str, Any]) -> str:
-    head = [f"#{a['article_id']} {a['title']}", f"{a['date']} · {a['source_file']}"]
+    head = [f"#{a['article_id']} {a['title']}", f"{a['date']} · {a['source'] or a['source_file']}"]
     if byline := _byline(a):
         head.append(byline)
     places = [p for p in a["places"] if p["code"]]
@@ -169,8 +198,8 @@ def article_detail_text(a: dict[str, Any]) -> str:
     lines = [*head, "", a["text"], ""]
     primary = [p["name"] for p in places if p["primary"]]
     lines.append(f"主要地点：{' › '.join(primary) if primary else '（全区性或未能确定）'}")
-    if places:
-        lines.append("提及地点：" + "、".join(p["name"] for p in places if not p["primary"]))
+    if mentioned := [p["name"] for p in places if not p["primary"]]:
+        lines.append("提及地点：" + "、".join(mentioned))
     for p in others:
         kind = "推断" if p["inferred"] else "有歧义，未计入统计" if p["ambiguous"] else "区外"
         parent = f"，属 {p['parent']}" if p.get("parent") else ""
@@ -257,7 +286,7 @@ def digest_text(d: Digest) -> str:
         return "\n".join([*lines, "没有符合条件的文章。"])
     lines.append(f"共 {d.count} 篇文章" + (f"，另有 {d.more} 篇未列出" if d.more else ""))
     if d.top_cases:
-        lines.append("\n今日典型案例" if not d.weekly else "\n本周典型案例")
+        lines.append("\n今日典型案例" if not d.weekly else "\n本期典型案例")
         lines += [case_card(c) for c in d.top_cases]
     n = 0
     for group, articles in d.groups:

@@ -80,6 +80,7 @@ class Row:
     articles: int
     cases: int
     previous_articles: int | None  # None without a previous period
+    official_name: str | None = None  # the register's name, when `name` is the common one
 
 
 @dataclass
@@ -87,7 +88,7 @@ class Stats:
     request: StatsRequest
     date_from: str
     previous: tuple[str, str] | None
-    place: Division | None
+    place: Division | None  # named as people write it (和平村); see `official_name`
     chain: list[str]  # the place's divisions' names from its 盟市 down
     totals: Row
     rows: list[Row]  # the next level down (盟市 for the region), most reported first
@@ -148,6 +149,9 @@ def _place_code(name: str, notices: list[Notice]) -> str:
     share means the highest (then first) of them, with a notice."""
     gazetteer = get_gazetteer()
     codes = gazetteer.codes_meant(name, risky=True)
+    if not codes and name in gazetteer.outside_names():
+        # A near village name (北京铺子村 for 北京) would only mislead.
+        raise StatsError(f"未找到地区“{name}”：它不在内蒙古，统计只含区内地区。")
     if not codes:
         near = correction(name, gazetteer.query_names())
         if near is None:
@@ -162,11 +166,11 @@ def _place_code(name: str, notices: list[Notice]) -> str:
         codes = gazetteer.codes_meant(near)
     chosen = sorted(codes, key=lambda c: (len(c), c))
     if len(chosen) > 1:
-        others = "、".join(gazetteer.divisions[c].name for c in chosen[1:])
+        others = "、".join(gazetteer.display_name(c) for c in chosen[1:])
         notices.append(
             Notice(
                 NoticeCode.PLACE_AMBIGUOUS,
-                f"“{name}”也可指{others}，已按{gazetteer.divisions[chosen[0]].name}统计"
+                f"“{name}”也可指{others}，已按{gazetteer.display_name(chosen[0])}统计"
                 "（可写全称或代码）。",
             )
         )
@@ -175,7 +179,10 @@ def _place_code(name: str, notices: list[Notice]) -> str:
 
 async def compute(store: Store, request: StatsRequest) -> Stats:
     gazetteer = get_gazetteer()
-    place = gazetteer.divisions[request.code] if request.code else None
+    place = None
+    if request.code:
+        division = gazetteer.divisions[request.code]
+        place = replace(division, name=gazetteer.display_name(division.code))
     prefix = request.code or REGION_CODE
     start = request.date_from or await queries.first_date(store) or request.date_to
     end, topic = request.date_to, request.topic
@@ -212,9 +219,7 @@ async def compute(store: Store, request: StatsRequest) -> Stats:
         date_from=start,
         previous=previous,
         place=place,
-        chain=[gazetteer.divisions[c].name for c in reversed(gazetteer.chain(place.code))]
-        if place
-        else [],
+        chain=gazetteer.display_chain(place.code) if place else [],
         totals=totals,
         rows=rows,
         trend=await _trend(store, prefix, len(request.code or "1501"), end, topic),
@@ -252,7 +257,9 @@ Rollup = dict[str, tuple[int, int]]  # code -> (articles, cases)
 def _row(d: Division, now: Rollup, then: Rollup | None) -> Row:
     articles, cases = now.get(d.code, (0, 0))
     previous = then.get(d.code, (0, 0))[0] if then is not None else None
-    return Row(d.name, d.code, articles, cases, previous)
+    gazetteer = get_gazetteer()
+    official = gazetteer.divisions[d.code].name
+    return Row(gazetteer.display_name(d.code), d.code, articles, cases, previous, official)
 
 
 def _rollup(counts: list[tuple[str, int, int]], lengths: set[int]) -> Rollup:
@@ -315,11 +322,16 @@ def _practices(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _row_json(row: Row) -> dict[str, Any]:
+    return {**dataclasses.asdict(row), "official_name": row.official_name or row.name}
+
+
 def stats_json(stats: Stats) -> dict[str, Any]:
     place = None
     if stats.place:
         place = {
             "name": stats.place.name,
+            "official_name": get_gazetteer().divisions[stats.place.code].name,
             "code": stats.place.code,
             "level": stats.place.level,
             "chain": stats.chain,
@@ -330,8 +342,8 @@ def stats_json(stats: Stats) -> dict[str, Any]:
         "previous_period": {"from": previous[0], "to": previous[1]} if previous else None,
         "place": place,
         "topic": stats.request.topic,
-        "totals": dataclasses.asdict(stats.totals),
-        "rows": [dataclasses.asdict(r) for r in stats.rows],
+        "totals": _row_json(stats.totals),
+        "rows": [_row_json(r) for r in stats.rows],
         "uncovered": stats.uncovered,
         "trend": [{"month": m, "articles": a, "cases": c} for m, a, c in stats.trend],
         "topics": [{"topic": t, "articles": n} for t, n in stats.topics],

@@ -31,7 +31,7 @@ ADMIN_USAGE = "用法：/admin add 编号 [备注] | /admin admin 编号 | /admi
 TEST_POST = "✅ 测试消息：本频道已接入党建典型案例库，每日摘要将发布在这里。"
 
 
-async def _admin_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Message | None:
+async def admin_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Message | None:
     """The message if its sender is an admin; otherwise tells them and returns None."""
     message, user = update.effective_message, update.effective_user
     assert message and user
@@ -46,7 +46,7 @@ async def _admin_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A document sent in private: refused before download if its type or size is wrong,
     else downloaded, ingested and summarised."""
-    message = await _admin_message(update, context)
+    message = await admin_message(update, context)
     if message is None:
         return
     document = message.document
@@ -73,7 +73,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def reindex_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = await _admin_message(update, context)
+    message = await admin_message(update, context)
     if message is None:
         return
     everything = (context.args or [""])[0] in {"all", "全部"}
@@ -89,7 +89,7 @@ async def reindex_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = await _admin_message(update, context)
+    message = await admin_message(update, context)
     if message is None:
         return
     access = runtime(context).access
@@ -117,7 +117,7 @@ def _is_id(text: str) -> bool:
 
 
 async def channels_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = await _admin_message(update, context)
+    message = await admin_message(update, context)
     if message is None:
         return
     await reply(message, [await channels_reply(runtime(context).store)])

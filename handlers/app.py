@@ -40,7 +40,17 @@ from bot.chat import links
 from bot.chat.search import forget_old_queries, warm_up
 from bot.config import Settings
 from bot.runtime import Runtime
-from handlers import admin, basic, delivery, export, search, sources, stats, subscriptions
+from handlers import (
+    admin,
+    articles,
+    basic,
+    delivery,
+    export,
+    search,
+    sources,
+    stats,
+    subscriptions,
+)
 from handlers.common import CLOCK, RUNTIME
 from handlers.errors import on_error
 from handlers.gate import gate
@@ -68,6 +78,7 @@ ADMIN_COMMANDS = [
     BotCommand("channels", "频道设置"),
     BotCommand("reindex", "重新抽取地区、案例和数字"),
     BotCommand("sources", "新闻来源：自动抓取的网站，如 /sources add 网址"),
+    BotCommand("article", "更正或删除文章，如 /article 12 日期 2024-06-28"),
 ]
 NEW = filters.UpdateType.MESSAGE  # new messages, not edits of earlier ones
 FLOOD_RETRIES = 3  # RetryAfter from Telegram: wait as told and resend, this many times
@@ -139,6 +150,7 @@ def register(app: Application, *, background: bool = True) -> None:
     app.add_handler(CommandHandler("admin", admin.admin_command, NEW))
     app.add_handler(CommandHandler("channels", admin.channels_command, NEW))
     app.add_handler(CommandHandler("sources", sources.sources_command, NEW, block=not background))
+    app.add_handler(CommandHandler("article", articles.article_command, NEW))
     app.add_handler(
         MessageHandler(
             NEW & filters.ChatType.PRIVATE & filters.Document.ALL,

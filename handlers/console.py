@@ -22,13 +22,14 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 from bot.config import Settings
-from bot.ingest.pipeline import ingest_paths
+from bot.sample import demo_dates, sample_pages, seed_sample
 from bot.store import Store
 from handlers.app import build_application
 
@@ -81,7 +82,8 @@ class ConsoleBotApi(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         if "/file/bot" in url:  # a download: .../file/bot<token>/<local path without "/">
-            local = url.split("/file/bot", 1)[1].split("/", 1)[1]
+            # PTB percent-encodes the file path into the URL (Chinese file names).
+            local = unquote(url.split("/file/bot", 1)[1].split("/", 1)[1])
             return 200, Path("/" + local).read_bytes()
         api_method = url.rsplit("/", 1)[-1]
         params = request_data.parameters if request_data else {}
@@ -299,19 +301,28 @@ def console_files(settings: Settings) -> Path:
 
 
 async def _bundled_corpus(settings: Settings, out: TextIO) -> None:
-    """A fresh machine has an empty library: import the bundled demo pages first."""
+    """A fresh machine has an empty library: import the bundled demo pages first, each
+    under the day it was published."""
     store = await Store.open(settings.db_path)
     try:
         if await store.count_articles():
             return
-        report = await ingest_paths(
+        if settings.server_mode:  # a server's library holds real articles only
+            print("服务器模式：不导入示例语料，资料库为空。", file=out)
+            return
+        sample = settings.data_dir / "sample"
+        report = await seed_sample(
             store,
-            [settings.data_dir / "sample"],
+            sample,
             max_bytes=int(settings.max_file_mb * 1024 * 1024),
             near_ratio=settings.near_duplicate_ratio,
             timezone=settings.timezone,
-            workers=settings.ingest_workers,
         )
         print(f"已导入示例语料：{report.added} 篇文章（{settings.db_path}）。", file=out)
+        print(
+            f"示例报道的发表日期：{demo_dates(sample_pages(sample))}。"
+            "试试 /digest 2024-07-01、/stats 时间:2021-06。",
+            file=out,
+        )
     finally:
         await store.close()

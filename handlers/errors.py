@@ -16,7 +16,8 @@ from handlers.common import runtime
 
 log = logging.getLogger("casebot.bot")
 
-SORRY = "抱歉，处理您的请求时出错了，已通知管理员。请稍后再试。"
+SORRY = "抱歉，处理您的请求时出错了，已记录在日志中。请稍后再试。"
+SORRY_REPORTED = "抱歉，处理您的请求时出错了，已通知管理员。请稍后再试。"
 REPORT_INLINE = 3500  # longer tracebacks go to the admin chat as a file
 
 
@@ -32,16 +33,18 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     log.error("Error while handling update %s", _describe(update), exc_info=error)
     if isinstance(update, Update):
-        await _tell_user(update)
+        # Only promise an admin was told when there is an admin chat to tell.
+        reported = bool(runtime(context).settings.admin_chat_id)
+        await _tell_user(update, SORRY_REPORTED if reported else SORRY)
     await _report(context, update)
 
 
-async def _tell_user(update: Update) -> None:
+async def _tell_user(update: Update, sorry: str) -> None:
     try:
         if update.callback_query:
-            await update.callback_query.answer(SORRY, show_alert=True)
+            await update.callback_query.answer(sorry, show_alert=True)
         elif update.effective_message and update.effective_chat.type == ChatType.PRIVATE:  # type: ignore[union-attr]
-            await update.effective_message.reply_text(SORRY)
+            await update.effective_message.reply_text(sorry)
     except TelegramError as exc:  # the fault may be Telegram itself
         log.warning("Could not tell the user about the error: %s", exc)
 

@@ -175,9 +175,19 @@ async def test_errors_are_reported_to_the_admin_chat(
         api.user_message("党建", user_id=STAFF)
         [apology] = await api.wait_for("sendMessage", to(STAFF))
         [report] = await api.wait_for("sendMessage", to(ADMIN))
-    assert "出错了" in apology.params["text"]
+    assert "出错了" in apology.params["text"] and "已通知管理员" in apology.params["text"]
     assert "BadRequest" in report.params["text"] and "<pre>" in report.params["text"]
     assert any(r.levelno == logging.ERROR and r.exc_info for r in caplog.records)
+
+
+async def test_without_an_admin_chat_the_apology_promises_no_report(
+    api: StrictBotApi, db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.fail_next("sendMessage", error_code=400, description="Bad Request: injected failure")
+    async with running_bot(bot_settings(db, api.base_url)):
+        api.user_message("党建", user_id=STAFF)
+        [apology] = await api.wait_for("sendMessage", to(STAFF))
+    assert "出错了" in apology.params["text"] and "已通知管理员" not in apology.params["text"]
 
 
 async def test_outsider_groups_are_left_and_allowed_groups_served(
@@ -282,6 +292,40 @@ async def test_admins_manage_access_and_reindex(
     assert "仅供宣传部工作人员使用" in refused_again.params["text"]
     for action in ("grant:staff", "revoke", "reindex", "refused"):
         assert action in log.params["text"]
+    assert_no_errors(caplog)
+
+
+async def test_admins_correct_and_delete_articles_with_article(
+    api: StrictBotApi, db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    commands = [
+        "/article 3",
+        "/article 3 日期 2024-06-15",
+        "/article 3 地点 杭锦",
+        "/article 9 合并 10",
+        "/article 9 拆分 牧企军",
+        "/article 3 删除",
+        "/article 3 删除 确认",
+        "/search 玛拉沁",
+        "/admin log",
+    ]
+    async with running_bot(bot_settings(db, api.base_url)):
+        api.user_message("/article 3 删除 确认", user_id=STAFF)  # staff may not
+        await api.wait_for("sendMessage", to(STAFF))
+        for n, command in enumerate(commands, start=1):  # one at a time, as a person types
+            api.user_message(command, user_id=ADMIN)
+            await api.wait_for("sendMessage", to(ADMIN), count=n)
+    card, dated, ambiguous, merged, split, confirm, deleted, search, log = texts(api, ADMIN)
+    assert "只有管理员" in texts(api, STAFF)[0]
+    assert "#3 党建领航风帆劲" in card and "主要地点：阿拉善盟 › 阿拉善高新区" in card
+    assert "已更正 #3：\n  日期：2024-07-01 → 2024-06-15" in dated
+    assert "可指多个地区" in ambiguous
+    assert merged.startswith("已将 #10《") and "并入 #9《" in merged
+    assert split.startswith("已从第 2 段起把 #9 拆出新文章 #20《")
+    assert "/article 3 删除 确认" in confirm and deleted == "已删除 #3。"
+    assert "未找到" in search
+    for action in ("article edit", "article merge", "article split", "article delete", "refused"):
+        assert action in log
     assert_no_errors(caplog)
 
 

@@ -100,3 +100,23 @@ def test_page_buttons_at_either_end_say_why_they_do_nothing(tmp_path: Path) -> N
     assert "[6] ◀" in out and "[8] ▶" in out
     assert "【提示】已经是第一页。" in out
     assert "【提示】当前页 / 总页数" in out
+
+
+def test_a_file_with_a_chinese_name_is_uploaded(tmp_path: Path) -> None:
+    # Staff name nearly every file in Chinese; the download URL carries it percent-encoded.
+    page = tmp_path / "2024-07-01_科左中旗嘎查.txt"
+    page.write_text("科左中旗嘎查党支部\n\n" + "科尔沁左翼中旗某嘎查党支部带领牧民发展合作社。" * 8)
+    out = console(tmp_path / "c.db", ":file " + str(page))
+    assert "已导入“2024-07-01_科左中旗嘎查.txt”" in out, out
+    assert "出错" not in out and "已通知管理员" not in out
+
+
+def test_the_demo_pages_carry_their_publication_dates(tmp_path: Path) -> None:
+    # Seeded under the day of ingest, the first digest and every comparison were empty.
+    out = console(tmp_path / "demo.db", "/digest 2024-07-01", "/stats 时间:2021-06")
+    assert "示例报道的发表日期：2021-05-31、" in out
+    digest = out.split("/digest 2024-07-01", 2)[2]
+    assert "党建日报 2024-07-01" in digest and "共 1 篇文章" in digest
+    assert "党建领航风帆劲" in digest
+    stats = out.split("/stats 时间:2021-06", 2)[2]
+    assert "文章 6 篇（上期 7，-1）" in stats

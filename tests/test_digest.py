@@ -174,6 +174,30 @@ def test_command_arguments() -> None:
     assert isinstance(parse_digest_args(["2024-07"], now), str)
 
 
+def test_an_invalid_date_is_an_error_not_a_keyword() -> None:
+    now = datetime(2024, 7, 2, 9, 0, tzinfo=TZ)
+    for typed in ("2024-13-01", "2024-02-30", "2024年13月1日"):
+        assert parse_digest_args([typed], now) == (
+            f"日期“{typed}”无效，请写成 YYYY-MM-DD，如 2024-07-01。"
+        )
+
+
+def test_the_bot_and_the_cli_mean_the_same_week(seeded_file: Path, tmp_path: Path) -> None:
+    # /digest 每周 showed the week before last while `casebot digest --week` showed another.
+    wednesday = datetime(2024, 7, 10, 9, 0, tzinfo=TZ)
+    assert parse_digest_args(["每周"], wednesday) == (date(2024, 7, 8), date(2024, 7, 14), "")
+    assert parse_digest_args(["上周"], wednesday) == (date(2024, 7, 1), date(2024, 7, 7), "")
+    monday = datetime(2024, 7, 8, 9, 0, tzinfo=TZ)  # yesterday ended last week
+    assert parse_digest_args(["每周"], monday) == (date(2024, 7, 1), date(2024, 7, 7), "")
+    db = seeded_copy(seeded_file, tmp_path)
+    done = casebot("digest", "--week", "--json", db=db)
+    first, last, _ = parse_digest_args(["每周"], datetime.now(TZ))
+    assert json.loads(done.stdout)["date"] == first.isoformat()
+    assert json.loads(done.stdout)["end"] == last.isoformat()
+    text = casebot("digest", "--week", "--date", "2024-07-01", db=db).stdout
+    assert text.startswith("党建周报 2024-07-01 至 2024-07-07") and "本周" not in text
+
+
 def test_cli_digest_json(seeded_file: Path, tmp_path: Path) -> None:
     db = seeded_copy(seeded_file, tmp_path)
     done = casebot("digest", "--date", "2024-07-01", "--json", db=db)

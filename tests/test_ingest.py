@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import opencc
@@ -16,7 +17,8 @@ import pytest
 
 from bot.ingest.normalize import compact_text
 from bot.store import Store
-from tests.conftest import ROOT, SEEDS, casebot, ingest, seed_text
+from tests.conftest import ROOT, SEEDS, casebot, ingest, seed_article, seed_text
+from tests.fixtures_files import make_docx
 
 
 async def test_seeds_ingest_into_articles_in_file_order(seeded: Store) -> None:
@@ -168,6 +170,28 @@ async def test_date_comes_from_option_then_file_name_then_ingest_day(
     assert rows[0]["date"] == "2023-05-04"
     origins = await store.conn.execute_fetchall("SELECT DISTINCT date_origin FROM articles")
     assert {o for (o,) in origins} == {"filename", "ingest"}
+
+
+async def test_a_dateline_in_the_text_beats_the_documents_metadata(
+    store: Store, tmp_path: Path
+) -> None:
+    # Word keeps the date its template was made; the page says when it was published.
+    page = tmp_path / "组织工作简报.docx"
+    make_docx(page, "2024年6月28日 星期五\n\n" + seed_text("003"), created=datetime(2013, 12, 23))
+    undated = tmp_path / "简报.docx"
+    make_docx(undated, seed_text("000"), created=datetime(2013, 12, 23))
+    await ingest(store, page, undated)
+    dates = await store.conn.execute_fetchall(
+        "SELECT DISTINCT f.name, a.date, a.date_origin FROM articles a"
+        " JOIN source_files f ON f.id = a.file_id"
+    )
+    assert set(dates) == {
+        ("组织工作简报.docx", "2024-06-28", "metadata"),
+        ("简报.docx", "2013-12-23", "metadata"),
+    }
+    titles = [a["title"] for a in await store.list_articles()]
+    assert not [t for t in titles if "2024年6月28日" in t]  # the dateline is no headline
+    assert titles[0] == seed_article("003", 0)[0]
 
 
 def test_a_killed_ingest_leaves_a_consistent_db_and_a_rerun_completes(tmp_path: Path) -> None:

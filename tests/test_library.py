@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, casebot
+from tests.conftest import ROOT, casebot, seed_text
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +135,28 @@ def dump(db: Path) -> dict[str, list[tuple[Any, ...]]]:
                 "SELECT article_id, seq, actor, place, practice FROM cases ORDER BY 1, 2"
             ).fetchall()
         }
+
+
+def test_an_article_names_its_newspaper_not_its_file(tmp_path: Path) -> None:
+    # A saved web page names its site; --source names the paper of a plain file.
+    paragraphs = "".join(f"<p>{p}</p>" for p in seed_text("003").split("\n\n")[2:8])
+    page = tmp_path / "9f2c41d07a.html"
+    page.write_text(
+        '<html><head><meta property="og:site_name" content="北疆党建网">'
+        f"<title>赤峰党建</title></head><body><article>{paragraphs}</article></body></html>",
+        encoding="utf-8",
+    )
+    db = tmp_path / "c.db"
+    assert casebot("ingest", str(page), db=db).returncode == 0
+    seed = next(ROOT.joinpath("data/sample").glob("002_*.txt"))
+    assert casebot("ingest", str(seed), "--source", "阿拉善日报", db=db).returncode == 0
+    rows = json.loads(casebot("articles", "--json", db=db).stdout)
+    assert {r["source"] for r in rows} == {"北疆党建网", "阿拉善日报"}
+    shown = casebot("show", str(rows[-1]["article_id"]), db=db).stdout
+    assert "· 阿拉善日报" in shown.splitlines()[1] and "002_" not in shown.splitlines()[1]
+    found = casebot("search", "玛拉沁", db=db).stdout
+    assert "阿拉善日报" in found and "002_" not in found
+    assert (
+        json.loads(casebot("search", "玛拉沁", "--json", db=db).stdout)["results"][0]["source"]
+        == "阿拉善日报"
+    )

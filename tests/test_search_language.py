@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pytest
 
+from bot.chat.html import search_page_html
 from bot.library import article_detail
 from bot.render import search_json, search_text
 from bot.search import NoticeCode, more_like_this, search
@@ -148,6 +150,10 @@ async def test_typos_are_corrected_and_said(seeded: Store, typed: str, meant: st
     page = await search(seeded, typed)
     assert page.total and page.corrected and meant in page.corrected
     assert f"已按“{page.corrected}”搜索" in search_text(page)
+    # The results' heading names what was searched, not the typo.
+    assert f"（“{page.corrected}”）：" in search_text(page)
+    chat = search_page_html(page, number=1, pages="1", offset=0)
+    assert f"🔎 “{html.escape(page.corrected)}”" in chat and f"🔎 “{typed}”" not in chat
 
 
 async def test_a_real_word_is_never_corrected(seeded: Store) -> None:
@@ -213,6 +219,17 @@ async def test_more_like_this(seeded: Store) -> None:
     assert similar and similar.hits and similar.keywords
     assert hits[0].article_id not in {h.article_id for h in similar.hits}
     assert await more_like_this(seeded, 10_000) is None
+
+
+async def test_similar_articles_share_topics_and_practices_first(seeded: Store) -> None:
+    # By shared words alone, a 92-character note on waste sorting in the same district came
+    # first for the article on elderly care.
+    [care] = (await search(seeded, '"15分钟养老服务圈"')).hits
+    similar = await more_like_this(seeded, care.article_id)
+    assert similar and similar.hits[0].title != "宣讲"
+    own = set((await article_detail(seeded, care.article_id))["topics"])  # type: ignore[index]
+    first = await article_detail(seeded, similar.hits[0].article_id)
+    assert own & set(first["topics"])  # type: ignore[index]
 
 
 async def test_filters_alone_list_the_newest(seeded: Store) -> None:

@@ -64,7 +64,7 @@ def search_page_html(page: SearchPage, *, number: int, pages: str, offset: int) 
         return "\n".join(lines)
     unit = "个案例" if page.kind == "cases" else "篇文章"
     lines.append(
-        f"🔎 “{quoted(page.query)}”：共 <b>{count_text(page.total)}</b> {unit}，"
+        f"🔎 “{quoted(page.searched)}”：共 <b>{count_text(page.total)}</b> {unit}，"
         f"第 {number}/{pages} 页"
     )
     if page.kind == "cases":
@@ -82,7 +82,7 @@ def article_messages(a: dict[str, Any], limit: int = MESSAGE_LIMIT) -> list[str]
     head = [f"<b>{escape(a['title'])}</b>"]
     if a.get("subtitle"):
         head.append(f"<i>{escape(a['subtitle'])}</i>")
-    byline = [a["date"], a["source_file"], a["column"] and f"栏目：{a['column']}"]
+    byline = [a["date"], a["source"] or a["source_file"], a["column"] and f"栏目：{a['column']}"]
     head.append(
         escape(" · ".join([x for x in byline if x] + ["、".join(a["authors"])]).strip(" ·"))
     )
@@ -186,13 +186,13 @@ def digest_messages(d: Digest, limit: int = MESSAGE_LIMIT) -> list[tuple[str, li
     head += [escape(n) for n in d.notices]
     if not d.count:
         head.append(
-            "这一天没有符合条件的新文章。" if not d.weekly else "本周没有符合条件的新文章。"
+            "这一天没有符合条件的新文章。" if not d.weekly else "这一周没有符合条件的新文章。"
         )
         return [("\n".join(head), [])]
     head.append(f"共 {d.count} 篇文章" + (f"（另有 {d.more} 篇未列出）" if d.more else ""))
     blocks: list[tuple[str, str | None, int | None]] = [("\n".join(head), None, None)]
     if d.top_cases:
-        cases = [f"⭐ <b>{'本周' if d.weekly else '今日'}典型案例</b>"]
+        cases = [f"⭐ <b>{'本期' if d.weekly else '今日'}典型案例</b>"]
         cases += [case_card_html(c) for c in d.top_cases]
         blocks.append(("\n\n".join(cases), None, None))
     n = 0
@@ -255,7 +255,8 @@ HELP_HTML = """<b>搜索语法</b>
 /case 关键词 — 搜索典型案例
 /stats [地区] [时间:…] [主题:…] — 按地区统计报道和案例（默认近30天），附图表、下钻按钮和 CSV 导出
 /help — 本说明
-/digest [日期] [每周] [地区:… 主题:… 关键词] — 某天发表的文章摘要（默认昨天），按盟市、主题分组
+/digest [日期] [每周|上周] [地区:… 主题:… 关键词] — 某天发表的文章摘要（默认昨天），
+  按盟市、主题分组；每周：该日（默认昨天）所在的周一至周日
 /export 案例|简报|统计 [筛选] — 导出公文格式的 Word 文件：典型案例汇编、简报、统计表
 /subscribe [时间 08:30] [每天|每周一] [地区:… 主题:… 关键词] [跳过空日] — 订阅摘要：
   每天定时发送前一天发表的文章（每周一则发送前一周）；群里由群管理员订阅；

@@ -26,10 +26,17 @@ from bot.extract.article import EXTRACT_VERSION, extract_articles
 from bot.extract.places import get_place_matcher
 from bot.ingest.model import ArticleDraft, RejectedFile
 from bot.ingest.normalize import compact_simplified, compact_text, fingerprint_compact
-from bot.ingest.readers import SUPPORTED_SUFFIXES, date_from_filename, read_document
+from bot.ingest.readers import (
+    SUPPORTED_SUFFIXES,
+    date_from_filename,
+    date_in_text,
+    read_document,
+    without_dateline,
+)
+from bot.ingest.reextract import redate
 from bot.ingest.split import split_page
 from bot.segment import get_segmenter, grams, han_set
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, edits
 from bot.store.articles import ExtractionRows, StoredArticle, extraction_rows
 from bot.text import is_traditional, to_simplified
 
@@ -76,6 +83,7 @@ class PreparedFile:
     articles: list[PreparedArticle]
     url: str | None = None  # a web page's address, stored as the file's path
     page_url: str | None = None  # the address an HTML page gives itself (canonical link)
+    source: str | None = None  # the publisher the file's metadata names
 
 
 @dataclass
@@ -85,6 +93,8 @@ class IngestReport:
     duplicates: int = 0
     near_duplicates: int = 0
     rejected: list[dict[str, str]] = field(default_factory=list)
+    # duplicates re-ingested with --date another day: {"article_id", "from", "to"}
+    redated: list[dict[str, object]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -93,6 +103,7 @@ class IngestReport:
             "duplicates": self.duplicates,
             "near_duplicates": self.near_duplicates,
             "rejected": self.rejected,
+            "redated": self.redated,
         }
 
 
@@ -104,10 +115,10 @@ def prepare_file(
 ) -> PreparedFile:
     """Read, split and segment one file. Raises RejectedFile."""
     raw = read_document(path, max_bytes)
-    drafts = split_page(raw.text)
+    drafts = split_page(without_dateline(raw.text))
     if not drafts:
         raise RejectedFile(path, "未找到可识别的文章内容")
-    day, origin = _pick_date(path, raw.date, forced_date, today)
+    day, origin = _pick_date(path, raw.text, raw.date, forced_date, today)
     return PreparedFile(
         path=path,
         sha256=raw.sha256,
@@ -118,6 +129,7 @@ def prepare_file(
         date_origin=origin,
         articles=prepare_articles(drafts, extract),
         page_url=raw.url,
+        source=raw.source,
     )
 
 
@@ -142,7 +154,6 @@ def _prepare_article(draft: ArticleDraft, title_s: str, text_s: str) -> Prepared
     text = draft.body
     compact = compact_simplified(text_s or title_s)
     traditional = is_traditional(draft.title + text, simplified=title_s + text_s)
-    seg = get_segmenter()
     return PreparedArticle(
         draft=draft,
         text=text,
@@ -150,14 +161,22 @@ def _prepare_article(draft: ArticleDraft, title_s: str, text_s: str) -> Prepared
         fingerprint=fingerprint_compact(compact),
         script="traditional" if traditional else "simplified",
         sketch=sketch(compact),
-        index=(
-            " ".join(seg.words(title_s)),
-            " ".join(seg.words(text_s)),
-            " ".join(grams(title_s)),
-            " ".join(grams(text_s)),
-            han_set(f"{title_s} {text_s}".lower()),
-        ),
+        index=index_terms(title_s, text_s),
         extraction=None,
+    )
+
+
+def index_terms(title_s: str, text_s: str) -> tuple[str, str, str, str, str]:
+    """What the search index holds for an article, from its title and text in simplified
+    script: title words, body words, title grams, body grams (article_fts) and characters
+    (article_chars)."""
+    seg = get_segmenter()
+    return (
+        " ".join(seg.words(title_s)),
+        " ".join(seg.words(text_s)),
+        " ".join(grams(title_s)),
+        " ".join(grams(text_s)),
+        han_set(f"{title_s} {text_s}".lower()),
     )
 
 
@@ -177,11 +196,17 @@ def sketch(compact: str) -> list[int]:
     return keys
 
 
-def _pick_date(path: Path, meta: date | None, forced: str | None, today: str) -> tuple[str, str]:
+def _pick_date(
+    path: Path, text: str, meta: date | None, forced: str | None, today: str
+) -> tuple[str, str]:
     if forced:
         return forced, "option"
     if found := date_from_filename(path.name):
         return found.isoformat(), "filename"
+    # A dateline is the document's own statement of its date, as its metadata is, and the
+    # surer one: the origin schema (0001's CHECK) has no value of its own for it.
+    if found := date_in_text(text):
+        return found.isoformat(), "metadata"
     if meta:
         return meta.isoformat(), "metadata"
     return today, "ingest"
@@ -258,6 +283,8 @@ class Ingestor:
         """Store one file in the caller's transaction: the id of its row, or None when it
         only repeated stored articles."""
         known = await self.store.known_fingerprints([a.fingerprint for a in prepared.articles])
+        if known and prepared.date_origin == "option":
+            await self._redate(prepared, known)
         fresh: list[tuple[int, PreparedArticle]] = []
         for seq, article in enumerate(prepared.articles):
             if article.fingerprint in known:
@@ -307,6 +334,20 @@ class Ingestor:
             found.append(best)
         return found
 
+    async def _redate(self, prepared: PreparedFile, known: set[str]) -> None:
+        """`--date` given for articles already stored under another day: the person says
+        when they were published, so the stored articles move to that day (rather than
+        being skipped as duplicates with the wrong date kept)."""
+        stored = await edits.dated_fingerprints(self.store, sorted(known))
+        for article_id, day in stored.values():
+            if day != prepared.date:
+                article = await edits.article_row(self.store, article_id)
+                assert article is not None
+                await redate(self.store, article, prepared.date)
+                self.report.redated.append(
+                    {"article_id": article_id, "from": day, "to": prepared.date}
+                )
+
     def _file_row(self, prepared: PreparedFile) -> dict[str, object]:
         return {
             "path": prepared.url or str(prepared.path),
@@ -315,7 +356,7 @@ class Ingestor:
             "format": prepared.format,
             "encoding": prepared.encoding,
             "size": prepared.size,
-            "source": self.source,
+            "source": self.source or prepared.source,  # --source wins over metadata
             "url": prepared.url or prepared.page_url,
             "ingested_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         }

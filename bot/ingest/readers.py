@@ -111,6 +111,13 @@ _FILENAME_DATES = (
     re.compile(r"(?<!\d)(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})(?!\d)"),
 )
 EARLIEST_YEAR = 1900  # older "dates" are ids or placeholders (1601-01-01 in Office files)
+# Where a dateline is looked for: the first lines of the text, each from its start.
+DATELINE_LINES = 3
+DATELINE_CHARS = 40
+_DATELINE = re.compile(
+    r"(?:(?:发布)?(?:日期|时间)\s*[:：]\s*)?\d{4}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?"
+    r"\s*(?:[（(]?(?:星期|周)[一二三四五六日天][)）]?)?"
+)
 
 
 def read_document(path: Path, max_bytes: int) -> RawDocument:
@@ -135,6 +142,32 @@ def read_document(path: Path, max_bytes: int) -> RawDocument:
     if not document.text.strip():
         raise RejectedFile(path, EMPTY)
     return replace(document, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+
+
+def date_in_text(text: str) -> date | None:
+    """A date written at the top of a text (a dateline, `2024年6月28日 星期五`, `发布时间：
+    2024-06-28`): the first plausible one in its first lines, which says when the page was
+    published more surely than a document's metadata (the date its template was made)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:DATELINE_LINES]
+    for line in lines:
+        if found := date_from_filename(line[:DATELINE_CHARS]):
+            return found
+    return None
+
+
+def without_dateline(text: str) -> str:
+    """The text without lines at its top that are only a dateline (`2024年6月28日 星期五`,
+    `发布时间：2024-06-28`): they date the page, they are no article's title."""
+    lines = text.splitlines(keepends=True)
+    seen = 0
+    for n, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if seen == DATELINE_LINES or not _DATELINE.fullmatch(line.strip()):
+            break
+        seen += 1
+        lines[n] = "\n" if line.endswith("\n") else ""
+    return "".join(lines)
 
 
 def date_from_filename(name: str) -> date | None:
@@ -400,7 +433,7 @@ def _pdf_date(value: str) -> date | None:
 
 def _read_html(path: Path, data: bytes) -> RawDocument:
     markup, encoding = _decode(path, data, _declared_charset(data))
-    title, day, url = _html_metadata(path, markup)
+    title, day, site, url = _html_metadata(path, markup)
     return RawDocument(
         path=path,
         text=_join_paragraphs([p.strip(" \t") for p in _html_paragraphs(path, markup)]),
@@ -408,22 +441,27 @@ def _read_html(path: Path, data: bytes) -> RawDocument:
         encoding=encoding,
         title=title,
         date=day,
+        source=site,
         url=url,
     )
 
 
-def _html_metadata(path: Path, markup: str) -> tuple[str | None, date | None, str | None]:
-    """Title, date and web address (canonical or og:url link; only an absolute http(s) one)."""
+def _html_metadata(
+    path: Path, markup: str
+) -> tuple[str | None, date | None, str | None, str | None]:
+    """Title, date, site name and web address (canonical or og:url link; only an
+    absolute http(s) one) of a saved web page."""
     try:
         metadata = trafilatura.extract_metadata(markup)
     except Exception:  # htmldate trips over some malformed trees (AssertionError in lxml)
         log.debug("%s: no HTML metadata", path, exc_info=True)
-        return None, None, None
+        return None, None, None, None
     if metadata is None:
-        return None, None, None
+        return None, None, None, None
     url = metadata.url or ""
     absolute = url.startswith(("http://", "https://"))
-    return metadata.title or None, _html_date(metadata.date), url if absolute else None
+    site = metadata.sitename or None
+    return metadata.title or None, _html_date(metadata.date), site, url if absolute else None
 
 
 def _html_paragraphs(path: Path, markup: str) -> list[str]:

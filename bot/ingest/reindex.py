@@ -12,19 +12,13 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 
-from bot.extract.article import EXTRACT_VERSION, extract_articles
+from bot.extract.article import EXTRACT_VERSION
 from bot.ingest.pipeline import init_worker
+from bot.ingest.reextract import extract_batch, with_edits
 from bot.store import Store
-from bot.store.articles import ExtractionRows, extraction_rows
+from bot.store.articles import ExtractionRows
 
 BATCH = 200  # articles per transaction and per worker task
-
-
-def extract_batch(items: list[tuple[int, str, str]]) -> list[tuple[int, ExtractionRows]]:
-    found = extract_articles([(title, text) for _, title, text in items])
-    return [
-        (i, extraction_rows(x, EXTRACT_VERSION)) for (i, _, _), x in zip(items, found, strict=True)
-    ]
 
 
 async def reindex(
@@ -47,7 +41,7 @@ async def reindex(
     async def write_oldest() -> None:
         done = await pending.popleft()
         async with store.transaction():
-            await store.write_extractions(done)
+            await store.write_extractions(await with_edits(store, done))
         if progress:
             progress(len(done))
 

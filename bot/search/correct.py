@@ -78,12 +78,13 @@ def closest(word: str, candidates: list[str], *, score: float, limit: int) -> li
 
 
 def display_name(word: str) -> str:
-    """A township's or village's official name (查干沐沦 → 查干沐沦苏木), which its short form
-    hides; any other word as it is (鄂尔多斯, 赤峰 are what everyone calls them)."""
+    """A township's or village's full name as people write it (查干沐沦 → 查干沐沦苏木,
+    北京铺子村委会 → 北京铺子村), which a short form or the register's name hides; any other
+    word as it is (鄂尔多斯, 赤峰 are what everyone calls them)."""
     gazetteer = get_gazetteer()
     codes = gazetteer.codes_meant(word)
     if len(codes) == 1:
-        division = gazetteer.divisions[next(iter(codes))]
-        if division.level in ("township", "village"):
-            return division.name
+        code = next(iter(codes))
+        if gazetteer.divisions[code].level in ("township", "village"):
+            return gazetteer.display_name(code)
     return word

@@ -7,6 +7,7 @@ rerank the best candidates (depth, case practices, places) → collapse repeats 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -60,6 +61,12 @@ class Hit:
     places: list[str] = field(default_factory=list)  # names, the article's main places first
     column: str | None = None
     duplicates: int = 0  # near-duplicate reprints folded into this hit
+    source: str | None = None  # the newspaper or site (--source, the file's metadata)
+
+    @property
+    def origin(self) -> str:
+        """Where the article comes from as people name it: the paper, else the file."""
+        return self.source or self.source_file
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,11 @@ class SearchPage:
     corrected: str | None = None  # the query as searched, when words were corrected
     suggestions: list[str] = field(default_factory=list)  # when nothing was found
     notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def searched(self) -> str:
+        """What the results are for: the corrected query, if it was corrected."""
+        return self.corrected or self.query
 
 
 async def search(
@@ -249,9 +261,10 @@ async def _hits(
             source_file=rows[i]["source_file"],
             snippet=snippet(rows[i]["text"], needles),
             score=score,
-            places=[gazetteer.divisions[c].name for c, _ in places.get(i, [])[:3]],
+            places=[gazetteer.display_name(c) for c, _ in places.get(i, [])[:3]],
             column=rows[i]["column"],
             duplicates=duplicates.get(i, 0),
+            source=rows[i]["source"],
         )
         for i, score in ranked
     ]
@@ -353,12 +366,14 @@ class Similar:
 
 async def more_like_this(store: Store, article_id: int, limit: int = 5) -> Similar | None:
     """The articles and cases closest to an article in topic and practice: its keywords and
-    its cases' practices as a ranked OR query, its own topics and places as boosts; None if
-    there is no such article."""
+    its cases' practices as an OR query find candidates, ranked by `Closeness` (shared
+    topics, share of its keywords named, shared practice words, BM25, a shared primary
+    place); None if there is no such article."""
     detail = await article_detail(store, article_id)
     if detail is None:
         return None
-    words = list(dict.fromkeys([*detail["keywords"], *_practice_words(detail["cases"])]))[:12]
+    own_practices = _practice_words(c.practice for c in detail["cases"])
+    words = list(dict.fromkeys([*detail["keywords"], *own_practices]))[:12]
     clauses = [Clause(tuple((Term(w),) for w in words), " | ".join(words))]
     match = match_expression(clauses)
     if match is None:
@@ -366,31 +381,73 @@ async def more_like_this(store: Store, article_id: int, limit: int = 5) -> Simil
     own = {article_id, detail["duplicate_of"]}
     _, ranked = await store.search_articles(match, None, SearchFilter(), RERANK)
     ranked = [(i, s) for i, s in ranked if i not in own]
-    topics = set(detail["topics"])
-    places = {p["code"] for p in detail["places"] if p["primary"]}
-    shared = await store.article_places_of([i for i, _ in ranked]) if ranked else {}
-    topical = await store.topics_of([i for i, _ in ranked]) if ranked else {}
+    ids = [i for i, _ in ranked]
+    shared = await store.article_places_of(ids) if ids else {}
+    topical = await store.topics_of(ids) if ids else {}
+    practices: dict[int, list[str]] = {}
+    for case in await store.cases_of(ids) if ids else []:
+        practices.setdefault(case["article_id"], []).append(case["practice"])
+    mine = Closeness(
+        set(detail["topics"]),
+        set(own_practices),
+        {p["code"] for p in detail["places"] if p["primary"]},
+    )
+    top = max((s for _, s in ranked), default=0.0) or 1.0
+    rows = await store.articles_by_id(ids) if ids else {}
     scored = sorted(
-        (
-            -s * (1 + 0.3 * len(topics & set(topical.get(i, ()))) +
-                  0.3 * any(c in places for c, _ in shared.get(i, ()))),
-            n, i, s,
-        )
+        (-mine.score(s / top, _coverage(words, rows[i]), set(topical.get(i, ())),
+                     set(_practice_words(practices.get(i, []))),
+                     {c for c, _ in shared.get(i, ())}), n, i)
         for n, (i, s) in enumerate(ranked)
     )  # fmt: skip
-    best = [(i, round(-k, 4)) for k, _, i, _ in scored[:limit]]
+    best = [(i, round(-k, 4)) for k, _, i in scored[:limit]]
     query = Query(text=" ".join(words), clauses=clauses)
-    rows = await store.articles_by_id([i for i, _ in best]) if best else {}
     hits = await _hits(store, query, best, shared, rows)
     cases = [
         case_object(row, get_gazetteer())
         for row in await store.cases_of([i for i, _ in best])
-        if topics & set(json.loads(row["topics"]))
+        if mine.topics & set(json.loads(row["topics"]))
     ][:limit]
     return Similar(article_id, detail["title"], words, hits, cases)
 
 
-def _practice_words(cases: list[CaseCard]) -> list[str]:
-    """The content words of the article's case practices (党建引领产业发展共同体 → 共同体 …)."""
+@dataclass(frozen=True)
+class Closeness:
+    """What makes another article close to this one: shared topics and case practices
+    first, then shared words (BM25 of its keywords), then a shared primary place. Words
+    alone ranked a short article that repeats one of them above one on the same practice
+    (a 92-character note on waste sorting first for an article on elderly care)."""
+
+    topics: set[str]
+    practice_words: set[str]
+    places: set[str]
+
+    def score(
+        self,
+        bm25: float,
+        coverage: float,
+        topics: set[str],
+        practice_words: set[str],
+        places: set[str],
+    ) -> float:
+        """`bm25`: the candidate's over the best candidate's (0-1]; `coverage`: the share of
+        this article's keywords it names (a short text repeating one scores low here)."""
+        topic = len(self.topics & topics) / len(self.topics | topics) if topics else 0.0
+        practice = (
+            len(self.practice_words & practice_words) / len(self.practice_words)
+            if self.practice_words
+            else 0.0
+        )
+        shared_place = bool(self.places & places)
+        return 0.05 * bm25 + 0.3 * coverage + 0.5 * topic + 0.1 * practice + 0.05 * shared_place
+
+
+def _coverage(words: list[str], row: dict[str, Any]) -> float:
+    text = to_simplified(f"{row['title']} {row['text']}")
+    return sum(1 for w in words if w in text) / len(words) if words else 0.0
+
+
+def _practice_words(practices: Iterable[str]) -> list[str]:
+    """The content words of an article's case practices (党建引领产业发展共同体 → 共同体 …)."""
     seg = get_segmenter()
-    return [w for c in cases for w in seg.cut(c.practice) if len(w) >= 2 and not w.isdigit()]
+    return [w for p in practices for w in seg.cut(p) if len(w) >= 2 and not w.isdigit()]

@@ -150,9 +150,7 @@ class ArticleQueries(StoreBase):
         if not items:
             return
         if not fresh:
-            ids = [(i,) for i, _ in items]
-            for table in ("article_extracts", "article_places", "cases", "article_topics"):
-                await self.conn.executemany(f"DELETE FROM {table} WHERE article_id = ?", ids)
+            await self.clear_extractions([i for i, _ in items])
             await self.conn.executemany(
                 "UPDATE articles SET extract_version = ? WHERE id = ?",
                 [(x.version, i) for i, x in items],
@@ -170,6 +168,15 @@ class ArticleQueries(StoreBase):
             " SET articles = articles + excluded.articles, cases = cases + excluded.cases",
             stat_additions(items, dict(originals)),
         )
+
+    async def clear_extractions(self, ids: Sequence[int]) -> None:
+        """Delete what was extracted from these articles, in the caller's transaction; the
+        delete triggers take their counts out of stat_counts under the articles' dates as
+        they are now (topics last: the place and case triggers read them)."""
+        self.library_edits += 1
+        rows = [(i,) for i in ids]
+        for table in ("article_extracts", "article_places", "cases", "article_topics"):
+            await self.conn.executemany(f"DELETE FROM {table} WHERE article_id = ?", rows)
 
     async def stale_extractions(self, version: int, *, everything: bool) -> list[int]:
         """Original articles whose extraction is older than `version` (or all of them)."""
@@ -227,7 +234,7 @@ class ArticleQueries(StoreBase):
         """The stored extraction of one article: places, mentions, figures, cases, topics."""
         queries = {
             "places": "SELECT code, level, prefecture, is_primary, mentions FROM article_places"
-            " WHERE article_id = ? ORDER BY is_primary DESC, mentions DESC, code",
+            f" WHERE article_id = ? ORDER BY {_PLACE_ORDER}, code",
             "cases": f"{_CASES} WHERE c.article_id = ? ORDER BY c.seq",
             "topics": "SELECT topic FROM article_topics WHERE article_id = ? ORDER BY rank",
         }
@@ -263,10 +270,11 @@ class ArticleQueries(StoreBase):
         return n
 
     async def article_places_of(self, ids: Sequence[int]) -> dict[int, list[tuple[str, bool]]]:
-        """(code, is_primary) of the places each article names, primary ones first."""
+        """(code, is_primary) of the places each article names, primary ones first (from the
+        盟市 down), then the most mentioned."""
         rows = await self.conn.execute_fetchall(
             f"SELECT article_id, code, is_primary FROM article_places WHERE article_id IN"
-            f" ({_marks(ids)}) ORDER BY article_id, is_primary DESC, mentions DESC",
+            f" ({_marks(ids)}) ORDER BY article_id, {_PLACE_ORDER}",
             ids,
         )
         out: dict[int, list[tuple[str, bool]]] = {i: [] for i in ids}
@@ -310,6 +318,10 @@ class ArticleQueries(StoreBase):
         )
         return {r[0]: r[1] for r in rows}
 
+
+# An article's places: its primary chain from the 盟市 down (codes nest, so a shorter code is
+# a higher level), then the places it mentions most.
+_PLACE_ORDER = "is_primary DESC, CASE WHEN is_primary THEN length(code) END, mentions DESC"
 
 _CASES = (
     "SELECT c.id AS case_id, c.article_id, a.title, a.date, c.actor, c.place, c.place_name,"
