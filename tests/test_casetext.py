@@ -31,6 +31,7 @@ def case(**changes: Any) -> CaseCard:
         place="东风嘎查",
         place_code=None,
         chain=[],
+        official_place=None,
         prefecture=None,
         practice="“党支部+合作社”联营模式",
         summary="东风嘎查党支部牵头成立了“党支部+合作社”联营模式，把零散草场统一经营。",
