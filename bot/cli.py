@@ -30,6 +30,14 @@ from bot.edit import (
     merge_articles,
     split_article,
 )
+from bot.export import (
+    ExportError,
+    ExportFile,
+    Issuer,
+    cases_document,
+    digest_document,
+    stats_export,
+)
 from bot.extract.topics import get_taxonomy
 from bot.ingest.pipeline import expand_paths, ingest_paths
 from bot.ingest.reindex import reindex
@@ -40,7 +48,7 @@ from bot.sources import render as sources_render
 from bot.sources.model import KINDS, SELECTOR_HELP, Selectors
 from bot.sources.poll import Poller, PollReport
 from bot.sources.service import SourceSpec, health, load_specs, open_poller, preview
-from bot.stats import StatsError, stats_csv, stats_for, stats_json
+from bot.stats import Stats, StatsError, stats_csv, stats_for, stats_json
 from bot.store import Store, StoreError
 from bot.store import sources as db_sources
 from bot.values import ValueProblem, parse_day, parse_id
@@ -119,6 +127,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_day, help="日期 YYYY-MM-DD（默认昨天）")
     p.add_argument("--week", action="store_true", help="该日期所在一周（周一至周日）的周报")
     p.add_argument("--json", action="store_true", help="输出 JSON")
+
+    p = sub.add_parser(
+        "export", help="导出 Word 文件（党政机关公文格式）：典型案例汇编、简报、统计表"
+    )
+    kinds = p.add_subparsers(dest="kind", required=True, metavar="KIND")
+    k = kinds.add_parser("cases", parents=[common], help="典型案例汇编（按盟市分部分，带目录）")
+    k.add_argument("filters", nargs="*", metavar="FILTER", help="地区:… 主题:… 时间:… 关键词")
+    k = kinds.add_parser("digest", parents=[common], help="简报：某天或某周的文章摘要")
+    k.add_argument("filters", nargs="*", metavar="FILTER", help="地区:… 主题:… 关键词")
+    k.add_argument("--date", type=_day, help="日期 YYYY-MM-DD（默认昨天）")
+    k.add_argument("--week", action="store_true", help="该日期所在一周（周一至周日）的周报")
+    k = kinds.add_parser("stats", parents=[common], help="统计表（默认近30天），附图表和地图")
+    k.add_argument("query", nargs="*", metavar="PLACE", help="地区（可省略）、时间:…、主题:…")
+    for k in kinds.choices.values():
+        k.add_argument("--docx", type=Path, required=True, metavar="FILE", help="写入的 .docx 文件")
+        k.add_argument("--json", action="store_true", help="输出 JSON（文件路径、名称、说明）")
 
     p = sub.add_parser(
         "reindex", parents=[common], help="重新抽取已入库文章的地点、案例、数字和主题"
@@ -322,6 +346,45 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    now = datetime.now(ZoneInfo(settings.timezone))
+    issuer = Issuer.from_settings(settings, now.date())
+
+    async def pictures(stats: Stats) -> tuple[bytes, ...]:
+        from bot.charts import stats_pictures  # matplotlib: only for the statistics
+
+        return stats_pictures(stats)
+
+    async def job(store: Store) -> ExportFile:
+        if args.kind == "cases":
+            return await cases_document(store, " ".join(args.filters), issuer)
+        if args.kind == "stats":
+            return await stats_export(store, " ".join(args.query), now.date(), issuer, pictures)
+        day = date.fromisoformat(args.date) if args.date else None
+        first, last = digest_period(day, args.week, now.date())
+        return await digest_document(store, first, last, " ".join(args.filters), issuer)
+
+    try:
+        made = await _with_store(settings, job)
+    except ExportError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    write_file(args.docx, made.content)
+    if args.json:
+        _print_json({"file": str(args.docx), "name": made.name, "summary": made.summary,
+                     "bytes": len(made.content)})  # fmt: skip
+    else:
+        print(f"已导出：{args.docx}（{made.summary}）")
+    return 0
+
+
+def write_file(path: Path, content: bytes) -> None:
+    """Written whole or not at all: a half-written .docx would not open."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(content)
+    partial.replace(path)
+
+
 async def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     with tqdm(unit="篇", disable=None, file=sys.stderr) as bar:
         done = await _with_store(
@@ -483,6 +546,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = 
     "cases": cmd_cases,
     "stats": cmd_stats,
     "digest": cmd_digest,
+    "export": cmd_export,
     "reindex": cmd_reindex,
     "config": cmd_config,
     "sources": cmd_sources,

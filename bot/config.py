@@ -74,6 +74,16 @@ class Settings:
         False,
         "服务器部署（Docker 镜像中为 true）：没有令牌时拒绝启动，控制台不导入示例语料",
     )
+    issuing_unit: str = _setting(
+        "党委宣传部", "导出文件的发文单位（汇编封面、简报报头、统计表落款），如 中共××旗委宣传部"
+    )
+    brief_title: str = _setting(
+        "党建工作简报", "简报报头的名称（casebot export digest、/export 简报）"
+    )
+    brief_recipients: str = _setting(
+        "报：上级党委宣传部；送：各盟市委宣传部",
+        "简报版记中的报送单位，每行一项，用分号（；）分行，如 报：……；送：……",
+    )
     sources_interval_min: int = _setting(60, "新闻来源两次抓取之间的分钟数")
     sources_lead_min: int = _setting(30, "在 digest_time 之前多少分钟把所有来源再抓取一遍")
     sources_host_delay: float = _setting(1.0, "对同一网站两次请求之间的秒数")
@@ -222,6 +232,9 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "digest_time": _clock,
     "digest_catch_up": _catch_up,
     "server_mode": _yes_no,
+    "issuing_unit": _text,
+    "brief_title": _text,
+    "brief_recipients": _text,
     "sources_interval_min": lambda v: _whole(v, 1, 7 * 24 * 60),
     "sources_lead_min": lambda v: _whole(v, 0, 24 * 60),
     "sources_host_delay": lambda v: _number(v, 0, 3600),

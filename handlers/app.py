@@ -40,7 +40,17 @@ from bot.chat import links
 from bot.chat.search import forget_old_queries, warm_up
 from bot.config import Settings
 from bot.runtime import Runtime
-from handlers import admin, articles, basic, delivery, search, sources, stats, subscriptions
+from handlers import (
+    admin,
+    articles,
+    basic,
+    delivery,
+    export,
+    search,
+    sources,
+    stats,
+    subscriptions,
+)
 from handlers.common import CLOCK, RUNTIME
 from handlers.errors import on_error
 from handlers.gate import gate
@@ -56,6 +66,7 @@ PRIVATE_COMMANDS = [
     BotCommand("help", "搜索语法和全部命令"),
     BotCommand("start", "开始使用"),
     BotCommand("digest", "昨天的文章摘要，如 /digest 2024-07-01 地区:赤峰"),
+    BotCommand("export", "导出 Word 文件：案例汇编、简报、统计表，如 /export 案例 地区:赤峰"),
     BotCommand("subscribe", "订阅每日摘要，如 /subscribe 时间 08:30 主题:基层治理"),
     BotCommand("subscriptions", "管理摘要订阅"),
     BotCommand("unsubscribe", "取消摘要订阅"),
@@ -125,6 +136,7 @@ def register(app: Application, *, background: bool = True) -> None:
     app.add_handler(CommandHandler("search", search.search_command))
     app.add_handler(CommandHandler("case", search.case_command))
     app.add_handler(CommandHandler("stats", stats.stats_command))
+    app.add_handler(CommandHandler("export", export.export_command))
 
     # Digests and subscriptions (group subscriptions check the group's admins themselves).
     app.add_handler(CommandHandler("digest", delivery.digest_command))

@@ -19,9 +19,11 @@ import re
 import sys
 import time
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
@@ -49,9 +51,12 @@ def terminal_text(markup: str, color: bool) -> str:
 class ConsoleBotApi(BaseRequest):
     """The Bot API methods the handlers call, answered in-process."""
 
-    def __init__(self, out: TextIO, color: bool) -> None:
+    def __init__(self, out: TextIO, color: bool, files: Path, timezone: str = "UTC") -> None:
         self.out = out
         self.color = color
+        self.files = files  # where the pictures and files the bot sends are saved
+        self.timezone = ZoneInfo(timezone)  # a picture's name has the day in it
+        self.uploads: dict[str, Any] = {}  # the files of the request being answered
         self.messages: dict[int, dict[str, Any]] = {}
         self.next_id = 1
         self.choices: list[tuple[str, Any]] = []  # ("button", (message, data)) | ("inline", text)
@@ -82,6 +87,7 @@ class ConsoleBotApi(BaseRequest):
             return 200, Path("/" + local).read_bytes()
         api_method = url.rsplit("/", 1)[-1]
         params = request_data.parameters if request_data else {}
+        self.uploads = request_data.multipart_data if request_data else {}
         result = getattr(self, f"_{api_method}", self._other)(params)
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
@@ -119,16 +125,34 @@ class ConsoleBotApi(BaseRequest):
         return True
 
     def _sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
-        message = self.new_message(f"[文件] {params.get('caption', '')}", None, BOT)
+        saved = self.save_upload()
+        message = self.new_message(f"已保存：{saved}\n{params.get('caption', '')}", None, BOT)
         self.show(message)
         return message
 
     def _sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
-        # A terminal shows no image: the caption and buttons stand for the chart.
+        # A terminal shows no image: the picture is saved for an image viewer, the caption
+        # and buttons are printed.
+        saved = self.save_upload("stats")
         caption = params.get("caption", "")
-        message = self.new_message(f"[图表] {caption}", params.get("reply_markup"), BOT)
+        message = self.new_message(f"已保存：{saved}\n{caption}", params.get("reply_markup"), BOT)
         self.show(message)
         return message
+
+    def save_upload(self, picture: str | None = None) -> Path:
+        """The file of the current request, saved under its own name, or for a picture
+        (sent as bytes, without a real name) as `picture`-date.png; numbered rather than
+        overwriting an earlier one."""
+        (name, content, *_) = next(iter(self.uploads.values()))
+        day = datetime.now(self.timezone).date().isoformat()
+        wanted = Path(f"{picture}-{day}.png" if picture else Path(name).name)
+        self.files.mkdir(parents=True, exist_ok=True)
+        path, n = self.files / wanted, 1
+        while path.exists():
+            n += 1
+            path = self.files / f"{wanted.stem}-{n}{wanted.suffix}"
+        path.write_bytes(content)
+        return path
 
     def _getFile(self, params: dict[str, Any]) -> dict[str, Any]:
         path = Path(params["file_id"])
@@ -237,7 +261,9 @@ async def run_console(
 ) -> None:
     settings = replace(settings, admin_ids=(*settings.admin_ids, USER_ID))
     await _bundled_corpus(settings, out)
-    api = ConsoleBotApi(out, color=out.isatty())
+    api = ConsoleBotApi(
+        out, color=out.isatty(), files=console_files(settings), timezone=settings.timezone
+    )
     # Replies print before the next prompt: nothing runs in the background here.
     app = build_application(settings, request=api, background=False)
     console = Console(api)
@@ -266,6 +292,12 @@ async def run_console(
         await app.post_shutdown(app)
         await app.shutdown()
     api.write("\n再见。")
+
+
+def console_files(settings: Settings) -> Path:
+    """Where the console saves what the bot sends: beside the database, which the person at
+    the console owns."""
+    return settings.db_path.expanduser().resolve().parent / "console-files"
 
 
 async def _bundled_corpus(settings: Settings, out: TextIO) -> None:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import docx
+from PIL import Image
+
+from tests.botkit import seeded_copy
 from tests.conftest import ROOT, SEEDS
 
 
@@ -59,6 +64,29 @@ def test_the_console_user_is_an_admin_who_can_upload(tmp_path: Path) -> None:
     assert "找不到文件" in out
     assert "管理员" in out and "10000" in out
     assert "未知命令" in out
+
+
+def test_pictures_and_files_the_bot_sends_are_saved(seeded_file: Path, tmp_path: Path) -> None:
+    db = seeded_copy(seeded_file, tmp_path)
+    out = console(
+        db,
+        "/stats 时间:2024-07",
+        "/export 案例 地区:赤峰",
+        "/stats 时间:2024-07",  # the same picture again: saved beside the first
+        ":quit",
+    )
+    saved = [Path(p) for p in re.findall(r"已保存：(\S+)", out)]
+    assert len(saved) == 3
+    folder = tmp_path / "console-files"
+    assert all(p.parent == folder and p.is_file() for p in saved)
+    first, document, second = saved
+    assert re.fullmatch(r"stats-\d{4}-\d{2}-\d{2}\.png", first.name)
+    assert second.name == f"{first.stem}-2.png"
+    assert Image.open(first).format == "PNG" and first.read_bytes() == second.read_bytes()
+    assert re.fullmatch(r"典型案例汇编_赤峰市_\d{4}-\d{2}-\d{2}\.docx", document.name)
+    assert docx.Document(str(document)).paragraphs[4].text == "赤峰市典型案例汇编"
+    assert "全区 · 2024-07-01 至 2024-07-31" in out  # the caption is printed with the picture
+    assert "[图表]" not in out and "[文件]" not in out
 
 
 def test_page_buttons_at_either_end_say_why_they_do_nothing(tmp_path: Path) -> None:

@@ -461,3 +461,19 @@ def test_any_cut_of_a_real_file_is_read_or_refused_never_a_crash(
 )
 def test_date_from_filename(name: str, expected: date | None) -> None:
     assert date_from_filename(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("link", "url"),
+    [
+        ('<link rel="canonical" href="https://news.example.cn/a/1.html">',
+         "https://news.example.cn/a/1.html"),
+        ('<meta property="og:url" content="http://site.example.cn/p?id=7">',
+         "http://site.example.cn/p?id=7"),
+        ('<link rel="canonical" href="/a/1.html">', None),  # relative: where is unknown
+        ("", None),
+    ],
+)  # fmt: skip
+def test_html_says_where_it_lives(tmp_path: Path, link: str, url: str | None) -> None:
+    page = _article_page(paragraphs_of(seed_text("003"))[2:5], f'<meta charset="utf-8">{link}')
+    assert read(written(tmp_path / "page.html", page.encode())).url == url

@@ -30,6 +30,7 @@ class RawDocument:
     encoding: str | None = None  # for text files: the detected encoding
     title: str | None = None  # from document metadata, if any
     date: date | None = None  # from document metadata, if any
+    url: str | None = None  # where a web page says it lives (canonical link), if any
     source: str | None = None  # the site or publisher its metadata names (a page's og:site_name)
     sha256: str = ""  # of the file's bytes, set by read_document
     size: int = 0  # bytes, set by read_document

@@ -90,6 +90,7 @@ class PreparedFile:
     date_origin: str
     articles: list[PreparedArticle]
     url: str | None = None  # a web page's address, stored as the file's path
+    page_url: str | None = None  # the address an HTML page gives itself (canonical link)
     source: str | None = None  # the publisher the file's metadata names
 
 
@@ -140,6 +141,7 @@ def prepare_file(
         date=day,
         date_origin=origin,
         articles=prepare_articles(drafts, extract),
+        page_url=raw.url,
         source=raw.source,
     )
 
@@ -431,6 +433,7 @@ class Ingestor:
             "encoding": prepared.encoding,
             "size": prepared.size,
             "source": self.source or prepared.source,  # --source wins over metadata
+            "url": prepared.url or prepared.page_url,
             "ingested_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         }
 

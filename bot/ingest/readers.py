@@ -465,7 +465,7 @@ def _pdf_date(value: str) -> date | None:
 def _read_html(path: Path, data: bytes) -> RawDocument:
     markup, encoding = _decode(path, data, _declared_charset(data))
     tree = _html_tree(markup)
-    title, day, site = _html_metadata(path, tree)
+    title, day, site, url = _html_metadata(path, tree)
     return RawDocument(
         path=path,
         text=_join_paragraphs([p.strip(" \t") for p in _html_paragraphs(path, markup, tree)]),
@@ -474,6 +474,7 @@ def _read_html(path: Path, data: bytes) -> RawDocument:
         title=title,
         date=day,
         source=site,
+        url=url,
     )
 
 
@@ -498,20 +499,24 @@ def _visible_text(markup: str) -> str:
 
 def _html_metadata(
     path: Path, tree: etree._Element | None
-) -> tuple[str | None, date | None, str | None]:
-    """Title, date and site name of a saved web page."""
+) -> tuple[str | None, date | None, str | None, str | None]:
+    """Title, date, site name and web address (canonical or og:url link; only an absolute
+    http(s) one) of a saved web page."""
     if tree is None:
-        return None, None, None
+        return None, None, None, None
     try:
         metadata = trafilatura.extract_metadata(tree)
     except MemoryError:  # the worker's limit: the pipeline says so, not "corrupt"
         raise
     except Exception:  # htmldate trips over some malformed trees (AssertionError in lxml)
         log.debug("%s: no HTML metadata", path, exc_info=True)
-        return None, None, None
+        return None, None, None, None
     if metadata is None:
-        return None, None, None
-    return metadata.title or None, _html_date(metadata.date), metadata.sitename or None
+        return None, None, None, None
+    url = metadata.url or ""
+    absolute = url.startswith(("http://", "https://"))
+    site = metadata.sitename or None
+    return metadata.title or None, _html_date(metadata.date), site, url if absolute else None
 
 
 def _html_paragraphs(path: Path, markup: str, tree: etree._Element | None) -> list[str]:

@@ -71,9 +71,9 @@ class ArticleQueries(StoreBase):
     async def add_file(self, file: dict[str, Any], articles: Sequence[StoredArticle]) -> int:
         """Store one source file with its articles, in the caller's transaction."""
         ((file_id,),) = await self.conn.execute_fetchall(
-            "INSERT INTO source_files (path, name, sha256, format, encoding, size, source,"
+            "INSERT INTO source_files (path, name, sha256, format, encoding, size, source, url,"
             " ingested_at) VALUES (:path, :name, :sha256, :format, :encoding, :size, :source,"
-            " :ingested_at) RETURNING id",
+            " :url, :ingested_at) RETURNING id",
             file,
         )
         ((last_id,),) = await self.conn.execute_fetchall(
@@ -230,7 +230,7 @@ class ArticleQueries(StoreBase):
         text = ", a.text, a.script" if with_text else ""
         rows = await self.conn.execute_fetchall(
             "SELECT a.id, a.title, a.subtitle, a.authors, a.column_name, a.date, f.name,"
-            f" f.source, a.duplicate_of{text} FROM articles a"
+            f" f.source, f.url, a.duplicate_of{text} FROM articles a"
             f" JOIN source_files f ON f.id = a.file_id {tail}",
             params,
         )
@@ -243,6 +243,7 @@ class ArticleQueries(StoreBase):
             "date",
             "source_file",
             "source",
+            "url",
             "duplicate_of",
         ] + (["text", "script"] if with_text else [])
         out = []
