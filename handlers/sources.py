@@ -26,9 +26,15 @@ from bot.sources.render import (
     stored_html,
 )
 from bot.sources.runner import SourcesRunner, parse_add, urls_in
-from bot.sources.service import SourceSpec, health, preview
+from bot.sources.service import (
+    SOURCE_GONE,
+    SourceSpec,
+    change_source,
+    health,
+    preview,
+    save_source,
+)
 from bot.store import StoreError
-from bot.store import sources as db
 from handlers.common import RUNTIME, clock, edit, keyboard, pressed, reply, runtime
 from handlers.search import text_message
 
@@ -37,12 +43,6 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _PENDING = "sources_pending"  # key → a source tested and awaiting 保存
 POLL_EVERY = timedelta(minutes=5)  # how often due sources are looked for
 ADMINS_ONLY = "只有管理员可以管理新闻来源。"
-DONE = {
-    "remove": "已删除（已入库文章保留）。",
-    "pause": "已暂停。",
-    "resume": "已恢复，将尽快抓取。",
-}
-GONE = "该来源已不存在。"
 
 
 def runner_of(app: Application) -> SourcesRunner:
@@ -194,26 +194,16 @@ async def source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if action == "poll":  # answered at once: a poll may take longer than a button waits
         await query.answer("正在抓取……")
         report = await runner_of(context.application).poll_one(source_id)
-        await context.bot.send_message(query.from_user.id, poll_text(report) if report else GONE)
+        await context.bot.send_message(
+            query.from_user.id, poll_text(report) if report else SOURCE_GONE
+        )
         if report:
             await _tell_admins(context.application, report)
         return
-    await query.answer(await _act(context, query.from_user.id, source_id, action))
+    rt = runtime(context)
+    await query.answer(await change_source(rt.store, rt.access, query.from_user.id, link))
     if isinstance(query.message, Message):
         await _refresh(query.message, context, source_id)
-
-
-async def _act(context: ContextTypes.DEFAULT_TYPE, actor: int, source_id: int, action: str) -> str:
-    rt = runtime(context)
-    if action == "remove":
-        done = await db.remove_source(rt.store, source_id)
-    elif action in ("pause", "resume"):
-        status, reason = ("paused", "管理员暂停") if action == "pause" else ("active", "")
-        done = await db.set_status(rt.store, source_id, status, reason)
-    else:
-        return "未知操作。"
-    await rt.access.audit(actor, None, f"source {action}", str(source_id))
-    return DONE[action] if done else GONE
 
 
 async def new_source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -232,11 +222,8 @@ async def new_source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await query.edit_message_reply_markup(None)
         return
     rt = runtime(context)
-    at = clock(context.application)().isoformat(timespec="seconds")
-    new_id = await db.add_source(
-        rt.store, spec.name, spec.kind, spec.url, spec.selectors, spec.interval_min, at
-    )
-    await rt.access.audit(query.from_user.id, None, "source add", f"{new_id} {spec.url}")
+    at = clock(context.application)()
+    new_id = await save_source(rt.store, rt.access, query.from_user.id, spec, at)
     await query.answer("已保存。" if new_id else "该来源已存在。")
     if new_id and isinstance(query.message, Message):
         await _refresh(query.message, context, new_id)

@@ -5,41 +5,19 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import docx
 import pytest
 
 import handlers.export
-from tests.botkit import (
-    ADMIN,
-    STAFF,
-    TOKEN,
-    assert_no_errors,
-    bot_settings,
-    running_bot,
-    seeded_copy,
-)
-from tests.peers.strict_api import Call, StrictBotApi
+from tests import test_bot_stats
+from tests.botkit import STAFF, assert_no_errors, bot_settings, running_bot
+from tests.peers.strict_api import StrictBotApi
 
-
-@pytest.fixture
-async def api() -> AsyncIterator[StrictBotApi]:
-    async with StrictBotApi(token=TOKEN) as peer:
-        peer.add_chat({"id": ADMIN, "type": "private", "first_name": "管理员"})
-        yield peer
-        refused = [c for c in peer.calls if not c.ok and c.error.startswith("Bad Request")]
-        assert not refused, refused
-
-
-@pytest.fixture
-def db(seeded_file: Path, tmp_path: Path) -> Path:
-    return seeded_copy(seeded_file, tmp_path)
-
-
-def to_staff(call: Call) -> bool:
-    return int(call.params.get("chat_id", 0)) == STAFF
+# The strict peer (refusing nothing the bot sent), a copy of the seeded library, and the
+# filter for what reached the staffer: as for /stats.
+api, db, to_staff = test_bot_stats.api, test_bot_stats.db, test_bot_stats.to_staff
 
 
 async def test_export_sends_word_files(

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.access import Access
+from bot.chat.links import SourceAction
 from bot.config import Settings
 from bot.ingest.pipeline import init_worker
 from bot.sources.fetch import Fetched, Fetcher, Politeness
@@ -189,3 +191,37 @@ def load_specs(path: Path, default_interval: int) -> list[SourceSpec]:
             )
         )
     return specs
+
+
+SOURCE_GONE = "该来源已不存在。"
+_DONE = {
+    "remove": "已删除（已入库文章保留）。",
+    "pause": "已暂停。",
+    "resume": "已恢复，将尽快抓取。",
+}
+
+
+async def change_source(store: Store, access: Access, actor: int, link: SourceAction) -> str:
+    """An admin's pause, resume or remove of a source, audited; the Chinese answer."""
+    if link.action == "remove":
+        done = await db.remove_source(store, link.source_id)
+    elif link.action in ("pause", "resume"):
+        paused = link.action == "pause"
+        status, reason = ("paused", "管理员暂停") if paused else ("active", "")
+        done = await db.set_status(store, link.source_id, status, reason)
+    else:
+        return "未知操作。"
+    await access.audit(actor, None, f"source {link.action}", str(link.source_id))
+    return _DONE[link.action] if done else SOURCE_GONE
+
+
+async def save_source(
+    store: Store, access: Access, actor: int, spec: SourceSpec, now: datetime
+) -> int | None:
+    """Store a source `/sources add` tested, audited; None if its address is stored already."""
+    at = now.isoformat(timespec="seconds")
+    new_id = await db.add_source(
+        store, spec.name, spec.kind, spec.url, spec.selectors, spec.interval_min, at
+    )
+    await access.audit(actor, None, "source add", f"{new_id} {spec.url}")
+    return new_id
