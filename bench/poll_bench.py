@@ -34,10 +34,10 @@ from synth import Generator, load_seeds
 from bot.config import default_data_dir
 from bot.ingest.pipeline import init_worker
 from bot.sources.fetch import Fetcher, Politeness
-from bot.sources.model import Selectors
 from bot.sources.poll import Poller, PollReport
 from bot.store import Store
 from bot.store import sources as db
+from bot.store.sources import Selectors
 
 DAY = "20240701"
 

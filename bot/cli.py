@@ -45,12 +45,13 @@ from bot.library import UnknownPlace, article_detail, find_cases
 from bot.names import has_undecodable
 from bot.search import more_like_this, search
 from bot.sources import render as sources_render
-from bot.sources.model import KINDS, SELECTOR_HELP, Selectors
+from bot.sources.model import KINDS, SELECTOR_HELP
 from bot.sources.poll import Poller, PollReport
 from bot.sources.service import SourceSpec, health, load_specs, open_poller, preview
 from bot.stats import Stats, StatsError, stats_csv, stats_for, stats_json
 from bot.store import Store, StoreError
 from bot.store import sources as db_sources
+from bot.store.sources import Selectors
 from bot.values import ValueProblem, parse_day, parse_id
 
 

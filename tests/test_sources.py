@@ -12,10 +12,11 @@ import pytest
 from bot.library import article_detail
 from bot.search import search
 from bot.sources.fetch import USER_AGENT, Fetcher, Politeness
-from bot.sources.model import Link, Selectors
+from bot.sources.model import Link
 from bot.sources.poll import Poller, PollReport
 from bot.store import Store
 from bot.store import sources as db
+from bot.store.sources import Selectors
 from tests.websites import STORIES, Site, article_html, list_html, serve, story_html
 
 TIMEOUT = 1.0  # seconds: the stalled fixture page never answers

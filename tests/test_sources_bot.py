@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.chat.subscriptions import SubscribeRequest, new_subscription
-from bot.sources.model import Selectors
 from bot.store import Store
 from bot.store import sources as db
 from bot.store import subscriptions as subs
+from bot.store.sources import Selectors
 from handlers.delivery import run_round
 from tests import test_bot_api_rules as rules
 from tests.botkit import ADMIN, STAFF, assert_no_errors, bot_settings, running_bot

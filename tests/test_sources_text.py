@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.sources.model import Selectors
 from bot.sources.pages import read_article, selectors_for
 from bot.sources.runner import ADD_USAGE, parse_add, urls_in
 from bot.sources.urls import url_key
+from bot.store.sources import Selectors
 from tests.websites import STORIES, story_html
 
 

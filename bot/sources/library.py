@@ -17,11 +17,12 @@ from bot.ingest.normalize import fingerprint
 from bot.ingest.pipeline import Ingestor, PreparedFile, prepare_articles, stored_article
 from bot.ingest.readers import decode_markup
 from bot.ingest.split import split_page
-from bot.sources.model import FetchError, Link, Selectors, WebArticle
+from bot.sources.model import FetchError, Link, WebArticle
 from bot.sources.pages import read_article
 from bot.sources.urls import url_key
 from bot.store import Store
 from bot.store import sources as db
+from bot.store.sources import Selectors
 
 NEW, NEAR, DUPLICATE, UPDATED, UNCHANGED, REJECTED = (
     "new", "near_duplicate", "duplicate", "updated", "unchanged", "rejected"

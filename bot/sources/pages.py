@@ -18,7 +18,8 @@ from lxml import html as lxml_html
 
 from bot.ingest.model import RejectedFile
 from bot.ingest.readers import date_from_filename, decode_markup
-from bot.sources.model import FetchError, Link, Selectors, WebArticle
+from bot.sources.model import FetchError, Link, WebArticle
+from bot.store.sources import Selectors
 
 # An e-paper (内蒙古日报-style static HTML) lists a day's pages as node_N.htm and links
 # each page's articles as content_….htm.

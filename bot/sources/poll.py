@@ -20,10 +20,11 @@ from bot.ingest.readers import decode_markup
 from bot.sources import pages
 from bot.sources.fetch import Fetched, Fetcher
 from bot.sources.library import REJECTED, Stored, prepare_page, store_page
-from bot.sources.model import FetchError, Link, Selectors, Source
+from bot.sources.model import FetchError, Link
 from bot.sources.urls import url_key
 from bot.store import Store, StoreError
 from bot.store import sources as db
+from bot.store.sources import Selectors, Source
 
 log = logging.getLogger(__name__)
 

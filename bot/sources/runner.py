@@ -13,12 +13,13 @@ from datetime import date, datetime
 from bot.config import Settings
 from bot.sources.fetch import Fetcher
 from bot.sources.library import Stored
-from bot.sources.model import KINDS, Link, Selectors
+from bot.sources.model import KINDS, Link
 from bot.sources.poll import Poller, PollReport
 from bot.sources.service import politeness
 from bot.sources.urls import is_web_url
 from bot.store import Store
 from bot.store import sources as db
+from bot.store.sources import Selectors
 
 log = logging.getLogger(__name__)
 

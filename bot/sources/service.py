@@ -17,11 +17,12 @@ from bot.config import Settings
 from bot.ingest.pipeline import init_worker
 from bot.sources.fetch import Fetched, Fetcher, Politeness
 from bot.sources.library import prepare_page
-from bot.sources.model import KINDS, FetchError, Link, Selectors, Source
+from bot.sources.model import KINDS, FetchError, Link
 from bot.sources.pages import index_title, selectors_for
 from bot.sources.poll import Poller, utc_iso
 from bot.store import Store
 from bot.store import sources as db
+from bot.store.sources import Selectors, Source
 
 PREVIEW_ARTICLES = 3  # articles read (not stored) when a source is tested
 HEALTH_DAYS = 7

@@ -3,15 +3,78 @@ articles replaced by a newer version of themselves."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from bot.sources.model import Selectors, Source
+from cssselect import GenericTranslator, SelectorError
+
 from bot.store.articles import StoredArticle
 from bot.store.base import _json, _marks
 from bot.store.db import Store
+
+
+@dataclass(frozen=True)
+class Selectors:
+    """CSS selectors of a source. Link selectors find articles on index pages; the others
+    override what the main-text extractor finds on an article page."""
+
+    links: str | None = None  # article links on a list page or an e-paper page
+    next: str | None = None  # the list's next-page link
+    pages: str | None = None  # an e-paper day's page links (node_N.htm)
+    title: str | None = None
+    subtitle: str | None = None
+    authors: str | None = None
+    date: str | None = None
+    source: str | None = None  # the publisher's name on the page
+    body: str | None = None
+
+    def __post_init__(self) -> None:
+        for name, selector in vars(self).items():
+            if selector is None:
+                continue
+            try:
+                GenericTranslator().css_to_xpath(selector)
+            except SelectorError as exc:
+                raise ValueError(f"选择器 {name} 无效：{selector}") from exc
+
+    def as_json(self) -> str:
+        return json.dumps({k: v for k, v in asdict(self).items() if v}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Selectors:
+        return cls.of(json.loads(text or "{}"))
+
+    @classmethod
+    def of(cls, values: dict[str, Any]) -> Selectors:
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"未知的选择器：{'、'.join(sorted(unknown))}")
+        return cls(**{k: str(v) for k, v in values.items() if v})
+
+
+@dataclass(frozen=True)
+class Source:
+    id: int
+    name: str
+    kind: str
+    url: str
+    selectors: Selectors = field(default_factory=Selectors)
+    interval_min: int = 60
+    status: str = "active"
+    paused_reason: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    failures: int = 0
+    last_success_at: str | None = None
+    last_error: str = ""
+    last_error_at: str | None = None
+    next_poll_at: str = ""
+
 
 _FIELDS = (
     "id, name, kind, url, selectors, interval_min, status, paused_reason, etag, last_modified,"
