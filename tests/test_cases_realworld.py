@@ -135,3 +135,14 @@ def test_a_measure_added_with_tongshi_is_a_case_of_its_own() -> None:
         "同时创办“周末夜校”，组织居民学习法律知识。"
     )
     assert len(cases(text)) == 2
+
+
+def test_a_model_named_again_in_a_list_joins_its_case() -> None:
+    # The second paragraph repeats, in a list, a model the first already reported.
+    text = (
+        "通辽市把壮大村集体经济作为“一把手工程”，推广“党支部+合作社”“党支部+龙头企业”等发展模式。\n"
+        "与此同时，通辽市坚持分类推进的工作思路。"
+        "重点帮扶后进村，推广“党支部+龙头企业”“党员+农户”等带动模式。"
+    )
+    (case,) = cases(text)
+    assert case.actor == "通辽市" and "一把手工程" in case.practice

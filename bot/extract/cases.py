@@ -111,6 +111,7 @@ _ORGANISATION = re.compile(
     r"旗委|区委|县委|市委|盟委|政府|公司|集团|合作社)$"
 )
 _SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
+_QUOTED_NAME = re.compile(r"“[^“”]+”")
 # A sentence opening so adds a measure of its own rather than going on about the last one.
 _ADDITIVE = re.compile(r"^\s*(?:与此同时|同时|此外|另外|另一方面|还)")
 _SERVES_EARLIER = re.compile("这一工作|这项工作|此项工作|这一做法|这一机制|在此基础上")
@@ -406,7 +407,7 @@ def _find_draft(
                 return draft
     for draft in drafts:
         same_place = _key(draft.place) == _key(place)
-        if practice.name in _names(draft) and same_place:
+        if same_place and _named_again(practice.name, draft):
             return draft
         if (draft.actor == name or same_place) and draft.last_paragraph == paragraph:
             named = [p for p in draft.practices if _is_named(p.name)]
@@ -426,6 +427,16 @@ def _find_draft(
         same = [d for d in drafts if _key(d.place) == _key(place)]
         return same[-1] if same else None
     return None
+
+
+def _named_again(name: str, draft: _Draft) -> bool:
+    """Whether the practice is one of the draft's, named again: the same name, or a quoted
+    name that one of its practices holds (“联合党委+企业” in “联合党委+企业”等发展模式)."""
+    names = _names(draft)
+    if name in names:
+        return True
+    quoted = _QUOTED_NAME.findall(name)
+    return bool(quoted) and all(any(q in n for n in names) for q in quoted)
 
 
 def _key(place: PlaceMention) -> str:
