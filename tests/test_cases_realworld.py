@@ -146,3 +146,17 @@ def test_a_model_named_again_in_a_list_joins_its_case() -> None:
     )
     (case,) = cases(text)
     assert case.actor == "通辽市" and "一把手工程" in case.practice
+
+
+def test_a_series_of_activities_is_not_a_case_but_the_one_it_holds_is() -> None:
+    text = (
+        "近日，杭锦旗锡尼镇党委组织开展了形式多样的迎“七一”主题系列活动。\n"
+        "锡尼镇党委举办“红心向党”党史知识竞赛，30支队伍参赛。"
+    )
+    (case,) = cases(text)
+    assert "知识竞赛" in case.practice or "红心向党" in case.practice
+
+
+def test_work_done_in_many_ways_is_not_a_measure() -> None:
+    text = "乌审旗嘎鲁图镇党委认真组织理论学习，多渠道开展政策宣讲活动，党员干部理论水平不断提高。"
+    assert cases(text) == []

@@ -112,6 +112,8 @@ _ORGANISATION = re.compile(
 )
 _SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
 _QUOTED_NAME = re.compile(r"“[^“”]+”")
+# Done in many ways or places at once: the work in general, not one measure.
+_MANY_WAYS = re.compile("(?:多层次|多形式|多渠道|多角度|全方位)$")
 # A sentence opening so adds a measure of its own rather than going on about the last one.
 _ADDITIVE = re.compile(r"^\s*(?:与此同时|同时|此外|另外|另一方面|还)")
 _SERVES_EARLIER = re.compile("这一工作|这项工作|此项工作|这一做法|这一机制|在此基础上")
@@ -261,6 +263,10 @@ def practices_in(sentence: str) -> list[tuple[int, str]]:
     if verb := _VERB.search(sentence):
         for m in _VERB_PHRASE.finditer(sentence, verb.start()):
             name = m.group("name")
+            if _MANY_WAYS.search(sentence, max(0, m.start() - 3), m.start()) and not _is_named(
+                name
+            ):
+                continue  # 多层次开展理论宣讲活动: a kind of work done many ways, not one measure
             if not _GENERIC_PRACTICE.match(name.strip("“”")):
                 found.append((m.start("name"), name))
         if "“" in sentence:
@@ -278,6 +284,8 @@ def practices_in(sentence: str) -> list[tuple[int, str]]:
     for at, name in sorted(found):
         if _SLOGAN_LEAD.search(sentence, max(0, at - _SLOGAN_REACH), at):
             continue  # praise or a slogan
+        if name.endswith("系列活动"):
+            continue  # 庆“七一”主题系列活动: an umbrella over activities, not one of them
         if name.count("“") != name.count("”"):  # `“通过本次党纪学习教育专题党课`: a quote's piece
             name = _PRACTICE_LEAD.sub("", name.replace("“", "").replace("”", ""))
         if not any(name in n or n in name for _, n in names):
