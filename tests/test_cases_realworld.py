@@ -105,3 +105,58 @@ def test_a_figure_keeps_the_noun_it_counts_or_measures() -> None:
 def test_a_new_model_in_general_is_not_a_practice() -> None:
     text = "乌审旗嘎鲁图镇党委积极探索集体经济发展新模式，各嘎查收入稳步增长。"
     assert cases(text) == []
+
+
+def test_a_sentence_without_a_subject_goes_on_about_the_practice_before_it() -> None:
+    # The second sentence borrows its subject from the first, which reports a practice: the
+    # named measures it adds belong to that case, not to a second case of the same actor.
+    text = (
+        "近年来，达拉特旗树林召镇党委推行“红色物业”服务机制，覆盖辖区12个小区。"
+        "探索实施“楼长领办”“议事小站”等做法，居民诉求办结率明显提高。"
+    )
+    (case,) = cases(text)
+    assert case.actor == "达拉特旗树林召镇党委"
+    assert "红色物业" in case.practice and "楼长领办" in case.practice
+
+
+def test_measures_side_by_side_after_a_subject_with_no_practice_stay_apart() -> None:
+    # Both measures borrow their subject from a sentence that reports none: two cases.
+    text = (
+        "近年来，达拉特旗树林召镇党委着力夯实基层基础。"
+        "深耕“党建+物业”，推动物业企业成立党支部；"
+        "深耕“党建+文旅”，打造研学线路3条。"
+    )
+    assert len(cases(text)) == 2
+
+
+def test_a_measure_added_with_tongshi_is_a_case_of_its_own() -> None:
+    text = (
+        "达拉特旗树林召镇党委推行“红色物业”服务机制，覆盖辖区12个小区。"
+        "同时创办“周末夜校”，组织居民学习法律知识。"
+    )
+    assert len(cases(text)) == 2
+
+
+def test_a_model_named_again_in_a_list_joins_its_case() -> None:
+    # The second paragraph repeats, in a list, a model the first already reported.
+    text = (
+        "通辽市把壮大村集体经济作为“一把手工程”，推广“党支部+合作社”“党支部+龙头企业”等发展模式。\n"
+        "与此同时，通辽市坚持分类推进的工作思路。"
+        "重点帮扶后进村，推广“党支部+龙头企业”“党员+农户”等带动模式。"
+    )
+    (case,) = cases(text)
+    assert case.actor == "通辽市" and "一把手工程" in case.practice
+
+
+def test_a_series_of_activities_is_not_a_case_but_the_one_it_holds_is() -> None:
+    text = (
+        "近日，杭锦旗锡尼镇党委组织开展了形式多样的迎“七一”主题系列活动。\n"
+        "锡尼镇党委举办“红心向党”党史知识竞赛，30支队伍参赛。"
+    )
+    (case,) = cases(text)
+    assert "知识竞赛" in case.practice or "红心向党" in case.practice
+
+
+def test_work_done_in_many_ways_is_not_a_measure() -> None:
+    text = "乌审旗嘎鲁图镇党委认真组织理论学习，多渠道开展政策宣讲活动，党员干部理论水平不断提高。"
+    assert cases(text) == []

@@ -13,7 +13,7 @@ from bot.extract.topics import topics_of
 from bot.text import to_simplified
 
 # Bump when extraction changes: `casebot reindex` redoes articles extracted by an older one.
-EXTRACT_VERSION = 2
+EXTRACT_VERSION = 3
 
 
 def extract_article(title: str, text: str, simplified: tuple[str, str] | None = None) -> Extraction:

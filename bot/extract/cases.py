@@ -111,6 +111,11 @@ _ORGANISATION = re.compile(
     r"旗委|区委|县委|市委|盟委|政府|公司|集团|合作社)$"
 )
 _SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
+_QUOTED_NAME = re.compile(r"“[^“”]+”")
+# Done in many ways or places at once: the work in general, not one measure.
+_MANY_WAYS = re.compile("(?:多层次|多形式|多渠道|多角度|全方位)$")
+# A sentence opening so adds a measure of its own rather than going on about the last one.
+_ADDITIVE = re.compile(r"^\s*(?:与此同时|同时|此外|另外|另一方面|还)")
 _SERVES_EARLIER = re.compile("这一工作|这项工作|此项工作|这一做法|这一机制|在此基础上")
 _ADVERB = re.compile(r"(?:全面|积极|大力|着力|深入|同时|还|并|先后|持续|创新|率先)+")
 # What the verb patterns and the counted pattern start with: each runs only on the sentences
@@ -177,7 +182,7 @@ def cases_in(
     offset = 0
     for index, paragraph in enumerate(text.split("\n")):
         earlier: list[tuple[str, int]] = []  # the paragraph's sentences so far
-        carried: list[tuple[str, PlaceMention] | None] | None = None
+        carried: list[tuple[tuple[str, PlaceMention], int] | None] | None = None
         for sentence in _SENTENCE.finditer(paragraph):
             start, words = offset + sentence.start(), sentence.group()
             if _MEETING.search(words) or _is_signature(words):
@@ -192,17 +197,22 @@ def cases_in(
                     speaker = _quoted_by(start + at, text, speakers)
                 if actor is None and speaker:
                     actor = _speaker_actor(speaker, located)
-                actor = actor or _running_subject(earlier, located, drafts, home)
+                borrowed = None  # the sentence whose subject this one goes on with
+                if actor is None and (running := _running_subject(earlier, located, drafts, home)):
+                    actor, borrowed = running
                 if actor is None and _opens_with_verb(words):
                     # `全面推行“…”模式`: the last paragraph's subject goes on (looked up once a
                     # paragraph, and only where a sentence needs it)
                     if carried is None:
                         carried = [_running_subject(before, located, drafts, home)]
-                    actor = carried[0]
+                    if carried[0]:
+                        actor, borrowed = carried[0]
                 if actor is None or not _is_actor(actor[0]):
                     continue
+                if _ADDITIVE.match(words):
+                    borrowed = None  # 同时创办“田间课堂”: one more measure, not the last one's
                 practice = _Practice(name, words, index, start, quoted=speaker is not None)
-                draft = _find_draft(drafts, actor, index, practice)
+                draft = _find_draft(drafts, actor, index, practice, borrowed)
                 if draft is None:
                     draft = _Draft(*actor, paragraph=index, last_paragraph=index)
                     drafts.append(draft)
@@ -237,12 +247,13 @@ def _running_subject(
     located: _Located,
     drafts: list[_Draft],
     home: PlaceMention | None,
-) -> tuple[str, PlaceMention] | None:
-    """The subject of the paragraph's latest sentence that has one: who a sentence without
-    its own subject is about (most sentences never need it, so it is looked up on demand)."""
+) -> tuple[tuple[str, PlaceMention], int] | None:
+    """The subject of the paragraph's latest sentence that has one, with that sentence's
+    offset: who a sentence without its own subject is about (most sentences never need it,
+    so it is looked up on demand)."""
     for words, start in reversed(earlier):
         if actor := _actor_of(words, start, len(words), located, drafts, home):
-            return actor
+            return actor, start
     return None
 
 
@@ -252,6 +263,10 @@ def practices_in(sentence: str) -> list[tuple[int, str]]:
     if verb := _VERB.search(sentence):
         for m in _VERB_PHRASE.finditer(sentence, verb.start()):
             name = m.group("name")
+            if _MANY_WAYS.search(sentence, max(0, m.start() - 3), m.start()) and not _is_named(
+                name
+            ):
+                continue  # 多层次开展理论宣讲活动: a kind of work done many ways, not one measure
             if not _GENERIC_PRACTICE.match(name.strip("“”")):
                 found.append((m.start("name"), name))
         if "“" in sentence:
@@ -269,6 +284,8 @@ def practices_in(sentence: str) -> list[tuple[int, str]]:
     for at, name in sorted(found):
         if _SLOGAN_LEAD.search(sentence, max(0, at - _SLOGAN_REACH), at):
             continue  # praise or a slogan
+        if name.endswith("系列活动"):
+            continue  # 庆“七一”主题系列活动: an umbrella over activities, not one of them
         if name.count("“") != name.count("”"):  # `“通过本次党纪学习教育专题党课`: a quote's piece
             name = _PRACTICE_LEAD.sub("", name.replace("“", "").replace("”", ""))
         if not any(name in n or n in name for _, n in names):
@@ -377,15 +394,28 @@ def _most_specific(places: list[PlaceMention]) -> PlaceMention:
 
 
 def _find_draft(
-    drafts: list[_Draft], actor: tuple[str, PlaceMention], paragraph: int, practice: _Practice
+    drafts: list[_Draft],
+    actor: tuple[str, PlaceMention],
+    paragraph: int,
+    practice: _Practice,
+    borrowed: int | None = None,
 ) -> _Draft | None:
     """The case this practice belongs to: the same practice of the same place named again, or
     the same actor's case in this paragraph, unless both name a practice of their own in
-    different sentences (“党建+企业帮扶” and “党建+文化旅游” are two cases)."""
+    different sentences (“党建+企业帮扶” and “党建+文化旅游” are two cases). A sentence that
+    borrows its subject from one reporting a practice goes on about that case (…推行“12345”
+    工作机制。探索实施“红苗工程”…); sentences that borrow it from one reporting none are
+    measures side by side (…发挥战斗堡垒作用。深耕“A”…。深耕“B”…)."""
     name, place = actor
+    if borrowed is not None:
+        for draft in drafts:
+            if _key(draft.place) == _key(place) and any(
+                p.start == borrowed for p in draft.practices
+            ):
+                return draft
     for draft in drafts:
         same_place = _key(draft.place) == _key(place)
-        if practice.name in _names(draft) and same_place:
+        if same_place and _named_again(practice.name, draft):
             return draft
         if (draft.actor == name or same_place) and draft.last_paragraph == paragraph:
             named = [p for p in draft.practices if _is_named(p.name)]
@@ -405,6 +435,16 @@ def _find_draft(
         same = [d for d in drafts if _key(d.place) == _key(place)]
         return same[-1] if same else None
     return None
+
+
+def _named_again(name: str, draft: _Draft) -> bool:
+    """Whether the practice is one of the draft's, named again: the same name, or a quoted
+    name that one of its practices holds (“联合党委+企业” in “联合党委+企业”等发展模式)."""
+    names = _names(draft)
+    if name in names:
+        return True
+    quoted = _QUOTED_NAME.findall(name)
+    return bool(quoted) and all(any(q in n for n in names) for q in quoted)
 
 
 def _key(place: PlaceMention) -> str:
