@@ -12,7 +12,7 @@ from datetime import date
 
 from bot.access import now_iso
 from bot.ingest.normalize import compact_simplified, fingerprint_compact
-from bot.ingest.pipeline import index_terms, sketch
+from bot.ingest.pipeline import index_columns, sketch
 from bot.ingest.reextract import extract_again, redate
 from bot.places import get_gazetteer
 from bot.store import Store, edits
@@ -65,10 +65,6 @@ def primary_place(names: tuple[str, ...]) -> str:
     return lowest
 
 
-def _terms(title: str, text: str) -> tuple[str, str, str, str, str]:
-    return index_terms(to_simplified(title), to_simplified(text))
-
-
 async def _article(store: Store, article_id: int) -> edits.ArticleRow:
     found = await edits.article_row(store, article_id)
     if found is None:
@@ -100,8 +96,8 @@ async def correct_article(
             changes.append(f"日期：{article.date} → {day}")
         if title and title != article.title:
             if original:
-                await edits.unindex(store, article_id, _terms(article.title, article.text))
-                await edits.index(store, article_id, _terms(title, article.text))
+                await edits.unindex(store, article_id, index_columns(article.title, article.text))
+                await edits.index(store, article_id, index_columns(title, article.text))
             await edits.set_title(store, article_id, title)
             changes.append(f"标题：{article.title} → {title}")
             extract = original
@@ -126,11 +122,11 @@ async def delete_articles(
     wanted = [a.article_id for a in articles]
     async with store.transaction():
         reprints = [r for r in await edits.reprints_of(store, wanted) if r not in wanted]
-        originals = [a for a in articles if a.duplicate_of is None]
-        await store.clear_extractions([a.article_id for a in originals])
-        for a in originals:
-            await edits.unindex(store, a.article_id, _terms(a.title, a.text))
-        await edits.delete_articles(store, [*wanted, *reprints])
+        indexed = [
+            (a.article_id, index_columns(a.title, a.text) if a.duplicate_of is None else None)
+            for a in articles
+        ]
+        await edits.remove_articles(store, [*indexed, *((r, None) for r in reprints)])
     detail = "、".join(f"#{i}" for i in wanted)
     if reprints:
         detail += f"（及近似重复 {'、'.join(f'#{i}' for i in reprints)}）"
@@ -158,10 +154,10 @@ async def merge_articles(
             [*first.paragraphs, *((s + shift, e + shift, k) for s, e, k in second.paragraphs)],
         )
         await store.clear_extractions([keep_id, other_id])
-        await edits.unindex(store, keep_id, _terms(keep.title, keep.text))
-        await edits.unindex(store, other_id, _terms(other.title, other.text))
+        await edits.unindex(store, keep_id, index_columns(keep.title, keep.text))
+        await edits.unindex(store, other_id, index_columns(other.title, other.text))
         await edits.merge_into(store, keep_id, other_id, joined, *_identity(joined.text))
-        await edits.index(store, keep_id, _terms(keep.title, joined.text))
+        await edits.index(store, keep_id, index_columns(keep.title, joined.text))
         await extract_again(store, [keep_id])
     done = f"已将 #{other_id}《{other.title}》并入 #{keep_id}《{keep.title}》。"
     await store.audit(now_iso(), actor, chat, "article merge", done)
@@ -209,11 +205,11 @@ async def split_article(
             raise EditError(f"拆出的一部分与 #{owner} 相同，无需拆分；可直接删除重复的文章。")
     async with store.transaction():
         await store.clear_extractions([article_id])
-        await edits.unindex(store, article_id, _terms(article.title, article.text))
+        await edits.unindex(store, article_id, index_columns(article.title, article.text))
         await edits.set_body(store, article_id, first, *first_id)
-        await edits.index(store, article_id, _terms(article.title, first_text))
+        await edits.index(store, article_id, index_columns(article.title, first_text))
         new_id = await edits.insert_part(store, article_id, title, second, *second_id)
-        await edits.index(store, new_id, _terms(title, second_text))
+        await edits.index(store, new_id, index_columns(title, second_text))
         await extract_again(store, [article_id, new_id])
     done = f"已从第 {paragraph} 段起把 #{article_id} 拆出新文章 #{new_id}《{title}》。"
     await store.audit(now_iso(), actor, chat, "article split", done)
