@@ -1,11 +1,13 @@
 """Ingest throughput on a synthetic corpus, next to raw jieba/rjieba segmentation.
 
 Generates N synthetic articles (cached in the output folder, keyed by N), ingests them
-into a fresh SQLite database there and prints the end-to-end throughput, the raw
+into a fresh SQLite database there (or, with `--db-url`, into an empty PostgreSQL database)
+and prints the end-to-end throughput, the raw
 single-process segmentation throughput of python jieba and of rjieba (what casebot uses)
 on a sample of the same text, the database size and the peak memory. 1 MB = 2^20 bytes.
 
     python bench/ingest_bench.py [--articles N] [--workers W] [--keep DIR] [--no-extract]
+                                 [--db-url postgresql://...]
     python bench/ingest_bench.py [--articles N] --extraction-cost ROUNDS
 
 `--no-extract` ingests without extraction (into its own database), which is what the
@@ -32,6 +34,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
 import jieba
+import psycopg
 from synth import generate
 from tqdm import tqdm
 
@@ -53,7 +56,7 @@ class IngestRun:
     seconds: float
     text_bytes: int
     articles: int
-    db: Path
+    db: Path | str  # a SQLite file or a PostgreSQL URL
 
 
 def corpus(out: Path, n_articles: int) -> list[Path]:
@@ -78,10 +81,12 @@ def remove_db(db: Path) -> None:
 
 
 async def ingest(
-    db: Path, paths: list[Path], workers: int, extract: bool
+    db: Path | str, paths: list[Path], workers: int, extract: bool
 ) -> tuple[IngestReport, float]:
-    """Ingest into a fresh database; seconds from opening the store to closing it."""
-    remove_db(db)
+    """Ingest into a fresh database (a SQLite file, removed first, or the URL of an empty
+    PostgreSQL database); seconds from opening the store to closing it."""
+    if isinstance(db, Path):
+        remove_db(db)
     settings = Settings()
     with tqdm(total=len(paths), unit="file", mininterval=10, file=sys.stderr) as bar:
         start = time.perf_counter()
@@ -103,13 +108,25 @@ async def ingest(
     return report, seconds
 
 
-def build(out: Path, n_articles: int, workers: int = 0, extract: bool = True) -> IngestRun:
-    """Generate (or reuse) the corpus and ingest it into a fresh database in `out`."""
+def build(
+    out: Path, n_articles: int, workers: int = 0, extract: bool = True, db_url: str | None = None
+) -> IngestRun:
+    """Generate (or reuse) the corpus and ingest it into a fresh database in `out`, or into
+    the empty PostgreSQL database at `db_url`."""
     paths = corpus(out, n_articles)
-    db = db_path(out, n_articles, extract)
+    db = db_url or db_path(out, n_articles, extract)
     report, seconds = asyncio.run(ingest(db, paths, workers, extract))
     text_bytes = sum(p.stat().st_size for p in paths)
     return IngestRun(report, seconds, text_bytes, n_articles, db)
+
+
+def db_size(db: Path | str) -> int:
+    """Bytes the library takes: the SQLite file, or the PostgreSQL database."""
+    if isinstance(db, Path):
+        return db.stat().st_size
+    with psycopg.connect(db) as conn:
+        ((size,),) = conn.execute("SELECT pg_database_size(current_database())").fetchall()
+    return size
 
 
 def sample_texts(paths: list[Path], limit: int) -> list[str]:
@@ -216,6 +233,10 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--no-extract", action="store_true", help="ingest without extraction")
     parser.add_argument(
+        "--db-url", metavar="URL",
+        help="ingest into this empty PostgreSQL database (postgresql://...) instead of SQLite",
+    )  # fmt: skip
+    parser.add_argument(
         "--extraction-cost", type=int, default=0, metavar="ROUNDS",
         help="only measure what extraction adds: ROUNDS ingests with and without it",
     )  # fmt: skip
@@ -225,7 +246,7 @@ def main() -> None:
         return
 
     extract = not args.no_extract
-    run = build(args.keep, args.articles, args.workers, extract)
+    run = build(args.keep, args.articles, args.workers, extract, args.db_url)
     parent_rss, worker_rss = peak_rss_mb()  # before jieba is loaded here
     parent_cpu, worker_cpu = cpu_seconds()
     rate = print_ingest(run, args.workers, extract)
@@ -238,7 +259,7 @@ def main() -> None:
     print(f"segmentation alone, single process, on the first {sample_mb:.1f} MB:")
     print(f"  python jieba.cut:                   {jieba_rate:.2f} MB/s")
     print(f"  rjieba (get_segmenter().words):     {rjieba_rate:.2f} MB/s")
-    print(f"db size: {run.db.stat().st_size / MB:.1f} MB ({run.db})")
+    print(f"db size: {db_size(run.db) / MB:.1f} MB ({run.db})")
     print(f"peak RSS: parent {parent_rss:.0f} MB, largest worker {worker_rss:.0f} MB")
     verdict = "PASS" if rate >= TARGET_MB_S else "FAIL"
     print(f"target: ingest >= {TARGET_MB_S} MB/s: {verdict}")

@@ -42,6 +42,7 @@ from bot.extract.topics import get_taxonomy
 from bot.ingest.pipeline import expand_paths, ingest_paths
 from bot.ingest.reindex import reindex
 from bot.library import UnknownPlace, article_detail, find_cases
+from bot.migrate_db import MigrationError, masked_url, migrate_library, summary_text
 from bot.names import has_undecodable
 from bot.search import more_like_this, search
 from bot.sources import render as sources_render
@@ -180,7 +181,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="新文章的标题（默认：该段若是标题即用它）")
     p = sub.add_parser("delete", parents=[common], help="删除文章（连同其近似重复报道）")
     p.add_argument("article_ids", nargs="+", type=_positive, metavar="ARTICLE_ID")
+
+    p = sub.add_parser(
+        "migrate-db", parents=[common], help="把 SQLite 库复制到空的 PostgreSQL 数据库并校验"
+    )
+    p.add_argument(
+        "--to", required=True, type=_postgres_url, metavar="URL",
+        help="目标数据库，如 postgresql://用户:密码@主机/库名（须为空库）",
+    )  # fmt: skip
+    p.add_argument("--json", action="store_true", help="输出 JSON")
     return parser
+
+
+def _postgres_url(value: str) -> str:
+    if not value.startswith(("postgresql://", "postgres://")):
+        raise argparse.ArgumentTypeError(f"应为 postgresql://… 形式的数据库地址：{value}")
+    return value
 
 
 def _source_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -538,6 +554,28 @@ async def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
     return await _correction(settings, job)
 
 
+async def cmd_migrate_db(args: argparse.Namespace, settings: Settings) -> int:
+    path = settings.db_path
+    if not path.is_file():
+        print(f"错误：源数据库 {path} 不存在。请用 --db 指定要复制的 SQLite 数据库文件。",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    target_name = masked_url(args.to)
+    with tqdm(unit="篇", disable=None, file=sys.stderr) as bar:
+        try:
+            report = await migrate_library(
+                path, args.to, workers=settings.ingest_workers, progress=bar.update
+            )
+        except MigrationError as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            return 2
+    if args.json:
+        _print_json({"source": str(path), "target": target_name, **report.as_json()})
+    else:
+        print(summary_text(report, str(path), target_name))
+    return 0 if report.ok else 1
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
     "ingest": cmd_ingest,
     "articles": cmd_articles,
@@ -556,6 +594,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = 
     "delete": cmd_delete,
     "merge": cmd_merge,
     "split": cmd_split,
+    "migrate-db": cmd_migrate_db,
 }
 
 

@@ -1,0 +1,316 @@
+"""`casebot migrate-db`: a SQLite library copied into an empty PostgreSQL database, then
+verified (row counts of every table, and searches that must find the same articles).
+
+Every row keeps its id, so links, subscriptions and the delivery log mean the same after
+the move. The search index is not copied (FTS5's is contentless and PostgreSQL's is another
+structure): it is rebuilt from each article's stored title and text with the function
+ingest and corrections index with. The whole copy is one transaction on the target: a
+failure, or Ctrl-C, leaves it empty."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from bot.ingest.pipeline import index_columns, init_worker
+from bot.search import search
+from bot.segment import get_segmenter
+from bot.store import Store, transfer
+from bot.store.edits import IndexTerms
+from bot.store.transfer import INDEX_TABLES, RUNNER_TABLES, Table
+
+BATCH_ROWS = 2000  # rows read and written at a time
+ARTICLE_BATCH_ROWS = 200  # articles are ~4 KB of text each, and are indexed per batch
+PROBE_ARTICLES = 5  # searches compared after the copy
+PROBE_LIMIT = 50
+
+
+class MigrationError(Exception):
+    """The copy cannot be made; the message is for the user (Chinese). Nothing was written."""
+
+
+@dataclass(frozen=True)
+class Count:
+    source: int
+    target: int
+
+    @property
+    def same(self) -> bool:
+        return self.source == self.target
+
+
+@dataclass(frozen=True)
+class SearchCheck:
+    """A search run on both libraries: the same total and, when the total fits in one
+    page, the same articles (the two backends rank by different formulas, so the order of
+    a longer list may differ)."""
+
+    query: str
+    source_total: int
+    target_total: int
+    source_ids: list[int]
+    target_ids: list[int]
+
+    @property
+    def same(self) -> bool:
+        if self.source_total != self.target_total:
+            return False
+        return self.source_total > PROBE_LIMIT or set(self.source_ids) == set(self.target_ids)
+
+
+@dataclass
+class MigrationReport:
+    tables: dict[str, Count] = field(default_factory=dict)
+    index: Count = Count(0, 0)  # articles in the search index
+    sequences: list[str] = field(default_factory=list)  # tables whose ids were moved on
+    searches: list[SearchCheck] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        counts = [*self.tables.values(), self.index]
+        return all(c.same for c in counts) and all(s.same for s in self.searches)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "tables": {
+                name: {"source": c.source, "target": c.target} for name, c in self.tables.items()
+            },
+            "index": {"source": self.index.source, "target": self.index.target},
+            "searches": [
+                {
+                    "query": s.query,
+                    "source": {"total": s.source_total, "ids": s.source_ids},
+                    "target": {"total": s.target_total, "ids": s.target_ids},
+                    "same": s.same,
+                }
+                for s in self.searches
+            ],
+            "sequences": self.sequences,
+            "seconds": round(self.seconds, 1),
+            "ok": self.ok,
+        }
+
+
+async def migrate_library(
+    path: Path,
+    url: str,
+    *,
+    workers: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> MigrationReport:
+    """Open the SQLite library at `path` and the PostgreSQL database at `url`, copy."""
+    source = await Store.open(path)
+    try:
+        target = await Store.open(url)
+        try:
+            return await migrate(source, target, workers=workers, progress=progress)
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+
+
+def masked_url(url: str) -> str:
+    """The database address as printed: without its password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
+async def migrate(
+    source: Store,
+    target: Store,
+    *,
+    workers: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> MigrationReport:
+    """Copy `source` (SQLite) into `target` (an empty PostgreSQL library) and verify the
+    copy. `progress` is called with the number of articles copied in each batch."""
+    started = time.perf_counter()
+    report = MigrationReport()
+    tables = await transfer.source_tables(source)
+    columns = await transfer.target_columns(target)
+    workers = workers or os.cpu_count() or 1
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
+    # The source's write lock is held throughout: one consistent state is copied, and
+    # nothing written to the old library meanwhile could be left behind unnoticed.
+    await source.begin()
+    try:
+        counts = {t.name: await transfer.count_rows(source, t.name) for t in tables}
+        indexed = await transfer.indexed_ids(source)
+        async with target.transaction():
+            await _refuse_if_not_empty(target, columns)
+            _check_schemas(tables, columns)
+            for table in tables:
+                booleans = {c for c, kind in columns[table.name].items() if kind == "boolean"}
+                index = indexed if table.name == "articles" else None
+                await _copy(source, target, table, booleans, index, pool, workers, progress)
+            report.sequences = await transfer.advance_identities(target)
+    finally:
+        await source.rollback()
+        pool.shutdown(cancel_futures=True)
+    for table in tables:
+        target_count = await transfer.count_rows(target, table.name)
+        report.tables[table.name] = Count(counts[table.name], target_count)
+    report.index = Count(len(indexed), await transfer.count_rows(target, INDEX_TABLES[0]))
+    report.searches = await compare_searches(source, target, await probe_queries(source))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _check_schemas(tables: Sequence[Table], columns: dict[str, dict[str, str]]) -> None:
+    """Both libraries have the same tables and columns (both casebots migrated to the same
+    version), or nothing is copied."""
+    ours = {t.name: set(t.columns) for t in tables}
+    theirs = {
+        name: set(cols)
+        for name, cols in columns.items()
+        if name not in INDEX_TABLES and name not in RUNNER_TABLES
+    }
+    if ours != theirs:
+        differ = sorted(n for n in ours.keys() | theirs.keys() if ours.get(n) != theirs.get(n))
+        raise MigrationError(
+            f"两个数据库的表结构不一致（{'、'.join(differ)}），无法复制。"
+            "请确认两边由同一版本的 casebot 创建。"
+        )
+
+
+async def _refuse_if_not_empty(target: Store, columns: dict[str, dict[str, str]]) -> None:
+    filled = []
+    for name in sorted(columns):
+        if name not in RUNNER_TABLES and (n := await transfer.count_rows(target, name)):
+            filled.append(f"{name} {n} 行")
+    if filled:
+        raise MigrationError(
+            f"目标数据库不是空的（{'，'.join(filled[:5])}{'…' if len(filled) > 5 else ''}），"
+            "未复制任何内容。migrate-db 只向新建的空数据库复制：请新建一个数据库"
+            "（如 createdb casebot_new）后重试。"
+        )
+
+
+async def _copy(
+    source: Store,
+    target: Store,
+    table: Table,
+    booleans: set[str],
+    indexed: set[int] | None,
+    pool: Executor,
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """One table, a batch at a time in key order. Columns referencing the table's own rows
+    (an article's duplicate_of) are filled after all rows are in, as the row referred to
+    may come later. The articles of `indexed` are indexed batch by batch."""
+    limit = ARTICLE_BATCH_ROWS if indexed is not None else BATCH_ROWS
+    positions = {c: n for n, c in enumerate(table.columns)}
+    flags = [positions[c] for c in booleans]
+    later = [positions[c] for c in table.self_refs]
+    key = [positions[c] for c in table.key]
+    deferred: dict[str, list[tuple[Any, tuple[Any, ...]]]] = {c: [] for c in table.self_refs}
+    after = None
+    while rows := await transfer.read_batch(source, table, after, limit):
+        after = [rows[-1][n] for n in key]
+        out = []
+        for row in rows:
+            values = list(row)
+            for n in flags:
+                values[n] = None if values[n] is None else bool(values[n])
+            for column, n in zip(table.self_refs, later, strict=True):
+                if values[n] is not None:
+                    deferred[column].append((values[n], tuple(values[k] for k in key)))
+                    values[n] = None
+            out.append(values)
+        await transfer.write_rows(target, table, out)
+        if indexed is not None:
+            id_, title, text = (positions[c] for c in ("id", "title", "text"))
+            chosen = [(r[id_], r[title], r[text]) for r in rows if r[id_] in indexed]
+            await target.write_index(await _index_terms(chosen, pool, workers))
+            if progress:
+                progress(len(rows))
+    for column, values in deferred.items():
+        if values:
+            await transfer.set_column(target, table, column, values)
+
+
+async def _index_terms(
+    rows: list[tuple[int, str, str]], pool: Executor, workers: int
+) -> list[tuple[int, IndexTerms]]:
+    """The index columns of these articles, computed by the worker processes."""
+    if not rows:
+        return []
+    loop = asyncio.get_running_loop()
+    share = -(-len(rows) // workers)
+    parts = [rows[n : n + share] for n in range(0, len(rows), share)]
+    done = await asyncio.gather(*(loop.run_in_executor(pool, index_rows, p) for p in parts))
+    return [item for part in done for item in part]
+
+
+def index_rows(rows: list[tuple[int, str, str]]) -> list[tuple[int, IndexTerms]]:
+    """(id, index columns) of (id, title, text) rows; runs in a worker process."""
+    return [(i, index_columns(title, text)) for i, title, text in rows]
+
+
+async def probe_queries(store: Store, n: int = PROBE_ARTICLES) -> list[str]:
+    """Searches to compare: the two longest words of the titles of `n` articles spread
+    over the library (few articles match both, so the whole result set is compared)."""
+    rows = await store.list_articles()
+    originals = [r for r in rows if r["duplicate_of"] is None]
+    step = max(1, len(originals) // n)
+    queries = []
+    for row in originals[::step][:n]:
+        words = sorted(
+            {w for w in get_segmenter().words(row["title"]) if len(w) >= 2},
+            key=lambda w: (-len(w), w),
+        )
+        if words:
+            queries.append(" ".join(words[:2]))
+    return queries
+
+
+async def compare_searches(
+    source: Store, target: Store, queries: Sequence[str]
+) -> list[SearchCheck]:
+    checks = []
+    for query in queries:
+        before = await search(source, query, limit=PROBE_LIMIT)
+        after = await search(target, query, limit=PROBE_LIMIT)
+        checks.append(
+            SearchCheck(
+                query,
+                before.total,
+                after.total,
+                [h.article_id for h in before.hits],
+                [h.article_id for h in after.hits],
+            )
+        )
+    return checks
+
+
+def summary_text(report: MigrationReport, source: str, target: str) -> str:
+    """The report in Chinese: a line per table, the index, the searches, the verdict."""
+    lines = [
+        f"已将 {source} 复制到 {target}（用时 {report.seconds:.1f} 秒）。",
+        "各表行数（源 → 目标）：",
+    ]
+    for name, c in report.tables.items():
+        lines.append(f"  {name}：{c.source} → {c.target}{'' if c.same else '  ✗ 不一致'}")
+    i = report.index
+    lines.append(f"检索索引：{i.source} → {i.target} 篇{'' if i.same else '  ✗ 不一致'}")
+    for s in report.searches:
+        mark = "一致" if s.same else "✗ 不一致"
+        lines.append(f"检索“{s.query}”：{s.source_total} → {s.target_total} 篇，{mark}")
+    if report.ok:
+        lines.append("校验通过：行数与检索结果一致。")
+    else:
+        lines.append("校验未通过：见上面标 ✗ 的项目。目标数据库已写入，请检查后删除重建再试。")
+    return "\n".join(lines)

@@ -1,0 +1,233 @@
+"""`casebot migrate-db`: a SQLite library copied to a real PostgreSQL server (tests/postgres.py)
+reads the same afterwards (articles, search, /stats, digests, subscriptions and the rest),
+takes new rows without id clashes, and a target that is not empty, cannot be reached or
+refuses a row is left exactly as it was."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from bot.digest import build_digest, digest_json
+from bot.edit import Correction, correct_article, split_article
+from bot.library import article_detail
+from bot.search import search
+from bot.stats import stats_for, stats_json
+from bot.store import Store, transfer
+from bot.store import sources as db_sources
+from bot.store import subscriptions as db_subscriptions
+from bot.store.sources import Selectors
+from bot.store.subscriptions import NewSubscription
+from tests.botkit import seeded_copy
+from tests.conftest import ROOT, casebot, ingest, seed_text
+from tests.postgres import free_port
+
+TODAY = date(2024, 7, 15)
+AT = "2024-07-02T08:00:00+00:00"
+BIG_CHAT = -1001234567890  # Telegram ids of supergroups and channels exceed 32 bits
+QUERIES = (
+    "党建引领",
+    "嘎查 集体经济",
+    "赤峰",
+    "地区:鄂尔多斯",
+    "光伏",
+    "党",
+    "一肩挑",
+    "主题:基层治理",
+)
+
+
+@pytest.fixture
+async def library(seeded_file: Path, tmp_path: Path) -> Path:
+    """The seeded library with a row in every table: a reprint (a near-duplicate), a split
+    article, a corrected place, staff, a big group id, saved queries, subscriptions and
+    their deliveries, a source with an article's URL and an earlier version."""
+    db = seeded_copy(seeded_file, tmp_path)
+    store = await Store.open(db)
+    try:
+        reprint = tmp_path / "reprint.txt"  # another paper's copy with a figure changed
+        reprint.write_text(seed_text("000").replace("57.06亿元", "57.1亿元"), encoding="utf-8")
+        assert (await ingest(store, reprint)).near_duplicates >= 1
+        first = min(a["article_id"] for a in await store.list_articles())
+        await correct_article(store, first, Correction(places=("杭锦旗",)), actor=1, chat=None)
+        await split_article(store, first, "2", title=None, actor=1, chat=None)
+        await store.put_member("user", 502, "staff", "王明", 501, AT)
+        await store.put_member("chat", BIG_CHAT, "staff", "盟委宣传部群", 501, AT)
+        await store.put_chat(BIG_CHAT, "supergroup", "盟委宣传部群", "member", AT)
+        await store.save_query("q1", "党建引领 地区:赤峰", AT)
+        sub = await db_subscriptions.add_subscription(
+            store,
+            NewSubscription(
+                BIG_CHAT,
+                "supergroup",
+                "盟委宣传部群",
+                502,
+                "08:30",
+                None,
+                "地区:鄂尔多斯",
+                True,
+                AT,
+            ),
+        )
+        assert await db_subscriptions.claim_delivery(store, sub, "2024-07-01", AT)
+        await db_subscriptions.finish_delivery(store, sub, "2024-07-01", "sent", 2, AT)
+        source = await db_sources.add_source(
+            store, "北疆新闻", "feed", "http://127.0.0.1:9/feed.xml", Selectors.of({}), 60, AT
+        )
+        async with store.transaction():
+            await db_sources.link_url(
+                store, key="127.0.0.1:9/a/1", url="http://127.0.0.1:9/a/1", article_id=first,
+                source_id=source, guid="a-1", content_hash="c0ffee", at=AT,
+            )  # fmt: skip
+            await store.conn.execute(  # what replace_article keeps of an edited page
+                "INSERT INTO article_versions (article_id, version, title, text, replaced_at)"
+                " SELECT id, version, title, text, ? FROM articles WHERE id = ?",
+                (AT, first),
+            )
+    finally:
+        await store.close()
+    return db
+
+
+async def _views(store: Store) -> dict[str, Any]:
+    """What users read from a library, in a form comparable across backends: search results
+    as (total, set of ids) since the backends rank by different formulas."""
+    found = {}
+    for query in QUERIES:
+        page = await search(store, query, limit=100)
+        found[query] = (page.total, sorted(h.article_id for h in page.hits))
+    articles = await store.list_articles()
+    return {
+        "search": found,
+        "articles": articles,
+        "details": [await article_detail(store, a["article_id"]) for a in articles],
+        "stats": [
+            stats_json(await stats_for(store, q, TODAY))
+            for q in ("时间:2024-07", "鄂尔多斯 时间:2024-07", "时间:2024-07 主题:基层治理")
+        ],
+        "digest": digest_json(await build_digest(store, date(2024, 7, 1))),
+        "members": await store.members(),
+        "chats": await store.chats(),
+        "subscriptions": await db_subscriptions.subscriptions(store),
+        "deliveries": [
+            await db_subscriptions.deliveries(store, s.id)
+            for s in await db_subscriptions.subscriptions(store)
+        ],
+        "sources": await db_sources.sources(store),
+        "audit": await store.audit_entries(100),
+    }
+
+
+def _table_counts(report: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    return {name: (c["source"], c["target"]) for name, c in report["tables"].items()}
+
+
+async def test_a_library_moves_to_postgresql_and_reads_the_same(
+    library: Path, pg_database: str
+) -> None:
+    done = casebot("migrate-db", "--to", pg_database, "--json", db=library)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["ok"] is True
+    counts = _table_counts(report)
+    assert all(source == target > 0 for source, target in counts.values()), counts
+    assert report["index"]["source"] == report["index"]["target"] > 0
+    assert report["searches"] and all(s["same"] for s in report["searches"])
+
+    source, target = await Store.open(library), await Store.open(pg_database)
+    try:
+        assert await _views(target) == await _views(source)
+        # The copied ids were never issued by PostgreSQL's sequences: new rows must not
+        # reuse them.
+        page = library.with_name("new.txt")
+        page.write_text(seed_text("003").replace("。", "！", 3), encoding="utf-8")
+        assert (await ingest(target, page)).added >= 1
+        sub = await db_subscriptions.add_subscription(
+            target,
+            NewSubscription(502, "private", "", 502, "09:00", 0, "", False, AT),
+        )
+        assert sub > max(s.id for s in await db_subscriptions.subscriptions(source))
+        await target.audit(AT, 501, None, "test", "after the move")
+    finally:
+        await source.close()
+        await target.close()
+
+
+async def test_every_table_of_the_schema_is_copied(tmp_path: Path, pg_database: str) -> None:
+    """The tables migrate-db copies (read from SQLite's catalog) are every data table of a
+    PostgreSQL library, column for column: a table one migration adds on one side only
+    would fail here."""
+    sqlite, postgres = await Store.open(tmp_path / "empty.db"), await Store.open(pg_database)
+    try:
+        copied = {t.name: set(t.columns) for t in await transfer.source_tables(sqlite)}
+        kept = await transfer.target_columns(postgres)
+    finally:
+        await sqlite.close()
+        await postgres.close()
+    skipped = (*transfer.INDEX_TABLES, *transfer.RUNNER_TABLES)
+    assert copied == {name: set(columns) for name, columns in kept.items() if name not in skipped}
+    assert {"articles", "subscriptions", "digest_deliveries", "audit_log", "stat_counts"} <= set(
+        copied
+    )
+
+
+def _target_counts(url: str) -> dict[str, int]:
+    with psycopg.connect(url) as conn:
+        tables = conn.execute(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+        ).fetchall()
+        return {
+            t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]  # type: ignore[index]
+            for (t,) in tables
+            if t != "schema_version"
+        }
+
+
+async def test_a_target_that_is_not_empty_is_refused_untouched(
+    seeded_file: Path, tmp_path: Path, pg_database: str
+) -> None:
+    db = seeded_copy(seeded_file, tmp_path)
+    assert casebot("migrate-db", "--to", pg_database, db=db).returncode == 0
+    before = _target_counts(pg_database)
+    again = casebot("migrate-db", "--to", pg_database, db=db)
+    assert again.returncode == 2
+    assert "目标数据库不是空的" in again.stderr and "articles" in again.stderr
+    assert "Traceback" not in again.stderr
+    assert _target_counts(pg_database) == before
+
+
+async def test_a_row_postgresql_refuses_leaves_the_target_empty(
+    seeded_file: Path, tmp_path: Path, pg_database: str
+) -> None:
+    """A failure after thousands of rows were written (PostgreSQL text cannot hold NUL, and
+    saved_queries is copied after the articles) rolls all of them back."""
+    db = seeded_copy(seeded_file, tmp_path)
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO saved_queries VALUES ('k', 'a\x00b', ?)", (AT,))
+    done = casebot("migrate-db", "--to", pg_database, db=db)
+    assert done.returncode == 2
+    assert "saved_queries" in done.stderr and "未写入" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert set(_target_counts(pg_database).values()) == {0}
+
+
+def test_an_unreachable_server_is_said_plainly(seeded_file: Path) -> None:
+    url = f"postgresql://casebot@127.0.0.1:{free_port()}/casebot"
+    done = casebot("migrate-db", "--to", url, db=seeded_file)
+    assert done.returncode == 2
+    assert "无法连接" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_missing_source_or_a_wrong_address_is_refused(tmp_path: Path) -> None:
+    done = casebot("migrate-db", "--to", "postgresql://x@127.0.0.1/y", db=tmp_path / "none.db")
+    assert done.returncode == 2 and "不存在" in done.stderr
+    assert not (tmp_path / "none.db").exists()
+    done = casebot("migrate-db", "--to", "mysql://x@127.0.0.1/y", db=ROOT / "none.db")
+    assert done.returncode == 2 and "postgresql://" in done.stderr
