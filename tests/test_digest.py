@@ -22,7 +22,7 @@ from bot.digest_delivery import due_digests
 from bot.segment import han_set
 from bot.store import Store
 from bot.store import subscriptions as subs
-from bot.store.db import migrations
+from bot.store.sqlite import migrations
 from bot.store.subscriptions import Subscription
 from bot.summarise import SUMMARY_LIMIT, sentences, summarise
 from bot.textsplit import html_length

@@ -20,7 +20,7 @@ from PIL import Image
 from bot.charts import cjk_font, stats_chart
 from bot.stats import CSV_HEADER, StatsError, stats_csv, stats_for, stats_json
 from bot.store import Store
-from bot.store.db import migrations
+from bot.store.sqlite import migrations
 from tests.conftest import ROOT, casebot, ingest
 
 TODAY = date(2024, 7, 15)

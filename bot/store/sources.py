@@ -4,7 +4,6 @@ articles replaced by a newer version of themselves."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 from cssselect import GenericTranslator, SelectorError
 
 from bot.store.articles import StoredArticle
-from bot.store.base import _json, _marks
+from bot.store.base import IntegrityError, _json, _marks
 from bot.store.db import Store
 
 
@@ -101,14 +100,14 @@ async def add_source(
     """The new source's id; None when a source of this kind and URL exists."""
     try:
         async with store.transaction():
-            cursor = await store.conn.execute(
+            ((new_id,),) = await store.conn.execute_fetchall(
                 "INSERT INTO sources (name, kind, url, selectors, interval_min, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (name, kind, url, selectors.as_json(), interval_min, at),
             )
-    except sqlite3.IntegrityError:
+    except IntegrityError:
         return None
-    return cursor.lastrowid
+    return new_id
 
 
 async def sources(store: Store) -> list[Source]:
