@@ -42,7 +42,7 @@ from bot.extract.topics import get_taxonomy
 from bot.ingest.pipeline import expand_paths, ingest_paths
 from bot.ingest.reindex import reindex
 from bot.library import UnknownPlace, article_detail, find_cases
-from bot.migrate_db import MigrationError, masked_url, migrate_library, summary_text
+from bot.migrate_db import MigrationError, migrate_library, summary_text
 from bot.names import has_undecodable
 from bot.search import more_like_this, search
 from bot.sources import render as sources_render
@@ -53,7 +53,7 @@ from bot.stats import Stats, StatsError, stats_csv, stats_for, stats_json
 from bot.store import Store, StoreError
 from bot.store import sources as db_sources
 from bot.store.sources import Selectors
-from bot.values import ValueProblem, is_database_url, parse_day, parse_id
+from bot.values import ValueProblem, is_database_url, parse_day, parse_id, redacted
 
 
 def _day(value: str) -> str:
@@ -198,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _postgres_url(value: str) -> str:
-    if not value.startswith(("postgresql://", "postgres://")):
+    if not is_database_url(value):
         raise argparse.ArgumentTypeError(f"应为 postgresql://… 形式的数据库地址：{value}")
     return value
 
@@ -559,12 +559,16 @@ async def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_migrate_db(args: argparse.Namespace, settings: Settings) -> int:
+    """The source is always the SQLite file (--db, db_path), whatever db_url says."""
     path = settings.db_path
+    if is_database_url(args.db):
+        print("错误：--db 应为要复制的 SQLite 数据库文件，目标地址用 --to 给出。", file=sys.stderr)
+        return 2
     if not path.is_file():
         print(f"错误：源数据库 {path} 不存在。请用 --db 指定要复制的 SQLite 数据库文件。",
               file=sys.stderr)  # fmt: skip
         return 2
-    target_name = masked_url(args.to)
+    target_name = redacted(args.to)
     with tqdm(unit="篇", disable=None, file=sys.stderr) as bar:
         try:
             report = await migrate_library(

@@ -17,13 +17,12 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from bot.ingest.pipeline import index_columns, init_worker
 from bot.search import search
 from bot.segment import get_segmenter
-from bot.store import Store, transfer
-from bot.store.edits import IndexTerms
+from bot.store import DatabaseError, Store, transfer
+from bot.store.search import IndexTerms
 from bot.store.transfer import INDEX_TABLES, RUNNER_TABLES, Table
 
 BATCH_ROWS = 2000  # rows read and written at a time
@@ -57,10 +56,11 @@ class SearchCheck:
     target_total: int
     source_ids: list[int]
     target_ids: list[int]
+    error: str = ""  # the target's search failed: why
 
     @property
     def same(self) -> bool:
-        if self.source_total != self.target_total:
+        if self.error or self.source_total != self.target_total:
             return False
         return self.source_total > PROBE_LIMIT or set(self.source_ids) == set(self.target_ids)
 
@@ -90,6 +90,7 @@ class MigrationReport:
                     "source": {"total": s.source_total, "ids": s.source_ids},
                     "target": {"total": s.target_total, "ids": s.target_ids},
                     "same": s.same,
+                    "error": s.error,
                 }
                 for s in self.searches
             ],
@@ -116,15 +117,6 @@ async def migrate_library(
             await target.close()
     finally:
         await source.close()
-
-
-def masked_url(url: str) -> str:
-    """The database address as printed: without its password."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 async def migrate(
@@ -154,7 +146,13 @@ async def migrate(
             for table in tables:
                 booleans = {c for c, kind in columns[table.name].items() if kind == "boolean"}
                 index = indexed if table.name == "articles" else None
-                await _copy(source, target, table, booleans, index, pool, workers, progress)
+                try:
+                    await _copy(source, target, table, booleans, index, pool, workers, progress)
+                except DatabaseError as exc:
+                    raise MigrationError(
+                        f"复制表 {table.name} 时出错，已全部撤销，目标数据库未写入任何数据"
+                        f"（{str(exc).strip()}）。"
+                    ) from exc
             report.sequences = await transfer.advance_identities(target)
     finally:
         await source.rollback()
@@ -187,7 +185,7 @@ def _check_schemas(tables: Sequence[Table], columns: dict[str, dict[str, str]]) 
 
 async def _refuse_if_not_empty(target: Store, columns: dict[str, dict[str, str]]) -> None:
     filled = []
-    for name in sorted(columns):
+    for name in sorted(columns, key=lambda name: (name != "articles", name)):
         if name not in RUNNER_TABLES and (n := await transfer.count_rows(target, name)):
             filled.append(f"{name} {n} 行")
     if filled:
@@ -210,33 +208,46 @@ async def _copy(
 ) -> None:
     """One table, a batch at a time in key order. Columns referencing the table's own rows
     (an article's duplicate_of) are filled after all rows are in, as the row referred to
-    may come later. The articles of `indexed` are indexed batch by batch."""
+    may come later. The articles of `indexed` are indexed batch by batch: the workers
+    compute a batch's index columns while this process writes the batch before it (its
+    tsvectors are built here, by the target's index_articles)."""
     limit = ARTICLE_BATCH_ROWS if indexed is not None else BATCH_ROWS
     positions = {c: n for n, c in enumerate(table.columns)}
     flags = [positions[c] for c in booleans]
     later = [positions[c] for c in table.self_refs]
     key = [positions[c] for c in table.key]
     deferred: dict[str, list[tuple[Any, tuple[Any, ...]]]] = {c: [] for c in table.self_refs}
+    pending: asyncio.Future[list[tuple[int, IndexTerms]]] | None = None
     after = None
-    while rows := await transfer.read_batch(source, table, after, limit):
-        after = [rows[-1][n] for n in key]
-        out = []
-        for row in rows:
-            values = list(row)
-            for n in flags:
-                values[n] = None if values[n] is None else bool(values[n])
-            for column, n in zip(table.self_refs, later, strict=True):
-                if values[n] is not None:
-                    deferred[column].append((values[n], tuple(values[k] for k in key)))
-                    values[n] = None
-            out.append(values)
-        await transfer.write_rows(target, table, out)
-        if indexed is not None:
-            id_, title, text = (positions[c] for c in ("id", "title", "text"))
-            chosen = [(r[id_], r[title], r[text]) for r in rows if r[id_] in indexed]
-            await target.write_index(await _index_terms(chosen, pool, workers))
-            if progress:
-                progress(len(rows))
+    try:
+        while rows := await transfer.read_batch(source, table, after, limit):
+            after = [rows[-1][n] for n in key]
+            out = []
+            for row in rows:
+                values = list(row)
+                for n in flags:
+                    values[n] = None if values[n] is None else bool(values[n])
+                for column, n in zip(table.self_refs, later, strict=True):
+                    if values[n] is not None:
+                        deferred[column].append((values[n], tuple(values[k] for k in key)))
+                        values[n] = None
+                out.append(values)
+            await transfer.write_rows(target, table, out)
+            if indexed is not None:
+                id_, title, text = (positions[c] for c in ("id", "title", "text"))
+                chosen = [(r[id_], r[title], r[text]) for r in rows if r[id_] in indexed]
+                job = asyncio.ensure_future(_index_terms(chosen, pool, workers))
+                if pending is not None:
+                    await target.index_articles(await pending)
+                pending = job
+                if progress:
+                    progress(len(rows))
+        if pending is not None:
+            await target.index_articles(await pending)
+            pending = None
+    finally:
+        if pending is not None:
+            pending.cancel()
     for column, values in deferred.items():
         if values:
             await transfer.set_column(target, table, column, values)
@@ -283,16 +294,14 @@ async def compare_searches(
     checks = []
     for query in queries:
         before = await search(source, query, limit=PROBE_LIMIT)
-        after = await search(target, query, limit=PROBE_LIMIT)
-        checks.append(
-            SearchCheck(
-                query,
-                before.total,
-                after.total,
-                [h.article_id for h in before.hits],
-                [h.article_id for h in after.hits],
-            )
-        )
+        found = [h.article_id for h in before.hits]
+        try:
+            after = await search(target, query, limit=PROBE_LIMIT)
+        except DatabaseError as exc:  # the copy is made; say what the search could not do
+            checks.append(SearchCheck(query, before.total, 0, found, [], str(exc).strip()))
+            continue
+        ids = [h.article_id for h in after.hits]
+        checks.append(SearchCheck(query, before.total, after.total, found, ids))
     return checks
 
 
@@ -307,6 +316,9 @@ def summary_text(report: MigrationReport, source: str, target: str) -> str:
     i = report.index
     lines.append(f"检索索引：{i.source} → {i.target} 篇{'' if i.same else '  ✗ 不一致'}")
     for s in report.searches:
+        if s.error:
+            lines.append(f"检索“{s.query}”：目标数据库检索出错  ✗ {s.error.splitlines()[0]}")
+            continue
         mark = "一致" if s.same else "✗ 不一致"
         lines.append(f"检索“{s.query}”：{s.source_total} → {s.target_total} 篇，{mark}")
     if report.ok:
