@@ -282,8 +282,12 @@ class SessionServer:
         if self.existing is not None:
             return f"postgresql: the existing server {redacted(self.existing)} ({EXISTING_URL})"
         bindir = server_bindir()
-        source = bindir or "Debian's packages, installed on first use (root only)"
-        return f"postgresql: a throwaway cluster on 127.0.0.1 from {source}, started on first use"
+        if bindir is None:
+            return (
+                "postgresql: no server programs found; the first PostgreSQL test installs"
+                " Debian's postgresql package if run as root with apt-get, or is skipped"
+            )
+        return f"postgresql: a throwaway cluster on 127.0.0.1 from {bindir}, started on first use"
 
     def url(self) -> str:
         """The server's URL (a user who may create databases, the maintenance database)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import struct
 import subprocess
@@ -138,14 +139,17 @@ def test_a_copy_of_a_template_starts_with_its_rows_and_goes_its_own_way(pg_serve
         drop_database(pg_server, template)
 
 
-def run_pytest(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """A pytest process of its own, with `env` set, by default on this module's two tests
-    that need a database."""
+def run_pytest(
+    *args: str, env: dict[str, str], within: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """A pytest process of its own (started by the command `within`, if any), with `env` set,
+    by default on this module's two tests that need a database."""
     mine = [f"{Path(__file__).relative_to(ROOT)}::{test.__name__}" for test in (
         test_the_server_answers_in_a_database_of_the_tests_own,
         test_each_backend_of_a_module_gets_its_run)]  # fmt: skip
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", *(args or mine)],
+        [*within, sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider",
+         *(args or mine)],
         capture_output=True, text=True, cwd=ROOT, timeout=300,
         env={k: v for k, v in os.environ.items() if not k.startswith("CASEBOT_TEST_PG")} | env,
     )  # fmt: skip
@@ -200,6 +204,32 @@ def test_an_unreachable_server_skips_the_postgresql_tests_saying_why() -> None:
     )
     assert "s3cret" not in done.stdout + done.stderr
     assert "test_each_backend_of_a_module_gets_its_run[sqlite] PASSED" in done.stdout
+
+
+def test_without_server_programs_the_postgresql_tests_are_skipped_saying_why() -> None:
+    """A machine without PostgreSQL where it cannot be installed: Debian's directory of server
+    programs hidden in a mount namespace of its own, and nothing (not apt-get) on PATH."""
+    unshare, lib = shutil.which("unshare"), Path("/usr/lib/postgresql")
+    hide = f"mount -t tmpfs none {lib} && " if lib.is_dir() else ""
+    within = (str(unshare), "--mount", "sh", "-c", f'{hide}PATH=/nonexistent exec "$@"', "sh")
+    probe = [*within, sys.executable, "-c", ""]
+    if (
+        os.geteuid() != 0
+        or unshare is None
+        or subprocess.run(probe, capture_output=True).returncode
+    ):
+        pytest.skip("needs root and a mount namespace of its own (unshare)")
+    done = run_pytest(env={}, within=within)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "postgresql: no server programs found;" in done.stdout
+    assert (
+        "PostgreSQL unavailable: no PostgreSQL server binaries (initdb, pg_ctl, postgres) and"
+        " not root or no apt-get, so they cannot be installed"
+    ) in done.stdout
+    assert "test_each_backend_of_a_module_gets_its_run[sqlite] PASSED" in done.stdout
+    assert "postgresql: not available, the PostgreSQL tests were skipped: no PostgreSQL" in (
+        done.stdout
+    )
 
 
 def test_an_existing_server_is_used_as_it_is(pg_server: str, pytestconfig: pytest.Config):
