@@ -14,11 +14,12 @@ skip lines and the final summary. Environment:
   CASEBOT_TEST_PG_URL=postgresql://...   use that existing server (its maintenance database
                                          and a user who may create databases) instead.
 
-For the lead's `store` fixture (tests/conftest.py): with `backend == "postgresql"`, open
-`request.getfixturevalue("pg_database")`, the URL of this test's database. To clone a
-migrated database instead of migrating each one: in a session fixture, `url =
-fresh_database(pg_server)`, migrate it with Store.open(url) and close the store, then have
-`pg_database` pass `template=url` (a template must have no open connection while cloned).
+A test's store on PostgreSQL opens the URL the `pg_database` fixture gives (tests/conftest.py),
+e.g. in the `store` fixture: `await Store.open(request.getfixturevalue("pg_database"))` when
+`backend == "postgresql"`. To copy a migrated database rather than migrate each test's: in a
+session fixture, `url = fresh_database(pg_server)`, open a Store on it and close it again,
+then have `pg_database` pass `template=url` to `SessionServer.database` (a template may have
+no open connection while it is copied).
 """
 
 from __future__ import annotations
