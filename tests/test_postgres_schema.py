@@ -60,7 +60,7 @@ def pg(request: pytest.FixtureRequest) -> Iterator[psycopg.Connection[Any]]:
 def _apply_pg(conn: psycopg.Connection[Any], files: Sequence[Path]) -> None:
     for path in files:
         with conn.transaction():
-            conn.execute(path.read_text("utf-8"))  # type: ignore[arg-type]
+            conn.execute(path.read_text("utf-8"))
 
 
 def _sqlite(files: Sequence[Path]) -> sqlite3.Connection:
@@ -68,13 +68,9 @@ def _sqlite(files: Sequence[Path]) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     # 0004 indexes the characters of the articles stored before it: there are none here.
     conn.create_function("han_set", 1, lambda text: "")
-    _apply_sqlite(conn, files)
-    return conn
-
-
-def _apply_sqlite(conn: sqlite3.Connection, files: Sequence[Path]) -> None:
     for path in files:
         conn.executescript(path.read_text("utf-8"))
+    return conn
 
 
 class Both:
@@ -85,16 +81,16 @@ class Both:
         self.pg, self.lite = pg, lite
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.pg.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
+        self.pg.execute(sql.replace("?", "%s"), params)
         self.lite.execute(sql, params)
 
     def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            self.pg.cursor().executemany(sql.replace("?", "%s"), rows)  # type: ignore[arg-type]
+            self.pg.cursor().executemany(sql.replace("?", "%s"), rows)
             self.lite.executemany(sql, rows)
 
     def rows(self, sql: str) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
-        found = self.pg.execute(sql).fetchall()  # type: ignore[arg-type]
+        found = self.pg.execute(sql).fetchall()
         return {tuple(r) for r in found}, {tuple(r) for r in self.lite.execute(sql)}
 
 
@@ -130,10 +126,10 @@ def _check_counts(db: Both) -> None:
 ARTICLES = [(1, "2026-11-02", None), (2, "2026-11-02", None), (3, "2026-11-03", None),
             (4, "2026-11-02", 1)]  # fmt: skip
 
-# Each article's extraction: places (code, level, prefecture, is_primary, mentions), the
-# codes of its cases (None: a case without a resolved place) and its topics. Even articles
-# are about 1502 and name 1501 and 150102, odd ones the other way round: a place that only
-# one of two articles of a day is about must count that one.
+# Each article's extraction: places (code, level, prefecture, mentions), the codes of its
+# cases (None: a case without a resolved place) and its topics. Even articles are about 1502
+# and name 1501 and 150102, odd ones the other way round: a place that only one of two
+# articles of a day is about must count that one.
 PLACES = [
     ("15", "region", "15", 0),
     ("1501", "prefecture", "1501", 2),
@@ -144,9 +140,11 @@ CASE_PLACES = ["150102", "150102", None, "1501"]
 TOPICS = ["党建引领", "乡村振兴"]
 
 
-def _rows(
-    article_id: int,
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+Rows = list[tuple[Any, ...]]
+
+
+def _rows(article_id: int) -> tuple[Rows, Rows, Rows]:
+    """The rows of an article's places, cases and topics."""
     about = {"15", "1502"} if article_id % 2 == 0 else {"15", "1501", "150102"}
     places = [(article_id, c, level, pref, c in about, n) for c, level, pref, n in PLACES]
     cases = [
@@ -288,7 +286,7 @@ def test_subscription_times_are_checked(pg: psycopg.Connection[Any]) -> None:
         " updated_at) VALUES (%s, 'private', %s, %s, 't', 't', 't') RETURNING id"
     )
     before = {
-        (at_time, status): pg.execute(add, (-1001234567890, at_time, status)).fetchone()[0]  # type: ignore[index]
+        (at_time, status): pg.execute(add, (-1001234567890, at_time, status)).fetchone()[0]
         for at_time, status in [
             ("25:61", "active"),
             ("24:00", "paused"),
@@ -369,7 +367,7 @@ def test_ids_are_assigned_and_hold_64_bits(pg: psycopg.Connection[Any]) -> None:
             "INSERT INTO source_files (path, name, sha256, format, size, ingested_at)"
             " VALUES (%s, 'a', 'h', 'txt', %s, 't') RETURNING id",
             (f"{n}.txt", 5 * 2**30),
-        ).fetchone()[0]  # type: ignore[index]
+        ).fetchone()[0]
         for n in range(3)
     ]
     assert ids == [1, 2, 3]
