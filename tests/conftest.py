@@ -73,10 +73,38 @@ def pg_server(pytestconfig: pytest.Config) -> str:
 
 @pytest.fixture
 def pg_database(pg_server: str, pytestconfig: pytest.Config) -> Iterator[str]:
-    """URL of a new database for this test on the session's server, dropped after it: what
-    the `store` fixture opens for the "postgresql" backend."""
+    """URL of a new, empty database for this test on the session's server, dropped after it."""
     with pytestconfig.stash[POSTGRES].database() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def pg_library_template(pg_server: str, pytestconfig: pytest.Config) -> Iterator[str]:
+    """A database migrated once per session, which each test's library copies: creating
+    the schema costs more than copying it. Closed before copying: PostgreSQL copies a
+    template only while nobody is connected to it."""
+
+    async def migrate(url: str) -> None:
+        await (await Store.open(url)).close()
+
+    with pytestconfig.stash[POSTGRES].database() as url:
+        asyncio.run(migrate(url))
+        yield url
+
+
+@pytest.fixture
+def pg_library(pg_library_template: str, pytestconfig: pytest.Config) -> Iterator[str]:
+    """URL of a new database holding an empty casebot library, dropped after the test."""
+    with pytestconfig.stash[POSTGRES].database(template=pg_library_template) as url:
+        yield url
+
+
+@pytest.fixture
+def library_target(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """Where the test's library is: a SQLite file, or a PostgreSQL database's URL."""
+    if backend == "postgresql":
+        return request.getfixturevalue("pg_library")
+    return tmp_path / "casebot.db"
 
 
 def seed_text(prefix: str) -> str:
@@ -112,8 +140,9 @@ async def ingest(store: Store, *paths: Path, **options: object) -> IngestReport:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = await Store.open(tmp_path / "casebot.db")
+async def store(library_target: Path | str) -> AsyncIterator[Store]:
+    """An empty library on the test's backend (SQLite unless its module opts into both)."""
+    s = await Store.open(library_target)
     yield s
     await s.close()
 

@@ -2,8 +2,8 @@
 order, name and number as SQLite's do, and the schema behaves as SQLite's: stat_counts kept
 by the triggers and the upserts exactly as SQLite keeps it, times of day checked, ids
 assigned. Each test applies the files itself with psycopg, in a schema of its own, on the
-database of the `postgres_url` fixture (tests/postgres.py); without that fixture the tests
-that need a server are skipped, saying why."""
+database of the `pg_database` fixture (tests/conftest.py), skipped with the reason where
+PostgreSQL cannot be had."""
 
 from __future__ import annotations
 
@@ -21,10 +21,7 @@ from bot.store.articles import ExtractionRows, stat_additions
 
 STORE = Path(__file__).resolve().parent.parent / "bot" / "store"
 PG_MIGRATIONS = STORE / "postgres" / "migrations"
-# The SQLite migrations move from bot/store/migrations to bot/store/sqlite/migrations.
-SQLITE_MIGRATIONS = next(
-    d for d in (STORE / "sqlite" / "migrations", STORE / "migrations") if d.is_dir()
-)
+SQLITE_MIGRATIONS = STORE / "sqlite" / "migrations"
 
 
 def _files(folder: Path, *, upto: int = 9999, after: int = 0) -> list[Path]:
@@ -41,12 +38,7 @@ def test_postgres_migrations_are_numbered_and_named_as_sqlite() -> None:
 def pg(request: pytest.FixtureRequest) -> Iterator[psycopg.Connection[Any]]:
     """A connection whose tables go to a fresh schema (dropped after the test), so the tests
     share the fixture's database whatever its scope."""
-    try:
-        url = request.getfixturevalue("postgres_url")
-    except pytest.FixtureLookupError:
-        pytest.skip(
-            "PostgreSQL schema tests skipped: no `postgres_url` fixture (tests/postgres.py)"
-        )
+    url = request.getfixturevalue("pg_database")
     schema = f"schema_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute(f"CREATE SCHEMA {schema}")
