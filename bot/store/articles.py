@@ -257,6 +257,8 @@ class ArticleQueries(StoreBase):
             "topics": "SELECT topic FROM article_topics WHERE article_id = ? ORDER BY rank",
         }
         stored = {key: await self._dicts(sql, (article_id,)) for key, sql in queries.items()}
+        for place in stored["places"]:  # 1 or 0 in --json, as SQLite stores it
+            place["is_primary"] = int(place["is_primary"])
         rows = await self.conn.execute_fetchall(
             "SELECT mentions, figures FROM article_extracts WHERE article_id = ?", (article_id,)
         )

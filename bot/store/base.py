@@ -148,6 +148,10 @@ class StoreBase:
         async with self._exclusive.setdefault(name, asyncio.Lock()):
             yield
 
+    def indexed_by(self, index: str) -> str:
+        """A hint naming the index a table is read by, where the backend takes one."""
+        return ""
+
     async def _dicts(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
         cursor = await self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]

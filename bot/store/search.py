@@ -147,7 +147,7 @@ class SearchQueries(StoreBase):
             under, under_params = _under(codes, "code")
             ((rows,),) = await self.conn.execute_fetchall(
                 f"SELECT count(*) FROM (SELECT 1 FROM article_places WHERE {under}"
-                f" LIMIT {COMMON_PLACE})",
+                f" LIMIT {COMMON_PLACE}) AS named",
                 under_params,
             )
             if rows >= COMMON_PLACE:

@@ -189,10 +189,11 @@ async def recent_counts(store: Store, since: str) -> dict[int, int]:
 
 async def known_url(store: Store, key: str, guid: str | None) -> KnownUrl | None:
     """The article stored from this URL, or from a feed entry with this guid."""
+    by_guid, params = (" OR guid = ?", (key, guid, key)) if guid else ("", (key, key))
     rows = await store.conn.execute_fetchall(
         "SELECT article_id, content_hash, first_seen FROM article_urls"
-        " WHERE key = ? OR (? IS NOT NULL AND guid = ?) ORDER BY key = ? DESC LIMIT 1",
-        (key, guid, guid, key),
+        f" WHERE key = ?{by_guid} ORDER BY key = ? DESC LIMIT 1",
+        params,
     )
     return KnownUrl(*rows[0]) if rows else None
 
@@ -243,7 +244,7 @@ async def link_url(
         "INSERT INTO article_urls (key, url, article_id, source_id, guid, content_hash,"
         " first_seen, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE"
         " SET article_id = excluded.article_id, content_hash = excluded.content_hash,"
-        " guid = coalesce(excluded.guid, guid), fetched_at = excluded.fetched_at",
+        " guid = coalesce(excluded.guid, article_urls.guid), fetched_at = excluded.fetched_at",
         (key, url, article_id, source_id, guid, content_hash, at, at),
     )
 

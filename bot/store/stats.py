@@ -70,8 +70,8 @@ async def recent_articles(
         )
     else:
         where.append(
-            "a.id IN (SELECT article_id FROM article_places INDEXED BY article_places_primary"
-            " WHERE code = ? AND is_primary)"
+            "a.id IN (SELECT article_id FROM article_places"
+            f" {store.indexed_by('article_places_primary')} WHERE code = ? AND is_primary)"
         )
         params.append(code)
     if topic:

@@ -101,6 +101,9 @@ class SqliteStore(Fts5Index, Store):
         target.unlink(missing_ok=True)
         await self.conn.execute("VACUUM INTO ?", (str(target),))
 
+    def indexed_by(self, index: str) -> str:
+        return f"INDEXED BY {index}"
+
     async def _new_article_ids(self, n: int) -> range:
         """Ids for `n` new articles, in the write transaction (which makes them ours): after
         the largest, as SQLite gives a rowid."""
