@@ -31,6 +31,12 @@ from tests.postgres import free_port
 TODAY = date(2024, 7, 15)
 AT = "2024-07-02T08:00:00+00:00"
 BIG_CHAT = -1001234567890  # Telegram ids of supergroups and channels exceed 32 bits
+NEW_ARTICLE = """锡林浩特市某社区党支部开展冬季走访
+
+十二月初，社区党支部书记带领十名党员志愿者走访辖区独居老人，逐户检查取暖设施，登记老人们遇到的实际困难。
+
+党员志愿者还为老人清理院内积雪，并约定每周上门一次，帮助老人代购米面等生活用品。
+"""
 QUERIES = (
     "党建引领",
     "嘎查 集体经济",
@@ -145,9 +151,12 @@ async def test_a_library_moves_to_postgresql_and_reads_the_same(
         assert await _views(target) == await _views(source)
         # The copied ids were never issued by PostgreSQL's sequences: new rows must not
         # reuse them.
+        copied = max(a["article_id"] for a in await source.list_articles())
         page = library.with_name("new.txt")
-        page.write_text(seed_text("003").replace("。", "！", 3), encoding="utf-8")
-        assert (await ingest(target, page)).added >= 1
+        page.write_text(NEW_ARTICLE, encoding="utf-8")
+        assert (await ingest(target, page, forced_date="2024-07-03")).added == 1
+        (new,) = [a for a in await target.list_articles() if a["article_id"] > copied]
+        assert (await search(target, "独居老人 积雪")).hits[0].article_id == new["article_id"]
         sub = await db_subscriptions.add_subscription(
             target,
             NewSubscription(502, "private", "", 502, "09:00", 0, "", False, AT),
@@ -206,14 +215,15 @@ async def test_a_target_that_is_not_empty_is_refused_untouched(
 async def test_a_row_postgresql_refuses_leaves_the_target_empty(
     seeded_file: Path, tmp_path: Path, pg_database: str
 ) -> None:
-    """A failure after thousands of rows were written (PostgreSQL text cannot hold NUL, and
-    saved_queries is copied after the articles) rolls all of them back."""
+    """A failure after hundreds of rows were written (PostgreSQL text cannot hold NUL, and
+    cases are copied after the articles and most of what hangs on them) rolls all of them
+    back."""
     db = seeded_copy(seeded_file, tmp_path)
     with sqlite3.connect(db) as conn:
-        conn.execute("INSERT INTO saved_queries VALUES ('k', 'a\x00b', ?)", (AT,))
+        conn.execute("UPDATE cases SET summary = summary || ? WHERE id = 20", ("\x00",))
     done = casebot("migrate-db", "--to", pg_database, db=db)
     assert done.returncode == 2
-    assert "saved_queries" in done.stderr and "未写入" in done.stderr
+    assert "复制表 cases 时出错" in done.stderr and "未写入任何数据" in done.stderr
     assert "Traceback" not in done.stderr
     assert set(_target_counts(pg_database).values()) == {0}
 

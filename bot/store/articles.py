@@ -252,7 +252,7 @@ class ArticleQueries(StoreBase):
         """The stored extraction of one article: places, mentions, figures, cases, topics."""
         queries = {
             "places": "SELECT code, level, prefecture, is_primary, mentions FROM article_places"
-            f" WHERE article_id = ? ORDER BY {_PLACE_ORDER}, code",
+            f" WHERE article_id = ? ORDER BY {_PLACE_ORDER}",
             "cases": f"{_CASES} WHERE c.article_id = ? ORDER BY c.seq",
             "topics": "SELECT topic FROM article_topics WHERE article_id = ? ORDER BY rank",
         }
@@ -342,8 +342,9 @@ class ArticleQueries(StoreBase):
 
 
 # An article's places: its primary chain from the 盟市 down (codes nest, so a shorter code is
-# a higher level), then the places it mentions most.
-_PLACE_ORDER = "is_primary DESC, CASE WHEN is_primary THEN length(code) END, mentions DESC"
+# a higher level), then the places it mentions most, ties by code (SQLite met them in key
+# order without being told, PostgreSQL in whatever order its rows lie).
+_PLACE_ORDER = "is_primary DESC, CASE WHEN is_primary THEN length(code) END, mentions DESC, code"
 
 _CASES = (
     "SELECT c.id AS case_id, c.article_id, a.title, a.date, c.actor, c.place, c.place_name,"
