@@ -161,6 +161,15 @@ class SearchQueries(StoreBase):
         )
         return bool(rows)
 
+    async def count_matches(self, match: str) -> int:
+        """How many articles the index matches for the expression, uncounted by any cap:
+        what bench/search_bench.py's recall check holds against a substring scan."""
+        ((n,),) = await self.conn.execute_fetchall(
+            f"SELECT count(*) FROM article_fts WHERE {self.INDEX_MATCH}",
+            (self._expression(match),),
+        )
+        return n
+
     async def vocabulary(self, min_docs: int = 2) -> list[str]:
         """Words of the index (jieba words of titles and bodies) in at least `min_docs`
         articles, most frequent first."""
