@@ -128,6 +128,8 @@ async def migrate(
 ) -> MigrationReport:
     """Copy `source` (SQLite) into `target` (an empty PostgreSQL library) and verify the
     copy. `progress` is called with the number of articles copied in each batch."""
+    if (source.dialect, target.dialect) != ("sqlite", "postgresql"):
+        raise MigrationError("migrate-db 只能把 SQLite 数据库文件复制到 PostgreSQL 数据库。")
     started = time.perf_counter()
     report = MigrationReport()
     tables = await transfer.source_tables(source)

@@ -203,7 +203,8 @@ async def test_a_target_that_is_not_empty_is_refused_untouched(
     seeded_file: Path, tmp_path: Path, pg_database: str
 ) -> None:
     db = seeded_copy(seeded_file, tmp_path)
-    assert casebot("migrate-db", "--to", pg_database, db=db).returncode == 0
+    first = casebot("migrate-db", "--to", pg_database, db=db)
+    assert first.returncode == 0 and "校验通过" in first.stdout
     before = _target_counts(pg_database)
     again = casebot("migrate-db", "--to", pg_database, db=db)
     assert again.returncode == 2
