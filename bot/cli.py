@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import psycopg
 from tqdm import tqdm
 
 from bot import render
@@ -52,7 +53,7 @@ from bot.stats import Stats, StatsError, stats_csv, stats_for, stats_json
 from bot.store import Store, StoreError
 from bot.store import sources as db_sources
 from bot.store.sources import Selectors
-from bot.values import ValueProblem, is_database_url, parse_day, parse_id
+from bot.values import ValueProblem, is_database_url, parse_day, parse_id, redacted
 
 
 def _day(value: str) -> str:
@@ -629,6 +630,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except sqlite3.DatabaseError as exc:  # a page damaged mid-file, met only when read
         print(f"错误：{StoreError.on_read(settings.db_path, exc)}", file=sys.stderr)
+        return 2
+    except psycopg.Error as exc:  # the server went away, or refused a statement
+        print(f"错误：数据库服务器出错（{redacted(settings.db_url)}）：{exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("已中断。已导入的文件完整保存，重新运行即可继续。", file=sys.stderr)
