@@ -11,7 +11,7 @@ from typing import Any
 from cssselect import GenericTranslator, SelectorError
 
 from bot.store.articles import StoredArticle
-from bot.store.base import IntegrityError, _json, _marks
+from bot.store.base import _json, _marks, integrity_errors
 from bot.store.db import Store
 
 
@@ -105,7 +105,7 @@ async def add_source(
                 " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (name, kind, url, selectors.as_json(), interval_min, at),
             )
-    except IntegrityError:
+    except integrity_errors():
         return None
     return new_id
 
