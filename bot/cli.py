@@ -50,7 +50,7 @@ from bot.sources.model import KINDS, SELECTOR_HELP
 from bot.sources.poll import Poller, PollReport
 from bot.sources.service import SourceSpec, health, load_specs, open_poller, preview
 from bot.stats import Stats, StatsError, stats_csv, stats_for, stats_json
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, database_errors
 from bot.store import sources as db_sources
 from bot.store.sources import Selectors
 from bot.values import ValueProblem, is_database_url, parse_day, parse_id, redacted
@@ -672,6 +672,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except sqlite3.DatabaseError as exc:  # a page damaged mid-file, met only when read
         print(f"错误：{StoreError.on_read(settings.db_path, exc)}", file=sys.stderr)
+        return 2
+    except database_errors() as exc:  # PostgreSQL's: the server went away, or refused
+        print(f"错误：数据库服务器出错（{redacted(settings.db_url)}）：{exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("已中断。已导入的文件完整保存，重新运行即可继续。", file=sys.stderr)

@@ -119,8 +119,9 @@ def seed_article(prefix: str, seq: int) -> tuple[str, str]:
     return draft.title, draft.body
 
 
-def casebot(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    """Run the `casebot` command line in a real process against the database file `db`."""
+def casebot(*args: str, db: Path | str) -> subprocess.CompletedProcess[str]:
+    """Run the `casebot` command line in a real process against the library `db` (a SQLite
+    file or a PostgreSQL URL)."""
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args, "--db", str(db)],
         capture_output=True,
@@ -128,6 +129,13 @@ def casebot(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
         cwd=ROOT,
         timeout=300,
     )
+
+
+def migrations_of(store: Store) -> list[tuple[int, str]]:
+    """(version, sql) of the migrations of the store's backend."""
+    from bot.store import postgres, sqlite
+
+    return (postgres if store.dialect == "postgresql" else sqlite).migrations()
 
 
 async def ingest(store: Store, *paths: Path, **options: object) -> IngestReport:
@@ -161,6 +169,39 @@ async def seeded(store: Store, sample_dir: Path) -> Store:
     report = await ingest(store, sample_dir, forced_date="2024-07-01")
     assert report.rejected == []
     return store
+
+
+@pytest.fixture(scope="session")
+def pg_seeded_template(pg_library_template: str, pytestconfig: pytest.Config) -> Iterator[str]:
+    """A PostgreSQL library holding the five seed pages, built once per session."""
+
+    async def build(url: str) -> None:
+        s = await Store.open(url)
+        try:
+            report = await ingest(s, ROOT / "data" / "sample", forced_date="2024-07-01")
+            assert report.rejected == []
+        finally:
+            await s.close()
+
+    with pytestconfig.stash[POSTGRES].database(template=pg_library_template) as url:
+        asyncio.run(build(url))
+        yield url
+
+
+@pytest.fixture
+def seeded_target(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, pytestconfig: pytest.Config
+) -> Iterator[Path | str]:
+    """A library of the test's own holding the five seed pages, on the test's backend: a
+    copy of the session's (copying beats ingesting again). Closed: open it with Store.open."""
+    if backend == "postgresql":
+        template = request.getfixturevalue("pg_seeded_template")
+        with pytestconfig.stash[POSTGRES].database(template=template) as url:
+            yield url
+        return
+    target = tmp_path / "seeded.db"
+    shutil.copy(request.getfixturevalue("seeded_file"), target)
+    yield target
 
 
 @pytest.fixture(scope="session")

@@ -11,18 +11,29 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import sys
 from collections.abc import AsyncIterator, Sequence, Sized
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
-import psycopg
-
 BUSY_TIMEOUT_S = 10.0  # how long a write waits for another process's transaction
 
-# What a failed statement raises, whichever backend ran it.
-DatabaseError = (sqlite3.Error, psycopg.Error)
-IntegrityError = (sqlite3.IntegrityError, psycopg.IntegrityError)
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """What a failed statement raises, whichever backend ran it (for `except`). psycopg's
+    only once it is loaded, which only a PostgreSQL store does: a SQLite process, and the
+    ingest workers under their memory limit, never load it (21 MB of address space)."""
+    psycopg = sys.modules.get("psycopg")
+    return (sqlite3.Error, psycopg.Error) if psycopg else (sqlite3.Error,)
+
+
+def integrity_errors() -> tuple[type[Exception], ...]:
+    """What breaking a UNIQUE or other constraint raises, whichever backend ran it."""
+    psycopg = sys.modules.get("psycopg")
+    return (
+        (sqlite3.IntegrityError, psycopg.IntegrityError) if psycopg else (sqlite3.IntegrityError,)
+    )
 
 
 class StoreError(Exception):

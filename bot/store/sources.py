@@ -11,7 +11,7 @@ from typing import Any
 from cssselect import GenericTranslator, SelectorError
 
 from bot.store.articles import StoredArticle
-from bot.store.base import IntegrityError, _json, _marks
+from bot.store.base import _json, _marks, integrity_errors
 from bot.store.db import Store
 
 
@@ -105,7 +105,7 @@ async def add_source(
                 " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (name, kind, url, selectors.as_json(), interval_min, at),
             )
-    except IntegrityError:
+    except integrity_errors():
         return None
     return new_id
 
@@ -286,7 +286,7 @@ async def replace_article(
     for table in ("paragraphs", "captions", "article_sketch"):
         await store.conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
     await store.conn.executemany(
-        "INSERT INTO paragraphs (article_id, idx, start, end, kind) VALUES (?, ?, ?, ?, ?)",
+        'INSERT INTO paragraphs (article_id, idx, start, "end", kind) VALUES (?, ?, ?, ?, ?)',
         [(article_id, n, s, e, k) for n, (s, e, k) in enumerate(new.paragraphs)],
     )
     await store.conn.executemany(
@@ -296,25 +296,10 @@ async def replace_article(
     if old_index is None or new.index is None:  # a near-duplicate: not indexed
         return
     await store.conn.executemany(
-        "INSERT OR IGNORE INTO article_sketch (hash, article_id) VALUES (?, ?)",
+        "INSERT INTO article_sketch (hash, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
         [(h, article_id) for h in new.sketch],
     )
-    await store.conn.execute(
-        "INSERT INTO article_fts (article_fts, rowid, title_words, body_words, title_grams,"
-        " body_grams) VALUES ('delete', ?, ?, ?, ?, ?)",
-        (article_id, *old_index[:4]),
-    )
-    await store.conn.execute(
-        "INSERT INTO article_chars (article_chars, rowid, chars) VALUES ('delete', ?, ?)",
-        (article_id, old_index[4]),
-    )
-    await store.conn.execute(
-        "INSERT INTO article_fts (rowid, title_words, body_words, title_grams, body_grams)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (article_id, *new.index[:4]),
-    )
-    await store.conn.execute(
-        "INSERT INTO article_chars (rowid, chars) VALUES (?, ?)", (article_id, new.index[4])
-    )
+    await store.unindex_articles([(article_id, old_index)])
+    await store.index_articles([(article_id, new.index)])
     if new.extraction is not None:
         await store.write_extractions([(article_id, new.extraction)])

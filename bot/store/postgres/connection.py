@@ -38,7 +38,7 @@ def psycopg_sql(sql: str) -> str:
             return "%%"
         if m.group(1):
             return f"%({m.group(1)})s"
-        return token
+        return token.replace("%", "%%")
 
     return _TOKEN.sub(replace, sql)
 

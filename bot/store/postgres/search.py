@@ -4,9 +4,10 @@ in Python (postgres/tsquery.py), so no text search configuration or extension is
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
-from bot.store.postgres.tsquery import GRAM, characters, tsquery, tsvector
+from bot.store.postgres.tsquery import characters, tokens, tsquery, tsvector
 from bot.store.search import IndexTerms, SearchQueries
 
 # ts_rank's weights for {D, C, B, A}: FTS5's bm25 weights of migration 0001 (title words
@@ -40,9 +41,7 @@ class TsvectorIndex(SearchQueries):
 
     async def vocabulary(self, min_docs: int = 2) -> list[str]:
         rows = await self.conn.execute_fetchall(
-            "SELECT word FROM ts_stat('SELECT terms FROM article_fts')"
-            " WHERE ndoc >= ? AND left(word, 1) <> ? ORDER BY ndoc DESC, word",
-            (min_docs, GRAM),
+            "SELECT word FROM index_words WHERE docs >= ? ORDER BY docs DESC, word", (min_docs,)
         )
         return [r[0] for r in rows]
 
@@ -55,9 +54,21 @@ class TsvectorIndex(SearchQueries):
             "INSERT INTO article_chars (article_id, chars) VALUES (?, CAST(? AS tsvector))",
             [(i, characters(terms[4])) for i, terms in rows],
         )
+        await self._count_words(rows, 1)
 
     async def unindex_articles(self, rows: Sequence[tuple[int, IndexTerms]]) -> None:
         for table in ("article_fts", "article_chars"):
             await self.conn.executemany(
                 f"DELETE FROM {table} WHERE article_id = ?", [(i,) for i, _ in rows]
             )
+        await self._count_words(rows, -1)
+
+    async def _count_words(self, rows: Sequence[tuple[int, IndexTerms]], sign: int) -> None:
+        """index_words follows the articles indexed (+1) or unindexed (-1): each word once
+        per article, one row written per distinct word of the batch."""
+        docs = Counter(w for _, terms in rows for w in set(tokens(f"{terms[0]} {terms[1]}")))
+        await self.conn.executemany(
+            "INSERT INTO index_words (word, docs) VALUES (?, ?) ON CONFLICT (word)"
+            " DO UPDATE SET docs = index_words.docs + excluded.docs",
+            [(word, sign * n) for word, n in docs.items()],
+        )

@@ -98,6 +98,18 @@ class PostgresStore(TsvectorIndex, Store):
         )
         return [r[0] for r in rows]
 
+    async def integrity_check(self) -> str:
+        """ "ok", or which articles the search index is wrong about (the server checks its
+        own pages): every original article indexed once, nothing else."""
+        for table in ("article_fts", "article_chars"):
+            rows = await self.conn.execute_fetchall(
+                f"SELECT count(*) FROM articles a FULL JOIN {table} t ON t.article_id = a.id"
+                " WHERE (a.duplicate_of IS NULL) IS DISTINCT FROM (t.article_id IS NOT NULL)"
+            )
+            if rows[0][0]:
+                return f"search index: {rows[0][0]} articles wrong in {table}"
+        return "ok"
+
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:
         """On a connection of its own, not a pooled one: a session lock belongs to the

@@ -111,6 +111,12 @@ class SqliteStore(Fts5Index, Store):
         return range(last + 1, last + 1 + n)
 
     async def integrity_check(self) -> str:
+        """ "ok", or what SQLite found wrong with the file or the search index."""
+        try:
+            for table in ("article_fts", "article_chars"):
+                await self.conn.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
+        except sqlite3.DatabaseError as exc:
+            return f"search index: {exc}"
         ((result,),) = await self.conn.execute_fetchall("PRAGMA integrity_check")
         return result
 
