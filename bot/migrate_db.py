@@ -21,7 +21,7 @@ from typing import Any
 from bot.ingest.pipeline import index_columns, init_worker
 from bot.search import search
 from bot.segment import get_segmenter
-from bot.store import DatabaseError, Store, transfer
+from bot.store import Store, database_errors, transfer
 from bot.store.search import IndexTerms
 from bot.store.transfer import INDEX_TABLES, RUNNER_TABLES, Table
 
@@ -69,14 +69,17 @@ class SearchCheck:
 class MigrationReport:
     tables: dict[str, Count] = field(default_factory=dict)
     index: Count = Count(0, 0)  # articles in the search index
+    words: Count = Count(0, 0)  # distinct words in it (what typos are corrected towards)
+    same_words: bool = True  # and the same words on both sides
     sequences: list[str] = field(default_factory=list)  # tables whose ids were moved on
     searches: list[SearchCheck] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        counts = [*self.tables.values(), self.index]
-        return all(c.same for c in counts) and all(s.same for s in self.searches)
+        counts = [*self.tables.values(), self.index, self.words]
+        searches = all(s.same for s in self.searches)
+        return all(c.same for c in counts) and self.same_words and searches
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +87,11 @@ class MigrationReport:
                 name: {"source": c.source, "target": c.target} for name, c in self.tables.items()
             },
             "index": {"source": self.index.source, "target": self.index.target},
+            "words": {
+                "source": self.words.source,
+                "target": self.words.target,
+                "same": self.same_words,
+            },
             "searches": [
                 {
                     "query": s.query,
@@ -150,7 +158,7 @@ async def migrate(
                 index = indexed if table.name == "articles" else None
                 try:
                     await _copy(source, target, table, booleans, index, pool, workers, progress)
-                except DatabaseError as exc:
+                except database_errors() as exc:
                     raise MigrationError(
                         f"复制表 {table.name} 时出错，已全部撤销，目标数据库未写入任何数据"
                         f"（{str(exc).strip()}）。"
@@ -163,6 +171,8 @@ async def migrate(
         target_count = await transfer.count_rows(target, table.name)
         report.tables[table.name] = Count(counts[table.name], target_count)
     report.index = Count(len(indexed), await transfer.count_rows(target, INDEX_TABLES[0]))
+    before, after = set(await source.vocabulary(1)), set(await target.vocabulary(1))
+    report.words, report.same_words = Count(len(before), len(after)), before == after
     report.searches = await compare_searches(source, target, await probe_queries(source))
     report.seconds = time.perf_counter() - started
     return report
@@ -299,7 +309,7 @@ async def compare_searches(
         found = [h.article_id for h in before.hits]
         try:
             after = await search(target, query, limit=PROBE_LIMIT)
-        except DatabaseError as exc:  # the copy is made; say what the search could not do
+        except database_errors() as exc:  # the copy is made; say what the search could not do
             checks.append(SearchCheck(query, before.total, 0, found, [], str(exc).strip()))
             continue
         ids = [h.article_id for h in after.hits]
@@ -317,6 +327,8 @@ def summary_text(report: MigrationReport, source: str, target: str) -> str:
         lines.append(f"  {name}：{c.source} → {c.target}{'' if c.same else '  ✗ 不一致'}")
     i = report.index
     lines.append(f"检索索引：{i.source} → {i.target} 篇{'' if i.same else '  ✗ 不一致'}")
+    w, same = report.words, report.same_words and report.words.same
+    lines.append(f"索引词表：{w.source} → {w.target} 个词{'，一致' if same else '  ✗ 不一致'}")
     for s in report.searches:
         if s.error:
             lines.append(f"检索“{s.query}”：目标数据库检索出错  ✗ {s.error.splitlines()[0]}")
@@ -324,7 +336,7 @@ def summary_text(report: MigrationReport, source: str, target: str) -> str:
         mark = "一致" if s.same else "✗ 不一致"
         lines.append(f"检索“{s.query}”：{s.source_total} → {s.target_total} 篇，{mark}")
     if report.ok:
-        lines.append("校验通过：行数与检索结果一致。")
+        lines.append("校验通过：行数、索引与检索结果一致。")
     else:
         lines.append("校验未通过：见上面标 ✗ 的项目。目标数据库已写入，请检查后删除重建再试。")
     return "\n".join(lines)

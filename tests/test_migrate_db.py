@@ -144,6 +144,7 @@ async def test_a_library_moves_to_postgresql_and_reads_the_same(
     counts = _table_counts(report)
     assert all(source == target > 0 for source, target in counts.values()), counts
     assert report["index"]["source"] == report["index"]["target"] > 0
+    assert report["words"]["same"] and report["words"]["target"] > 1000
     assert report["searches"] and all(s["same"] for s in report["searches"])
 
     source, target = await Store.open(library), await Store.open(pg_database)

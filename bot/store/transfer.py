@@ -14,9 +14,10 @@ from typing import Any
 
 from bot.store.db import Store
 
-# The search index: SQLite's FTS5 tables (contentless, so nothing to copy) and
-# PostgreSQL's tsvector tables; migrate-db rebuilds it from the articles instead.
-INDEX_TABLES = ("article_fts", "article_chars")
+# The search index: SQLite's FTS5 tables (contentless, so nothing to copy), PostgreSQL's
+# tsvector tables and its vocabulary (index_words); migrate-db rebuilds it from the
+# articles instead. The first holds a row per indexed article on both.
+INDEX_TABLES = ("article_fts", "article_chars", "index_words")
 
 # Kept by the PostgreSQL migration runner: the target's own schema version, not data.
 RUNNER_TABLES = ("schema_version",)
