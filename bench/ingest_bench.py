@@ -42,6 +42,7 @@ from bot.config import Settings
 from bot.ingest.pipeline import IngestReport, ingest_paths
 from bot.segment import domain_words, get_segmenter
 from bot.store import Store
+from bot.values import redacted
 
 OUT = BENCH / "out"
 MB = 1024 * 1024
@@ -92,6 +93,8 @@ async def ingest(
         start = time.perf_counter()
         store = await Store.open(db)
         try:
+            if await store.count_articles():  # only a PostgreSQL library can be left over
+                raise SystemExit(f"{redacted(str(db))} is not empty: give an empty database")
             report = await ingest_paths(
                 store,
                 paths,
