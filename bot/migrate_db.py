@@ -153,6 +153,9 @@ async def migrate(
         async with target.transaction():
             await _refuse_if_not_empty(target, columns)
             _check_schemas(tables, columns)
+            checks = await transfer.unvalidated_checks(target)
+            for table_name, name, _ in checks:
+                await transfer.drop_check(target, table_name, name)
             for table in tables:
                 booleans = {c for c, kind in columns[table.name].items() if kind == "boolean"}
                 index = indexed if table.name == "articles" else None
@@ -163,6 +166,8 @@ async def migrate(
                         f"复制表 {table.name} 时出错，已全部撤销，目标数据库未写入任何数据"
                         f"（{str(exc).strip()}）。"
                     ) from exc
+            for check in checks:
+                await transfer.add_check(target, *check)
             report.sequences = await transfer.advance_identities(target)
     finally:
         await source.rollback()

@@ -98,6 +98,22 @@ async def library(seeded_file: Path, tmp_path: Path) -> Path:
             )
     finally:
         await store.close()
+    conn = sqlite3.connect(db)
+    try:  # a subscription paused by migration 0011 for a time stored before its check
+        ((trigger,),) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'subscriptions_time_insert'"
+        ).fetchall()
+        with conn:
+            conn.execute("DROP TRIGGER subscriptions_time_insert")
+            conn.execute(
+                "INSERT INTO subscriptions (chat_id, chat_type, at_time, status, reason,"
+                " due_from, created_at, updated_at) VALUES (503, 'private', '25:61', 'paused',"
+                " '发送时间无效：25:61', ?, ?, ?)",
+                (AT, AT, AT),
+            )
+            conn.execute(trigger)
+    finally:
+        conn.close()
     return db
 
 
@@ -163,6 +179,11 @@ async def test_a_library_moves_to_postgresql_and_reads_the_same(
             NewSubscription(502, "private", "", 502, "09:00", 0, "", False, AT),
         )
         assert sub > max(s.id for s in await db_subscriptions.subscriptions(source))
+        # The paused row kept its bad time; new ones are checked as before the move.
+        with pytest.raises(psycopg.IntegrityError):
+            await db_subscriptions.add_subscription(
+                target, NewSubscription(502, "private", "", 502, "25:61", None, "", False, AT)
+            )
         await target.audit(AT, 501, None, "test", "after the move")
     finally:
         await source.close()
@@ -217,12 +238,15 @@ async def test_a_target_that_is_not_empty_is_refused_untouched(
 async def test_a_row_postgresql_refuses_leaves_the_target_empty(
     seeded_file: Path, tmp_path: Path, pg_database: str
 ) -> None:
-    """A failure after hundreds of rows were written (PostgreSQL text cannot hold NUL, and
-    cases are copied after the articles and most of what hangs on them) rolls all of them
-    back."""
+    """A failure after hundreds of rows were written rolls all of them back: a word where a
+    number belongs (SQLite keeps what a damaged or hand-edited file holds, PostgreSQL's
+    INTEGER refuses it), in cases, copied after the articles and most of what hangs on
+    them."""
     db = seeded_copy(seeded_file, tmp_path)
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE cases SET summary = summary || ? WHERE id = 20", ("\x00",))
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE cases SET last_paragraph = 'seven' WHERE id = 20")
+    conn.close()
     done = casebot("migrate-db", "--to", pg_database, db=db)
     assert done.returncode == 2
     assert "复制表 cases 时出错" in done.stderr and "未写入任何数据" in done.stderr

@@ -144,6 +144,30 @@ async def indexed_ids(store: Store) -> set[int]:
     return {r[0] for r in rows}
 
 
+async def unvalidated_checks(store: Store) -> list[tuple[str, str, str]]:
+    """(table, name, definition) of the CHECK constraints a PostgreSQL migration added NOT
+    VALID: they leave rows stored before them alone (0011's subscription times, paused
+    with the reason), as SQLite's triggers do, so a copy of such rows must too."""
+    rows = await store.conn.execute_fetchall(
+        "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)"
+        " FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace"
+        " WHERE n.nspname = current_schema() AND c.contype = 'c' AND NOT c.convalidated"
+        " ORDER BY 1, 2"
+    )
+    return [(t, n, d) for t, n, d in rows]
+
+
+async def drop_check(store: Store, table: str, name: str) -> None:
+    await store.conn.execute(f"ALTER TABLE {quoted(table)} DROP CONSTRAINT {quoted(name)}")
+
+
+async def add_check(store: Store, table: str, name: str, definition: str) -> None:
+    """Adds the constraint back as `unvalidated_checks` read it (NOT VALID included)."""
+    await store.conn.execute(
+        f"ALTER TABLE {quoted(table)} ADD CONSTRAINT {quoted(name)} {definition}"
+    )
+
+
 async def advance_identities(store: Store) -> list[str]:
     """Moves each PostgreSQL identity sequence past the largest id its table holds (copied
     rows carry their ids, which the sequences never issued); returns the tables."""
