@@ -22,13 +22,12 @@ from telegram.ext import Application, ContextTypes
 from bot.chat.digest import digest_replies, filter_problem, parse_digest_args
 from bot.chat.reply import Reply, plain
 from bot.chat.subscriptions import scheduled_times
-from bot.digest_delivery import Outcome, Round, RoundReport, SendResult, settle_interrupted
+from bot.digest_delivery import Outcome, Round, RoundReport, SendResult, run_alone
 from bot.runtime import Runtime
 from handlers.common import RUNTIME, clock, keyboard, local_now, reply, runtime
 from handlers.sources import before_digest
 
 SLEEP = "digest_sleep"  # back-off between network retries; tests inject theirs
-_LOCK = "digest_lock"
 
 
 @dataclass(frozen=True)
@@ -57,13 +56,12 @@ class TelegramSender:
 
 
 async def run_round(app: Application) -> RoundReport:
-    """Send every digest due now; rounds run one at a time."""
+    """Send every digest due now; rounds run one at a time, across replicas too."""
     rt = runtime_of(app)
-    started = clock(app)()  # the round is for the moment it began, however long the poll
+    started = clock(app)()  # the round is for the moment it began, however long the wait
     await before_digest(app)  # the morning's articles are in the library first
-    lock: asyncio.Lock = app.bot_data.setdefault(_LOCK, asyncio.Lock())
-    async with lock:
-        return await Round(
+    return await run_alone(
+        Round(
             rt.store,
             rt.access,
             TelegramSender(app.bot),
@@ -71,7 +69,8 @@ async def run_round(app: Application) -> RoundReport:
             timezone=rt.settings.timezone,
             catch_up=rt.settings.digest_catch_up,
             sleep=app.bot_data.get(SLEEP, asyncio.sleep),
-        ).run()
+        )
+    )
 
 
 async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -95,10 +94,9 @@ def runtime_of(app: Application) -> Runtime:
 
 
 async def start_digests(app: Application) -> None:
-    """After every start: settle sends a dead process left open, schedule every
-    subscription's time, and catch up on what was missed meanwhile."""
+    """After every start: schedule every subscription's time, and catch up on what was
+    missed meanwhile (settling first the sends a dead process left open)."""
     rt = runtime_of(app)
-    await settle_interrupted(rt.store, rt.access)
     for at_time in sorted(await scheduled_times(rt.store)):
         schedule_slot(app, at_time)
     assert app.job_queue

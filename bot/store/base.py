@@ -69,9 +69,36 @@ class StoreBase:
         self.conn = conn
         self.path = path
         self._writer = asyncio.Lock()
+        self._exclusive: dict[str, asyncio.Lock] = {}
         # Bumped by every change to the articles or what was extracted from them made
         # through this store, so answers cached in this process know they are out of date.
         self.library_edits = 0
+        # A bot's store (every replica's): its changes are also counted in the database, so
+        # the answers every replica caches see them at once (see edit_count).
+        self.shares_edits = False
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[bool]:
+        """Scheduled work called `name` (a digest round, a source poll) runs in one place at a
+        time, the block waiting its turn. SQLite serves one bot process, so a lock in this
+        process does; the PostgreSQL store holds an advisory lock across replicas."""
+        async with self._exclusive.setdefault(name, asyncio.Lock()):
+            yield True
+
+    async def _edited(self) -> None:
+        """Count a change to the library, in the caller's transaction."""
+        self.library_edits += 1
+        if self.shares_edits:
+            await self.conn.execute("UPDATE library_edits SET edits = edits + 1")
+
+    async def edit_count(self) -> int:
+        """Changes to the library made by the bot (by any replica of it, for a store that
+        shares its edits), else through this store; changes by other programs (an ingest
+        from the command line) are not counted."""
+        if not self.shares_edits:
+            return self.library_edits
+        ((edits,),) = await self.conn.execute_fetchall("SELECT edits FROM library_edits")
+        return edits
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

@@ -1,0 +1,17 @@
+-- What a reply needs lives in the database, so that any bot replica can give it (or the
+-- same process after a restart).
+
+-- A source /sources add tested, waiting for its 保存 button (the key is in the button).
+-- spec: JSON of bot.sources.service.SourceSpec.
+CREATE TABLE pending_sources (
+    key        TEXT PRIMARY KEY,
+    spec       TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+-- How many times the bot (any replica) changed the library: a cached /stats answer older
+-- than the last change is counted again (bot/chat/stats.py).
+CREATE TABLE library_edits (
+    edits BIGINT NOT NULL
+);
+INSERT INTO library_edits (edits) VALUES (0);
