@@ -271,6 +271,7 @@ async def run_alone(round_: Round) -> RoundReport:
     running): they are settled first, so a round taking over from a killed replica never
     sends what that one may have sent."""
     async with round_.store.exclusive(ROUNDS):
+        log.info("Digest round started")  # in this replica: the others wait for it
         await settle_interrupted(round_.store, round_.access)
         report = await round_.run()
     log.info("Digest round done: %s", report)
