@@ -38,7 +38,7 @@ from bot.chat.search import inline_answer, search_reply
 from bot.chat.subscriptions import new_subscription
 from bot.store import Store
 from bot.store import subscriptions as subs
-from bot.store.db import migrations
+from bot.store.sqlite import migrations
 from handlers.delivery import run_round
 from tests.botkit import ADMIN, GROUP, STAFF, TOKEN, bot_settings, running_bot
 from tests.conftest import ingest

@@ -49,10 +49,10 @@ from bot.sources.model import KINDS, SELECTOR_HELP
 from bot.sources.poll import Poller, PollReport
 from bot.sources.service import SourceSpec, health, load_specs, open_poller, preview
 from bot.stats import Stats, StatsError, stats_csv, stats_for, stats_json
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, database_errors
 from bot.store import sources as db_sources
 from bot.store.sources import Selectors
-from bot.values import ValueProblem, parse_day, parse_id
+from bot.values import ValueProblem, is_database_url, parse_day, parse_id, redacted
 
 
 def _day(value: str) -> str:
@@ -74,7 +74,11 @@ def _positive(value: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", type=Path, help="数据库文件（默认取配置或环境变量 CASEBOT_DB）")
+    common.add_argument(
+        "--db",
+        help="SQLite 数据库文件，或 PostgreSQL 地址 postgresql://…"
+        "（默认取配置或环境变量 CASEBOT_DB、CASEBOT_DB_URL）",
+    )
     common.add_argument("--config", type=Path, help="TOML 配置文件")
 
     parser = argparse.ArgumentParser(
@@ -210,7 +214,7 @@ def _source_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 async def _with_store(settings: Settings, job: Callable[[Store], Awaitable[Any]]) -> Any:
-    store = await Store.open(settings.db_path)
+    store = await Store.open(settings.database)
     try:
         return await job(store)
     finally:
@@ -559,6 +563,13 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = 
 }
 
 
+def _database_option(value: str | None) -> dict[str, object]:
+    """--db: a PostgreSQL URL sets db_url, anything else is the SQLite file."""
+    if value is None:
+        return {}
+    return {"db_url": value} if is_database_url(value) else {"db_path": Path(value)}
+
+
 def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
     """Like parse_args, but a search word may start with "-" (葡萄 -鸵鸟 excludes 鸵鸟)."""
     args, extra = parser.parse_known_args(argv)
@@ -605,7 +616,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("错误：参数中有不是 UTF-8 编码的文字，请检查终端的字符编码设置。", file=sys.stderr)
         return 2
     try:
-        settings = load_settings(args.config, db_path=args.db)
+        settings = load_settings(args.config, **_database_option(args.db))
     except (ValueError, OSError) as exc:
         print(f"配置错误：{exc}", file=sys.stderr)
         return 2
@@ -618,6 +629,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except sqlite3.DatabaseError as exc:  # a page damaged mid-file, met only when read
         print(f"错误：{StoreError.on_read(settings.db_path, exc)}", file=sys.stderr)
+        return 2
+    except database_errors() as exc:  # PostgreSQL's: the server went away, or refused
+        print(f"错误：数据库服务器出错（{redacted(settings.db_url)}）：{exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("已中断。已导入的文件完整保存，重新运行即可继续。", file=sys.stderr)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.values import ValueProblem, parse_hhmm, parse_id
+from bot.values import ValueProblem, is_database_url, parse_hhmm, parse_id, redacted
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -40,6 +40,11 @@ def _setting(default: Any, help: str) -> Any:
 @dataclass(frozen=True)
 class Settings:
     db_path: Path = _setting(default_db_path(), "SQLite 数据库文件（环境变量 CASEBOT_DB）")
+    db_url: str = _setting(
+        "",
+        "PostgreSQL 数据库地址 postgresql://用户:密码@主机:端口/库名（环境变量 CASEBOT_DB_URL）；"
+        "设置后不再使用 db_path",
+    )
     data_dir: Path = _setting(default_data_dir(), "数据文件夹：places/、sample/ 和词表")
     timezone: str = _setting("Asia/Shanghai", "日期、摘要和定时任务所用的时区")
     max_file_mb: float = _setting(20.0, "导入时拒绝大于此大小（MB）的文件")
@@ -98,8 +103,15 @@ class Settings:
         for f in fields(self):
             value = getattr(self, f.name)
             shown = _masked(value) if f.name in SECRETS and value else _toml(value)
+            if f.name == "db_url" and value:
+                shown = _toml(redacted(value))
             out.append(f"# {f.metadata['help']}\n{f.name} = {shown}")
         return out
+
+    @property
+    def database(self) -> Path | str:
+        """Where the library is: the PostgreSQL URL if one is set, else the SQLite file."""
+        return self.db_url or self.db_path
 
 
 SECRETS = frozenset({"telegram_bot_token", "webhook_secret"})
@@ -201,6 +213,12 @@ def _yes_no(value: Any) -> bool:
     raise ValueError("应为 true 或 false")
 
 
+def _database_url(value: str) -> str:
+    if value and not is_database_url(value):
+        raise ValueError("应为 postgresql:// 开头的地址，或留空（使用 SQLite 文件）")
+    return value
+
+
 def _catch_up(value: Any) -> str:
     if value not in CATCH_UP_CHOICES:
         raise ValueError(f"应为 {' 或 '.join(CATCH_UP_CHOICES)}")
@@ -212,6 +230,7 @@ def _catch_up(value: Any) -> str:
 # nonsense (a file limit of nan MB, which refuses nothing).
 _READERS: dict[str, Callable[[Any], Any]] = {
     "db_path": _path,
+    "db_url": lambda v: _database_url(_text(v)),
     "data_dir": _path,
     "timezone": _timezone,
     "max_file_mb": lambda v: _number(v, 0, 1024 * 1024, low_open=True),

@@ -96,8 +96,10 @@ async def correct_article(
             changes.append(f"日期：{article.date} → {day}")
         if title and title != article.title:
             if original:
-                await edits.unindex(store, article_id, index_columns(article.title, article.text))
-                await edits.index(store, article_id, index_columns(title, article.text))
+                await store.unindex_articles(
+                    [(article_id, index_columns(article.title, article.text))]
+                )
+                await store.index_articles([(article_id, index_columns(title, article.text))])
             await edits.set_title(store, article_id, title)
             changes.append(f"标题：{article.title} → {title}")
             extract = original
@@ -154,10 +156,14 @@ async def merge_articles(
             [*first.paragraphs, *((s + shift, e + shift, k) for s, e, k in second.paragraphs)],
         )
         await store.clear_extractions([keep_id, other_id])
-        await edits.unindex(store, keep_id, index_columns(keep.title, keep.text))
-        await edits.unindex(store, other_id, index_columns(other.title, other.text))
+        await store.unindex_articles(
+            [
+                (keep_id, index_columns(keep.title, keep.text)),
+                (other_id, index_columns(other.title, other.text)),
+            ]
+        )
         await edits.merge_into(store, keep_id, other_id, joined, *_identity(joined.text))
-        await edits.index(store, keep_id, index_columns(keep.title, joined.text))
+        await store.index_articles([(keep_id, index_columns(keep.title, joined.text))])
         await extract_again(store, [keep_id])
     done = f"已将 #{other_id}《{other.title}》并入 #{keep_id}《{keep.title}》。"
     await store.audit(now_iso(), actor, chat, "article merge", done)
@@ -205,11 +211,11 @@ async def split_article(
             raise EditError(f"拆出的一部分与 #{owner} 相同，无需拆分；可直接删除重复的文章。")
     async with store.transaction():
         await store.clear_extractions([article_id])
-        await edits.unindex(store, article_id, index_columns(article.title, article.text))
+        await store.unindex_articles([(article_id, index_columns(article.title, article.text))])
         await edits.set_body(store, article_id, first, *first_id)
-        await edits.index(store, article_id, index_columns(article.title, first_text))
+        await store.index_articles([(article_id, index_columns(article.title, first_text))])
         new_id = await edits.insert_part(store, article_id, title, second, *second_id)
-        await edits.index(store, new_id, index_columns(title, second_text))
+        await store.index_articles([(new_id, index_columns(title, second_text))])
         await extract_again(store, [article_id, new_id])
     done = f"已从第 {paragraph} 段起把 #{article_id} 拆出新文章 #{new_id}《{title}》。"
     await store.audit(now_iso(), actor, chat, "article split", done)

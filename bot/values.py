@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
+from urllib.parse import urlsplit, urlunsplit
 
 # Dates outside these years are refused: no party-building report is older or newer, and
 # every computation on an accepted day (its week, the period before it, a year's trend)
@@ -73,3 +74,20 @@ def time_of_day(text: str) -> str | None:
     if found is None:
         return None
     return f"{int(found[1]):02d}:{found[2] or found[3] or '00'}"
+
+
+DATABASE_URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_database_url(target: object) -> bool:
+    """A PostgreSQL connection URL rather than the path of a SQLite file."""
+    return isinstance(target, str) and target.startswith(DATABASE_URL_SCHEMES)
+
+
+def redacted(url: str) -> str:
+    """A database URL without its password, for messages, logs and `casebot config`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))

@@ -303,7 +303,7 @@ def console_files(settings: Settings) -> Path:
 async def _bundled_corpus(settings: Settings, out: TextIO) -> None:
     """A fresh machine has an empty library: import the bundled demo pages first, each
     under the day it was published."""
-    store = await Store.open(settings.db_path)
+    store = await Store.open(settings.database)
     try:
         if await store.count_articles():
             return

@@ -14,6 +14,7 @@ import pytest
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.values import is_database_url
 from handlers.app import build_application, webhook_options
 
 TOKEN = "123:ABC"
@@ -24,9 +25,10 @@ GROUP = -1001
 STRANGE_GROUP = -1002
 
 
-def bot_settings(db: Path, base_url: str, **changes: object) -> Settings:
+def bot_settings(db: Path | str, base_url: str, **changes: object) -> Settings:
+    """The bot's settings for a test, its library a SQLite file or a PostgreSQL URL."""
     defaults: dict[str, object] = {
-        "db_path": db,
+        "db_url" if is_database_url(db) else "db_path": db,
         "telegram_bot_token": TOKEN,
         "bot_api_url": base_url,
         "admin_ids": (ADMIN,),

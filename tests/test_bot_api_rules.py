@@ -23,7 +23,6 @@ from tests.botkit import (
     assert_no_errors,
     bot_settings,
     running_bot,
-    seeded_copy,
 )
 from tests.peers.strict_api import StrictBotApi
 
@@ -46,8 +45,9 @@ async def api() -> AsyncIterator[StrictBotApi]:
 
 
 @pytest.fixture
-def db(seeded_file: Path, tmp_path: Path) -> Path:
-    return seeded_copy(seeded_file, tmp_path)
+def db(seeded_target: Path | str) -> Path | str:
+    """A copy of the seeded library, on the test's backend."""
+    return seeded_target
 
 
 def to(chat: int):

@@ -19,9 +19,10 @@ from tests.botkit import (
     assert_no_errors,
     bot_settings,
     running_bot,
-    seeded_copy,
 )
 from tests.peers.strict_api import Call, StrictBotApi
+
+BACKENDS = ("sqlite", "postgresql")  # the bot on either store
 
 
 @pytest.fixture
@@ -34,8 +35,8 @@ async def api() -> AsyncIterator[StrictBotApi]:
 
 
 @pytest.fixture
-def db(seeded_file: Path, tmp_path: Path) -> Path:
-    return seeded_copy(seeded_file, tmp_path)
+def db(seeded_target: Path | str) -> Path | str:
+    return seeded_target
 
 
 def to_staff(call: Call) -> bool:

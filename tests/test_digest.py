@@ -22,20 +22,21 @@ from bot.digest_delivery import due_digests
 from bot.segment import han_set
 from bot.store import Store
 from bot.store import subscriptions as subs
-from bot.store.db import migrations
+from bot.store.sqlite import migrations
 from bot.store.subscriptions import Subscription
 from bot.summarise import SUMMARY_LIMIT, sentences, summarise
 from bot.textsplit import html_length
-from tests.botkit import seeded_copy
 from tests.conftest import casebot
+
+BACKENDS = ("sqlite", "postgresql")  # the store tests run on both
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2024, 7, 1)
 
 
 @pytest.fixture
-async def library(seeded_file: Path, tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(seeded_copy(seeded_file, tmp_path))
+async def library(seeded_target: Path | str) -> AsyncIterator[Store]:
+    store = await Store.open(seeded_target)
     yield store
     await store.close()
 
@@ -181,14 +182,14 @@ def test_an_invalid_date_is_an_error_not_a_keyword() -> None:
         assert isinstance(told, str) and told.startswith(f"日期“{typed}”无效")
 
 
-def test_the_bot_and_the_cli_mean_the_same_week(seeded_file: Path, tmp_path: Path) -> None:
+def test_the_bot_and_the_cli_mean_the_same_week(seeded_target: Path | str) -> None:
     # /digest 每周 showed the week before last while `casebot digest --week` showed another.
     wednesday = datetime(2024, 7, 10, 9, 0, tzinfo=TZ)
     assert parse_digest_args(["每周"], wednesday) == (date(2024, 7, 8), date(2024, 7, 14), "")
     assert parse_digest_args(["上周"], wednesday) == (date(2024, 7, 1), date(2024, 7, 7), "")
     monday = datetime(2024, 7, 8, 9, 0, tzinfo=TZ)  # yesterday ended last week
     assert parse_digest_args(["每周"], monday) == (date(2024, 7, 1), date(2024, 7, 7), "")
-    db = seeded_copy(seeded_file, tmp_path)
+    db = seeded_target
     done = casebot("digest", "--week", "--json", db=db)
     first, last, _ = parse_digest_args(["每周"], datetime.now(TZ))
     assert json.loads(done.stdout)["date"] == first.isoformat()
@@ -197,8 +198,8 @@ def test_the_bot_and_the_cli_mean_the_same_week(seeded_file: Path, tmp_path: Pat
     assert text.startswith("党建周报 2024-07-01 至 2024-07-07") and "本周" not in text
 
 
-def test_cli_digest_json(seeded_file: Path, tmp_path: Path) -> None:
-    db = seeded_copy(seeded_file, tmp_path)
+def test_cli_digest_json(seeded_target: Path | str) -> None:
+    db = seeded_target
     done = casebot("digest", "--date", "2024-07-01", "--json", db=db)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)

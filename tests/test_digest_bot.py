@@ -23,6 +23,8 @@ from tests.botkit import ADMIN, GROUP, STAFF, assert_no_errors, bot_settings, ru
 from tests.peers.strict_api import AnsweredLate, Dropped, StrictBotApi
 from tests.test_bot_api_rules import CHANNEL, texts, to
 
+BACKENDS = ("sqlite", "postgresql")  # the bot on either store
+
 api, db = rules.api, rules.db  # the strict peer and a copy of the seeded library
 
 TZ = ZoneInfo("Asia/Shanghai")

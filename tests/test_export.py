@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -24,6 +23,7 @@ from pdfminer.layout import LTTextContainer
 
 from tests.botkit import seeded_copy
 from tests.conftest import casebot, seed_text
+from tests.debian import install_debian_packages
 from tests.fixtures_files import paragraphs_of
 from tests.test_readers import _article_page
 
@@ -202,16 +202,12 @@ def test_a_statistics_table_matches_the_counts(db: Path, tmp_path: Path) -> None
 def soffice() -> str:
     """LibreOffice, installed from Debian's packages when missing and possible."""
     found = shutil.which("soffice")
-    if found is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = ["apt-get", "install", "-y", "-q", "--no-install-recommends",
-                   "libreoffice-writer-nogui"]  # fmt: skip
-        if subprocess.run(install, env=env, capture_output=True).returncode:
-            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True)
-            subprocess.run(install, env=env, capture_output=True)
+    failure = None
+    if found is None:
+        failure = install_debian_packages("libreoffice-writer-nogui")
         found = shutil.which("soffice")
     if found is None:
-        reason = "LibreOffice (soffice) is missing and cannot be installed (not root or no apt)"
+        reason = f"LibreOffice (soffice) is missing: {failure or 'the package has no soffice'}"
         print(reason)
         pytest.skip(reason)
     return found

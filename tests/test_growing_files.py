@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.store import Store
-from bot.store.db import migrations
+from bot.store.sqlite import migrations
 from tests.conftest import ingest, seed_text
 
 STORIES = [

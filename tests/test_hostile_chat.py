@@ -16,7 +16,7 @@ from bot.chat.subscriptions import MAX_FILTERS, new_subscription
 from bot.segment import han_set
 from bot.store import Store
 from bot.store import subscriptions as subs
-from bot.store.db import migrations
+from bot.store.sqlite import migrations
 from bot.values import time_of_day
 from handlers.delivery import run_round
 from tests import test_bot_api_rules as rules

@@ -20,6 +20,8 @@ from bot.store import Store
 from tests.conftest import ROOT, SEEDS, casebot, ingest, seed_article, seed_text
 from tests.fixtures_files import make_docx
 
+BACKENDS = ("sqlite", "postgresql")  # the store tests run on both
+
 
 async def test_seeds_ingest_into_articles_in_file_order(seeded: Store) -> None:
     rows = await seeded.list_articles()

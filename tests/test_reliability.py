@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from bot.chat.search import inline_answer, search_reply
 from bot.store import Store, StoreError
-from bot.store.db import _statements, migrations
+from bot.store.sqlite import _statements, migrations
 from tests.conftest import ROOT, casebot, ingest
 from tests.peers.strict_api import message_text
 

@@ -20,19 +20,19 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 
 from bot.chat.subscriptions import SubscribeRequest, new_subscription
 from bot.digest_delivery import SENDING_AT_ONCE
 from bot.store import Store
 from bot.store import subscriptions as subs
 from tests import test_bot_api_rules as rules
-from tests.botkit import ADMIN, STAFF, TOKEN, seeded_copy
+from tests.botkit import ADMIN, STAFF, TOKEN
 from tests.conftest import ROOT
 from tests.peers.strict_api import Call, StrictBotApi
 from tests.test_bot_api_rules import SECRET_HEADER, to
 
-api = rules.api  # the strict peer
+BACKENDS = ("postgresql",)  # replicas share a database server
+api, db = rules.api, rules.db  # the strict peer and a copy of the seeded library
 
 TZ = ZoneInfo("Asia/Shanghai")
 SUBSCRIBERS = tuple(range(20_000, 20_200))
@@ -40,11 +40,6 @@ SECRET = "replica-s3cret"
 WEBHOOK_URL = "https://bot.example.org/"
 START = 120.0  # seconds a replica may take to start (imports, jieba) on a loaded machine
 ROUND = 120.0  # seconds 200 digests may take (the rate limiter sends 30 a second)
-
-
-@pytest.fixture
-def database(seeded_file: Path, tmp_path: Path) -> str:
-    return str(seeded_copy(seeded_file, tmp_path))
 
 
 class Replica:
@@ -213,13 +208,13 @@ def _add_chats(api: StrictBotApi) -> None:
 
 
 async def test_two_replicas_answer_whichever_gets_the_update_and_send_each_digest_once(
-    api: StrictBotApi, database: str, tmp_path: Path
+    api: StrictBotApi, db: str, tmp_path: Path
 ) -> None:
-    await subscribe_everyone(database)
+    await subscribe_everyone(db)
     _add_chats(api)
-    async with replicas(api, database, tmp_path, ["A", "B"]) as (a, b):
+    async with replicas(api, db, tmp_path, ["A", "B"]) as (a, b):
         # A search answered by A, its next page by B: the query behind the button is saved
-        # in the database, not in A.
+        # in the db, not in A.
         api.user_message("党建", user_id=STAFF)
         await deliver(api, a)
         [page] = await api.wait_for("sendMessage", to(STAFF), timeout=START)
@@ -251,7 +246,7 @@ async def test_two_replicas_answer_whichever_gets_the_update_and_send_each_diges
     assert [digests_to(api, u) for u in SUBSCRIBERS] == [1] * len(SUBSCRIBERS)
     # One replica ran the round; the other's, waiting its turn, found everything logged.
     assert sorted(sent_in(line) for line in rounds) == [0, len(SUBSCRIBERS)]
-    assert set(map(tuple, (await delivery_log(database)).values())) == {("sent",)}
+    assert set(map(tuple, (await delivery_log(db)).values())) == {("sent",)}
     webhooks = [c.params for c in api.calls if c.method == "setWebhook"]
     assert [w["url"] for w in webhooks] == [f"{WEBHOOK_URL}hook"] * 2
     assert not any(w.get("drop_pending_updates") for w in webhooks)  # joining drops nothing
@@ -260,11 +255,11 @@ async def test_two_replicas_answer_whichever_gets_the_update_and_send_each_diges
 
 
 async def test_a_replica_killed_mid_round_leaves_the_rest_of_it_to_the_other(
-    api: StrictBotApi, database: str, tmp_path: Path
+    api: StrictBotApi, db: str, tmp_path: Path
 ) -> None:
-    await subscribe_everyone(database)
+    await subscribe_everyone(db)
     _add_chats(api)
-    async with replicas(api, database, tmp_path, ["A", "B"]) as both:
+    async with replicas(api, db, tmp_path, ["A", "B"]) as both:
         waits = {asyncio.ensure_future(r.wait_line("Digest round started")): r for r in both}
         done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         for wait in pending:
@@ -275,7 +270,7 @@ async def test_a_replica_killed_mid_round_leaves_the_rest_of_it_to_the_other(
         await holder.kill()
         line = await other.wait_line("Digest round done")
         assert await other.stop() == 0
-    logged = await delivery_log(database)
+    logged = await delivery_log(db)
     received = {u: digests_to(api, u) for u in SUBSCRIBERS}
     assert set(received.values()) <= {0, 1}  # never twice
     cut_off = [u for u in SUBSCRIBERS if logged[u] == ["unknown"]]

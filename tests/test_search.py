@@ -14,6 +14,8 @@ from bot.search import parse_query, search
 from bot.search.expression import match_expression
 from bot.store import Store
 
+BACKENDS = ("sqlite", "postgresql")  # the store and search tests run on both
+
 
 async def _titles(store: Store, query: str, limit: int = 20) -> list[str]:
     return [h.title for h in (await search(store, query, limit=limit)).hits]

@@ -14,6 +14,8 @@ from bot.search import NoticeCode, more_like_this, search
 from bot.store import Store
 from tests.conftest import ingest, seed_article
 
+BACKENDS = ("sqlite", "postgresql")  # the store tests run on both
+
 YUQUAN = "家门口构筑“15分钟养老服务圈”"
 CHIFENG = "下好党建领航“先手棋” 铺好产业兴旺“幸福路”"
 OSTRICH = "党建领航风帆劲 奋楫争先阔步行"

@@ -13,6 +13,8 @@ from bot.search.rank import depth, word_pattern
 from bot.store import Store
 from tests.conftest import ingest, seed_article
 
+BACKENDS = ("sqlite", "postgresql")  # the store tests run on both
+
 YUQUAN = "家门口构筑“15分钟养老服务圈”"
 CHIFENG = "下好党建领航“先手棋” 铺好产业兴旺“幸福路”"
 # A sentence of YUQUAN as another article reprints it, naming 为老餐厅 once.

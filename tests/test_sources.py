@@ -19,6 +19,8 @@ from bot.store import sources as db
 from bot.store.sources import Selectors
 from tests.websites import STORIES, Site, article_html, list_html, serve, story_html
 
+BACKENDS = ("sqlite", "postgresql")  # the store tests run on both
+
 TIMEOUT = 1.0  # seconds: the stalled fixture page never answers
 MAX_MB = 2
 

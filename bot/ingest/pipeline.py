@@ -12,7 +12,6 @@ import logging
 import multiprocessing
 import os
 import resource
-import sqlite3
 import time
 import zlib
 from collections import Counter, deque
@@ -41,7 +40,7 @@ from bot.ingest.reextract import redate
 from bot.ingest.split import split_page
 from bot.names import path_text
 from bot.segment import get_segmenter, grams, han_set
-from bot.store import Store, StoreError, edits
+from bot.store import Store, StoreError, database_errors, edits
 from bot.store.articles import ExtractionRows, StoredArticle, extraction_rows
 from bot.text import is_traditional, to_simplified
 
@@ -515,7 +514,7 @@ async def ingest_paths(
         while pending:
             await _finish(ingestor, *pending.popleft(), progress)
         await ingestor.close_batch(commit=True)
-    except sqlite3.Error as exc:
+    except database_errors() as exc:
         raise StoreError.on_write(exc) from exc
     finally:
         await ingestor.close_batch(commit=False)

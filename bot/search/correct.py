@@ -32,7 +32,7 @@ _cache: dict[str, Vocabulary] = {}
 async def vocabulary(store: Store) -> list[str]:
     """The correction candidates for this database, rebuilt when its articles change."""
     version = await store.data_version()
-    key = str(store.path)
+    key = store.location
     cached = _cache.get(key)
     if cached is None or cached.version != version:
         words = [w for w in await store.vocabulary() if len(w) >= 2]

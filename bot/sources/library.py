@@ -6,7 +6,6 @@ already, and a stored article whose text changed is replaced by its new version.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -20,7 +19,7 @@ from bot.ingest.split import split_page
 from bot.sources.model import FetchError, Link, WebArticle
 from bot.sources.pages import read_article
 from bot.sources.urls import url_key
-from bot.store import Store
+from bot.store import Store, integrity_errors
 from bot.store import sources as db
 from bot.store.sources import Selectors
 
@@ -173,6 +172,6 @@ async def _replace(
                 store, key=url_key(url), url=url, article_id=article_id, source_id=source_id,
                 guid=guid, content_hash=page.content_hash, at=at,
             )  # fmt: skip
-    except sqlite3.IntegrityError:  # the edit made it another stored article's twin
+    except integrity_errors():  # the edit made it another stored article's twin
         return Stored(url, DUPLICATE, article_id, new.title)
     return Stored(url, UPDATED, article_id, new.title)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from bot.sources.fetch import Fetched, Fetcher
 from bot.sources.library import REJECTED, Stored, prepare_page, store_page
 from bot.sources.model import FetchError, Link
 from bot.sources.urls import url_key
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, database_errors
 from bot.store import sources as db
 from bot.store.sources import Selectors, Source
 
@@ -301,5 +300,5 @@ class Poller:
                 near_ratio=self.near_ratio, at=utc_iso(self.clock()),
                 also=link.url if link.url != fetched.url else None,
             )  # fmt: skip
-        except sqlite3.Error as exc:  # rolled back: nothing of this page is stored
+        except database_errors() as exc:  # rolled back: nothing of this page is stored
             raise StoreError.on_write(exc) from exc

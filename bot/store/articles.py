@@ -40,6 +40,11 @@ class StoredArticle:
 
 
 class ArticleQueries(StoreBase):
+    async def _new_article_ids(self, n: int) -> range:
+        """Ids for `n` new articles, in ascending order (newer articles have larger ids:
+        search takes the newest candidates by id)."""
+        raise NotImplementedError
+
     async def known_fingerprints(self, fingerprints: Sequence[str]) -> set[str]:
         rows = await self.conn.execute_fetchall(
             f"SELECT fingerprint FROM articles WHERE fingerprint IN ({_marks(fingerprints)})",
@@ -76,10 +81,7 @@ class ArticleQueries(StoreBase):
             " :url, :ingested_at) RETURNING id",
             file,
         )
-        ((last_id,),) = await self.conn.execute_fetchall(
-            "SELECT coalesce(max(id), 0) FROM articles"
-        )
-        ids = range(last_id + 1, last_id + 1 + len(articles))
+        ids = await self._new_article_ids(len(articles))
         now = file["ingested_at"]
         await self.conn.executemany(
             "INSERT INTO articles (id, file_id, seq, title, subtitle, authors, column_name, date,"
@@ -110,7 +112,7 @@ class ArticleQueries(StoreBase):
             ],
         )
         await self.conn.executemany(
-            "INSERT INTO paragraphs (article_id, idx, start, end, kind) VALUES (?, ?, ?, ?, ?)",
+            'INSERT INTO paragraphs (article_id, idx, start, "end", kind) VALUES (?, ?, ?, ?, ?)',
             [
                 (i, n, s, e, k)
                 for i, a in zip(ids, articles, strict=True)
@@ -123,18 +125,10 @@ class ArticleQueries(StoreBase):
         )
         originals = [(i, a) for i, a in zip(ids, articles, strict=True) if a.index is not None]
         await self.conn.executemany(
-            "INSERT OR IGNORE INTO article_sketch (hash, article_id) VALUES (?, ?)",
+            "INSERT INTO article_sketch (hash, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(h, i) for i, a in originals for h in a.sketch],
         )
-        await self.conn.executemany(
-            "INSERT INTO article_fts (rowid, title_words, body_words, title_grams, body_grams)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [(i, *a.index[:4]) for i, a in originals if a.index],
-        )
-        await self.conn.executemany(
-            "INSERT INTO article_chars (rowid, chars) VALUES (?, ?)",
-            [(i, a.index[4]) for i, a in originals if a.index],
-        )
+        await self.index_articles([(i, a.index) for i, a in originals if a.index])
         await self.write_extractions(
             [(i, a.extraction) for i, a in originals if a.extraction], fresh=True
         )
@@ -188,7 +182,8 @@ class ArticleQueries(StoreBase):
         await self.conn.executemany(
             "INSERT INTO stat_counts (topic, code, date, articles, cases) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (topic, code, date) DO UPDATE"
-            " SET articles = articles + excluded.articles, cases = cases + excluded.cases",
+            " SET articles = stat_counts.articles + excluded.articles,"
+            " cases = stat_counts.cases + excluded.cases",
             stat_additions(items, dict(originals)),
         )
 
@@ -262,6 +257,8 @@ class ArticleQueries(StoreBase):
             "topics": "SELECT topic FROM article_topics WHERE article_id = ? ORDER BY rank",
         }
         stored = {key: await self._dicts(sql, (article_id,)) for key, sql in queries.items()}
+        for place in stored["places"]:  # 1 or 0 in --json, as SQLite stores it
+            place["is_primary"] = int(place["is_primary"])
         rows = await self.conn.execute_fetchall(
             "SELECT mentions, figures FROM article_extracts WHERE article_id = ?", (article_id,)
         )
@@ -283,8 +280,10 @@ class ArticleQueries(StoreBase):
             where.append(under)
             params += under_params
         if topic:
-            where.append("EXISTS (SELECT 1 FROM json_each(c.topics) WHERE value = ?)")
-            params.append(topic)
+            # c.topics is a JSON array of names from data/topics.toml: the quoted name is in
+            # it exactly when the case has the topic.
+            where.append("c.topics LIKE ?")
+            params.append(f"%{_json(topic)}%")
         sql = f"{_CASES} WHERE {' AND '.join(where)} ORDER BY a.date DESC, c.id LIMIT ?"
         return await self._dicts(sql, (*params, limit))
 

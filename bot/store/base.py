@@ -1,8 +1,9 @@
-"""The connection every query of the store runs on, and its transactions.
+"""What every query of the store runs on: the connection, its transactions, and the
+errors and values both backends share.
 
-One aiosqlite connection per process, WAL, foreign keys on. Writes run in explicit
-`BEGIN IMMEDIATE` transactions so a file's articles land together or not at all.
-aiosqlite costs a thread hop per call, so batches use `executemany`/`execute_fetchall`.
+Writes run in explicit transactions so a file's articles land together or not at all.
+Batches use `executemany`/`execute_fetchall`: a call costs a thread hop (aiosqlite) or a
+round trip (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -10,26 +11,50 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import sys
 from collections.abc import AsyncIterator, Sequence, Sized
 from contextlib import asynccontextmanager
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
-import aiosqlite
-
 BUSY_TIMEOUT_S = 10.0  # how long a write waits for another process's transaction
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """What a failed statement raises, whichever backend ran it (for `except`). psycopg's
+    only once it is loaded, which only a PostgreSQL store does: a SQLite process, and the
+    ingest workers under their memory limit, never load it (21 MB of address space)."""
+    psycopg = sys.modules.get("psycopg")
+    return (sqlite3.Error, psycopg.Error) if psycopg else (sqlite3.Error,)
+
+
+def integrity_errors() -> tuple[type[Exception], ...]:
+    """What breaking a UNIQUE or other constraint raises, whichever backend ran it."""
+    psycopg = sys.modules.get("psycopg")
+    return (
+        (sqlite3.IntegrityError, psycopg.IntegrityError) if psycopg else (sqlite3.IntegrityError,)
+    )
 
 
 class StoreError(Exception):
     """The database cannot be opened or used; the message is for the user (Chinese)."""
 
     @classmethod
-    def on_open(cls, path: Path, exc: sqlite3.Error) -> StoreError:
+    def on_open(cls, path: object, exc: Exception) -> StoreError:
         reason = _reason(exc) or str(exc)
         return cls(f"数据库 {path} 无法使用：{reason}。")
 
     @classmethod
-    def on_read(cls, path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    def newer_schema(cls, location: str, current: int, newest: int) -> StoreError:
+        """Its tables may mean things this casebot does not know; writing would corrupt them
+        for the casebot that made it."""
+        return cls(
+            f"数据库 {location} 由更新版本的 casebot 创建（结构版本 {current}，"
+            f"本程序只支持到 {newest}）。请升级 casebot 后再使用，或换用其他数据库文件。"
+        )
+
+    @classmethod
+    def on_read(cls, path: object, exc: Exception) -> StoreError:
         """An error met while reading an open database: short of a cause the user can act
         on, a page of the file is damaged (SQLite checks pages only as it reads them)."""
         reason = _reason(exc) or f"文件已损坏（SQLite：{exc}）"
@@ -39,17 +64,18 @@ class StoreError(Exception):
         )
 
     @classmethod
-    def on_write(cls, exc: sqlite3.Error) -> StoreError:
+    def on_write(cls, exc: Exception) -> StoreError:
         """A failed write, explained: the transaction was rolled back, so what was stored
         before is intact and the files of the failed batch can simply be imported again."""
         reason = _reason(exc) or f"数据库写入失败（{exc}）"
         return cls(f"{reason}。已入库的内容完好，本批未写完的文件未导入，处理后重新导入即可。")
 
 
-def _reason(exc: sqlite3.Error) -> str | None:
-    """SQLite's English error, said in Chinese where it has a cause the user can act on."""
+def _reason(exc: Exception) -> str | None:
+    """The database's English error, said in Chinese where it has a cause the user can act
+    on."""
     text = str(exc).lower()
-    if "full" in text:
+    if "full" in text or "no space left" in text:
         return "磁盘空间不足"
     if "readonly" in text or "read-only" in text:
         # Even reading needs the -wal and -shm files beside the database.
@@ -62,12 +88,19 @@ def _reason(exc: sqlite3.Error) -> str | None:
 
 
 class StoreBase:
-    """The connection and its transactions; the queries are in the classes built on it
-    (bot/store/articles.py, search.py, chats.py) and bot.store.db.Store joins them."""
+    """The connection and its transactions, whatever the backend; the queries are in the
+    classes built on it (articles.py, search.py, chats.py), joined in bot.store.db.Store,
+    and each backend (bot/store/sqlite/, bot/store/postgres/) supplies the connection.
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    `conn` answers `execute`, `execute_fetchall` and `executemany` with `?` and `:name`
+    placeholders on both backends, so the shared queries are written once, in SQL both
+    understand."""
+
+    dialect: str  # "sqlite" or "postgresql"
+
+    def __init__(self, conn: Any, location: str) -> None:
         self.conn = conn
-        self.path = path
+        self.location = location  # shown in messages: the file, or the URL without password
         self._writer = asyncio.Lock()
         self._exclusive: dict[str, asyncio.Lock] = {}
         # Bumped by every change to the articles or what was extracted from them made
@@ -76,14 +109,6 @@ class StoreBase:
         # A bot's store (every replica's): its changes are also counted in the database, so
         # the answers every replica caches see them at once (see edit_count).
         self.shares_edits = False
-
-    @asynccontextmanager
-    async def exclusive(self, name: str) -> AsyncIterator[bool]:
-        """Scheduled work called `name` (a digest round, a source poll) runs in one place at a
-        time, the block waiting its turn. SQLite serves one bot process, so a lock in this
-        process does; the PostgreSQL store holds an advisory lock across replicas."""
-        async with self._exclusive.setdefault(name, asyncio.Lock()):
-            yield True
 
     async def _edited(self) -> None:
         """Count a change to the library, in the caller's transaction."""
@@ -110,55 +135,51 @@ class StoreBase:
             raise
         await self.commit()
 
-    # One connection serves every coroutine of the process (the bot handles an upload while
-    # it answers searches), and SQLite has one transaction per connection: a second BEGIN
-    # waits here until the first transaction ends.
+    # One writer at a time: SQLite has one transaction per connection and one writer per
+    # file; PostgreSQL writers take one lock (see postgres/store.py) so that what a write
+    # reads before it writes (the next article id, a fingerprint) is still true when it
+    # commits. Coroutines of this process queue here, without holding a connection.
     async def begin(self) -> None:
         await self._writer.acquire()
         try:
-            await self._begin_immediate()
+            await self._begin()
         except BaseException:
             self._writer.release()
             raise
 
-    async def _begin_immediate(self) -> None:
-        """BEGIN IMMEDIATE, waiting out a lock SQLite reports without waiting itself: while
-        another coroutine's SELECT is between its steps on this connection, its snapshot
-        may be older than another process's commit, and SQLite answers "database is locked"
-        at once instead of calling the busy handler. The SELECT ends in milliseconds."""
-        delay = 0.005
-        waited = 0.0
-        while True:
-            try:
-                await self.conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or waited >= BUSY_TIMEOUT_S:
-                    raise
-            await asyncio.sleep(delay)
-            waited += delay
-            delay = min(delay * 2, 0.2)
-
     async def commit(self) -> None:
         try:
-            await self.conn.execute("COMMIT")
-        except BaseException:
-            await self._roll_back_if_open()
-            raise
+            await self._commit()
         finally:
             self._writer.release()
 
     async def rollback(self) -> None:
         try:
-            await self._roll_back_if_open()
+            await self._rollback()
         finally:
             self._writer.release()
 
-    async def _roll_back_if_open(self) -> None:
-        # SQLite has already rolled back after some errors (a full disk, for one); a second
-        # ROLLBACK would fail and hide the error that matters.
-        if self.conn.in_transaction:
-            await self.conn.execute("ROLLBACK")
+    async def _begin(self) -> None:
+        raise NotImplementedError
+
+    async def _commit(self) -> None:
+        raise NotImplementedError
+
+    async def _rollback(self) -> None:
+        raise NotImplementedError
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """Runs the block while no other holder of `name` runs one: scheduled work (a digest
+        round, a poll of the sources) done once however many bot processes share the
+        database. Waits for the lock. Here, within this process; PostgreSQL's store extends
+        it to every process on the server."""
+        async with self._exclusive.setdefault(name, asyncio.Lock()):
+            yield
+
+    def indexed_by(self, index: str) -> str:
+        """A hint naming the index a table is read by, where the backend takes one."""
+        return ""
 
     async def _dicts(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
         cursor = await self.conn.execute(sql, params)
@@ -166,6 +187,18 @@ class StoreBase:
         rows = await cursor.fetchall()
         await cursor.close()
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def read_migrations(package: str) -> list[tuple[int, str]]:
+    """(version, sql) for every file in the package's migrations/, in order. Both backends
+    number their files the same: version N is the same change on either."""
+    folder = resources.files(package) / "migrations"
+    found = [
+        (int(f.name.split("_", 1)[0]), f.read_text("utf-8"))
+        for f in folder.iterdir()
+        if f.name.endswith(".sql")
+    ]
+    return sorted(found)
 
 
 # json.dumps with an option builds an encoder per call; ingest encodes ~10 values an article.
@@ -179,7 +212,9 @@ def _json(value: Any) -> str:
 
 
 def _marks(items: Sized) -> str:
-    return ", ".join("?" * len(items))
+    """The placeholders of `IN (…)` for these items; NULL for none (matching nothing), as
+    PostgreSQL refuses an empty list."""
+    return ", ".join("?" * len(items)) or "NULL"
 
 
 def _under(codes: Sequence[str], column: str) -> tuple[str, list[str]]:

@@ -27,7 +27,7 @@ class ChatQueries(StoreBase):
             await self.conn.execute(
                 "INSERT INTO members (kind, id, role, label, added_by, added_at)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET"
-                " role = excluded.role, label = coalesce(excluded.label, label)",
+                " role = excluded.role, label = coalesce(excluded.label, members.label)",
                 (kind, member_id, role, label, added_by, at),
             )
 
@@ -86,9 +86,9 @@ class ChatQueries(StoreBase):
             )
 
     async def chats(self, type_: str | None = None) -> list[dict[str, Any]]:
-        return await self._dicts(
-            f"{_CHATS} WHERE ? IS NULL OR type = ? ORDER BY title, id", (type_, type_)
-        )
+        if type_ is None:
+            return await self._dicts(f"{_CHATS} ORDER BY title, id", ())
+        return await self._dicts(f"{_CHATS} WHERE type = ? ORDER BY title, id", (type_,))
 
     async def chat(self, chat_id: int) -> dict[str, Any] | None:
         rows = await self._dicts(f"{_CHATS} WHERE id = ?", (chat_id,))

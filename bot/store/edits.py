@@ -10,8 +10,7 @@ from datetime import datetime
 
 from bot.store.base import _marks
 from bot.store.db import Store
-
-IndexTerms = tuple[str, str, str, str, str]  # bot.ingest.pipeline.index_terms
+from bot.store.search import IndexTerms
 
 
 @dataclass(frozen=True)
@@ -42,31 +41,6 @@ async def set_title(store: Store, article_id: int, title: str) -> None:
     await store.conn.execute("UPDATE articles SET title = ? WHERE id = ?", (title, article_id))
 
 
-async def unindex(store: Store, article_id: int, terms: IndexTerms) -> None:
-    """Takes an article out of the contentless search tables, which forget a row only when
-    told the terms it was indexed with."""
-    await store.conn.execute(
-        "INSERT INTO article_fts (article_fts, rowid, title_words, body_words, title_grams,"
-        " body_grams) VALUES ('delete', ?, ?, ?, ?, ?)",
-        (article_id, *terms[:4]),
-    )
-    await store.conn.execute(
-        "INSERT INTO article_chars (article_chars, rowid, chars) VALUES ('delete', ?, ?)",
-        (article_id, terms[4]),
-    )
-
-
-async def index(store: Store, article_id: int, terms: IndexTerms) -> None:
-    await store.conn.execute(
-        "INSERT INTO article_fts (rowid, title_words, body_words, title_grams, body_grams)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (article_id, *terms[:4]),
-    )
-    await store.conn.execute(
-        "INSERT INTO article_chars (rowid, chars) VALUES (?, ?)", (article_id, terms[4])
-    )
-
-
 async def reprints_of(store: Store, ids: Sequence[int]) -> list[int]:
     """The near-duplicates stored against these articles."""
     rows = await store.conn.execute_fetchall(
@@ -93,9 +67,7 @@ async def remove_articles(store: Store, index: Sequence[tuple[int, IndexTerms | 
         return
     ids = [i for i, _ in index]
     await store.clear_extractions(ids)
-    for article_id, terms in index:
-        if terms:
-            await unindex(store, article_id, terms)
+    await store.unindex_articles([(i, terms) for i, terms in index if terms])
     await delete_articles(store, ids)
 
 
@@ -145,7 +117,7 @@ async def body(store: Store, article_id: int) -> Body:
         "SELECT text, original_text FROM articles WHERE id = ?", (article_id,)
     )
     rows = await store.conn.execute_fetchall(
-        "SELECT start, end, kind FROM paragraphs WHERE article_id = ? ORDER BY idx",
+        'SELECT start, "end", kind FROM paragraphs WHERE article_id = ? ORDER BY idx',
         (article_id,),
     )
     return Body(text, original, [(r[0], r[1], r[2]) for r in rows])
@@ -161,12 +133,12 @@ async def set_body(
     )
     await store.conn.execute("DELETE FROM paragraphs WHERE article_id = ?", (article_id,))
     await store.conn.executemany(
-        "INSERT INTO paragraphs (article_id, idx, start, end, kind) VALUES (?, ?, ?, ?, ?)",
+        'INSERT INTO paragraphs (article_id, idx, start, "end", kind) VALUES (?, ?, ?, ?, ?)',
         [(article_id, n, s, e, k) for n, (s, e, k) in enumerate(new.paragraphs)],
     )
     await store.conn.execute("DELETE FROM article_sketch WHERE article_id = ?", (article_id,))
     await store.conn.executemany(
-        "INSERT OR IGNORE INTO article_sketch (hash, article_id) VALUES (?, ?)",
+        "INSERT INTO article_sketch (hash, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
         [(h, article_id) for h in sketch],
     )
 

@@ -1,13 +1,20 @@
-"""The SQL of search: FTS5 candidates under the filters, BM25, and the index vocabulary."""
+"""The SQL of search: candidates under the filters, ranked by the index, and the index's
+vocabulary. The steps are the same on both backends; each backend's index (FTS5 in
+sqlite/search.py, tsvector in postgres/search.py) answers the few questions they ask it:
+which articles match an expression, how well, and which words it holds.
+
+Expressions are FTS5 query strings built by bot/search/expression.py; PostgreSQL's index
+reads them as tsquery (postgres/tsquery.py)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.store.base import StoreBase, _under
+from bot.store.base import StoreBase, _marks, _under
+
+IndexTerms = tuple[str, str, str, str, str]  # bot.ingest.pipeline.index_terms
 
 CANDIDATES = 2000  # newest matches a search ranks
 
@@ -63,11 +70,11 @@ class SearchQueries(StoreBase):
         if not match:
             return await self._filtered(where, limit, named)
         common = await self._common_places(where)
-        conditions, params = _filter_sql(where, "article_fts.rowid", common)
+        conditions, params = self._filter_sql(where, self.INDEX_ID, common)
         rows = await self.conn.execute_fetchall(
-            f"SELECT rowid FROM article_fts WHERE article_fts MATCH ? AND {conditions}"
-            f" ORDER BY rowid DESC LIMIT {COUNT_CAP + 1}",
-            (match, *params),
+            f"SELECT {self.INDEX_ID} FROM article_fts WHERE {self.INDEX_MATCH} AND {conditions}"
+            f" ORDER BY {self.INDEX_ID} DESC LIMIT {COUNT_CAP + 1}",
+            (self._expression(match), *params),
         )
         # Every filter is applied once, above; ranking reads only these candidates.
         candidates = [r[0] for r in rows[:CANDIDATES]]
@@ -99,7 +106,7 @@ class SearchQueries(StoreBase):
         the filter's places first, then by BM25 over `named` (the places' names, also where
         they are part of a longer name), then the newest."""
         common = await self._common_places(where)
-        conditions, params = _filter_sql(where, "a.id", common)
+        conditions, params = self._filter_sql(where, "a.id", common)
         rows = await self.conn.execute_fetchall(
             f"SELECT a.id FROM articles a WHERE {conditions}"
             f" ORDER BY a.date DESC, a.id DESC LIMIT {COUNT_CAP + 1}",
@@ -118,8 +125,8 @@ class SearchQueries(StoreBase):
             under, under_params = _under(codes, "code")
             found = await self.conn.execute_fetchall(
                 "SELECT DISTINCT article_id FROM article_places WHERE is_primary AND"
-                f" {under} AND article_id IN (SELECT value FROM json_each(?))",
-                (*under_params, json.dumps(ids)),
+                f" {under} AND article_id IN ({_marks(ids)})",
+                (*under_params, *ids),
             )
             for (article_id,) in found:
                 about[article_id] = about.get(article_id, 0) + 1
@@ -128,15 +135,9 @@ class SearchQueries(StoreBase):
     async def _bm25_among(
         self, expression: str, ids: list[int], limit: int = -1
     ) -> list[tuple[int, float]]:
-        """(id, BM25 score) of those of `ids` matching `expression`, best first, at most
-        `limit` (-1: all). The rowid bound lets FTS5 skip the doclists below the ids."""
-        rows = await self.conn.execute_fetchall(
-            "SELECT rowid, -rank FROM article_fts WHERE article_fts MATCH ?"
-            " AND rowid >= ? AND +rowid IN (SELECT value FROM json_each(?))"
-            " ORDER BY rank LIMIT ?",
-            (expression, min(ids), json.dumps(ids), limit),
-        )
-        return [(r[0], float(r[1])) for r in rows]
+        """(id, score) of those of `ids` matching `expression`, best first, at most `limit`
+        (-1: all)."""
+        raise NotImplementedError
 
     async def _common_places(self, where: SearchFilter) -> set[int]:
         """Which of the filter's places the library names often (COMMON_PLACE rows or more):
@@ -146,7 +147,7 @@ class SearchQueries(StoreBase):
             under, under_params = _under(codes, "code")
             ((rows,),) = await self.conn.execute_fetchall(
                 f"SELECT count(*) FROM (SELECT 1 FROM article_places WHERE {under}"
-                f" LIMIT {COMMON_PLACE})",
+                f" LIMIT {COMMON_PLACE}) AS named",
                 under_params,
             )
             if rows >= COMMON_PLACE:
@@ -155,63 +156,82 @@ class SearchQueries(StoreBase):
 
     async def matches_any(self, match: str) -> bool:
         rows = await self.conn.execute_fetchall(
-            "SELECT 1 FROM article_fts WHERE article_fts MATCH ? LIMIT 1", (match,)
+            f"SELECT 1 FROM article_fts WHERE {self.INDEX_MATCH} LIMIT 1",
+            (self._expression(match),),
         )
         return bool(rows)
 
     async def vocabulary(self, min_docs: int = 2) -> list[str]:
         """Words of the index (jieba words of titles and bodies) in at least `min_docs`
         articles, most frequent first."""
-        rows = await self.conn.execute_fetchall(
-            "SELECT term FROM article_vocab WHERE col IN ('title_words', 'body_words')"
-            " GROUP BY term HAVING sum(doc) >= ? ORDER BY sum(doc) DESC",
-            (min_docs,),
-        )
-        return [r[0] for r in rows]
+        raise NotImplementedError
 
+    async def index_articles(self, rows: Sequence[tuple[int, IndexTerms]]) -> None:
+        """Adds articles to the search index, in the caller's transaction."""
+        raise NotImplementedError
 
-def _filter_sql(
-    f: SearchFilter,
-    id_column: str,
-    common: Collection[int] = (),
-) -> tuple[str, list[Any]]:
-    """The filters as conditions on an article id. Each is a set of ids read once from its
-    index (the `+` keeps SQLite from probing an FTS5 table once per id), so a filter costs
-    what its set does, however many articles the query's words match. Places in `common`
-    are the exception: read whole, their sets would cost more than checking, article by
-    article, the few newest matches a search needs; for them only what extraction resolved
-    counts, not the bare name (a widely named place is rarely missed by extraction)."""
-    where = [f"+{id_column} NOT IN (SELECT id FROM articles WHERE duplicate_of IS NOT NULL)"]
-    params: list[Any] = []
+    async def unindex_articles(self, rows: Sequence[tuple[int, IndexTerms]]) -> None:
+        """Takes articles out of the search index (given the terms they were indexed with),
+        in the caller's transaction."""
+        raise NotImplementedError
 
-    def within(subquery: str, *values: Any, negate: bool = False) -> None:
-        where.append(f"+{id_column} {'NOT ' if negate else ''}IN ({subquery})")
-        params.extend(values)
+    # What each backend's index answers to (see the module docstring).
+    INDEX_ID = ""  # the article id column of article_fts
+    INDEX_MATCH = ""  # the condition "article_fts matches the expression bound at ?"
+    CHARS_MATCHING = ""  # the ids of article_chars rows matching the expression bound at ?
+    UNINDEXED = "{}"  # an id column where the planner must not probe an index per id
 
-    if f.date_from or f.date_to:
-        within(
-            "SELECT id FROM articles WHERE date >= ? AND date <= ?",
-            f.date_from or "",
-            f.date_to or "9999",
-        )
-    if f.column:
-        within("SELECT id FROM articles WHERE column_name LIKE ?", f"%{f.column}%")
-    if f.topic:
-        within("SELECT article_id FROM article_topics WHERE topic = ?", f.topic)
-    for n, (codes, literal) in enumerate(f.places):
-        under, under_params = _under(codes, "code")
-        if n in common:
-            where.append(
-                f"EXISTS (SELECT 1 FROM article_places WHERE article_id = {id_column} AND {under})"
+    def _expression(self, expression: str) -> str:
+        """An expression as this backend's index reads it."""
+        raise NotImplementedError
+
+    def _filter_sql(
+        self,
+        f: SearchFilter,
+        id_column: str,
+        common: Collection[int] = (),
+    ) -> tuple[str, list[Any]]:
+        """The filters as conditions on an article id. Each is a set of ids read once from
+        its index (SQLite: the `+` of UNINDEXED keeps it from probing an FTS5 table once per
+        id), so a filter costs what its set does, however many articles the query's words
+        match. Places in `common` are the exception: read whole, their sets would cost more
+        than checking, article by article, the few newest matches a search needs; for them
+        only what extraction resolved counts, not the bare name (a widely named place is
+        rarely missed by extraction)."""
+        unindexed = self.UNINDEXED.format(id_column)
+        where = [f"{unindexed} NOT IN (SELECT id FROM articles WHERE duplicate_of IS NOT NULL)"]
+        params: list[Any] = []
+        matching = f"SELECT {self.INDEX_ID} FROM article_fts WHERE {self.INDEX_MATCH}"
+
+        def within(subquery: str, *values: Any, negate: bool = False) -> None:
+            where.append(f"{unindexed} {'NOT ' if negate else ''}IN ({subquery})")
+            params.extend(values)
+
+        if f.date_from or f.date_to:
+            within(
+                "SELECT id FROM articles WHERE date >= ? AND date <= ?",
+                f.date_from or "",
+                f.date_to or "9999",
             )
-            params.extend(under_params)
-            continue
-        subquery = f"SELECT article_id FROM article_places WHERE {under}"
-        if literal:
-            subquery += " UNION ALL SELECT rowid FROM article_fts WHERE article_fts MATCH ?"
-        within(subquery, *under_params, *([literal] if literal else []))
-    if f.exclude:
-        within("SELECT rowid FROM article_fts WHERE article_fts MATCH ?", f.exclude, negate=True)
-    if f.chars:
-        within("SELECT rowid FROM article_chars WHERE article_chars MATCH ?", f.chars)
-    return " AND ".join(where), params
+        if f.column:
+            within("SELECT id FROM articles WHERE column_name LIKE ?", f"%{f.column}%")
+        if f.topic:
+            within("SELECT article_id FROM article_topics WHERE topic = ?", f.topic)
+        for n, (codes, literal) in enumerate(f.places):
+            under, under_params = _under(codes, "code")
+            if n in common:
+                where.append(
+                    "EXISTS (SELECT 1 FROM article_places"
+                    f" WHERE article_id = {id_column} AND {under})"
+                )
+                params.extend(under_params)
+                continue
+            subquery = f"SELECT article_id FROM article_places WHERE {under}"
+            if literal:
+                subquery += f" UNION ALL {matching}"
+            within(subquery, *under_params, *([self._expression(literal)] if literal else []))
+        if f.exclude:
+            within(matching, self._expression(f.exclude), negate=True)
+        if f.chars:
+            within(self.CHARS_MATCHING, self._expression(f.chars))
+        return " AND ".join(where), params

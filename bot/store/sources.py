@@ -4,7 +4,6 @@ articles replaced by a newer version of themselves."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 from cssselect import GenericTranslator, SelectorError
 
 from bot.store.articles import StoredArticle
-from bot.store.base import _json, _marks
+from bot.store.base import _json, _marks, integrity_errors
 from bot.store.db import Store
 
 
@@ -101,14 +100,14 @@ async def add_source(
     """The new source's id; None when a source of this kind and URL exists."""
     try:
         async with store.transaction():
-            cursor = await store.conn.execute(
+            ((new_id,),) = await store.conn.execute_fetchall(
                 "INSERT INTO sources (name, kind, url, selectors, interval_min, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (name, kind, url, selectors.as_json(), interval_min, at),
             )
-    except sqlite3.IntegrityError:
+    except integrity_errors():
         return None
-    return cursor.lastrowid
+    return new_id
 
 
 async def hold_pending(store: Store, key: str, spec: str, at: str, forget_before: str) -> None:
@@ -213,10 +212,11 @@ async def recent_counts(store: Store, since: str) -> dict[int, int]:
 
 async def known_url(store: Store, key: str, guid: str | None) -> KnownUrl | None:
     """The article stored from this URL, or from a feed entry with this guid."""
+    by_guid, params = (" OR guid = ?", (key, guid, key)) if guid else ("", (key, key))
     rows = await store.conn.execute_fetchall(
         "SELECT article_id, content_hash, first_seen FROM article_urls"
-        " WHERE key = ? OR (? IS NOT NULL AND guid = ?) ORDER BY key = ? DESC LIMIT 1",
-        (key, guid, guid, key),
+        f" WHERE key = ?{by_guid} ORDER BY key = ? DESC LIMIT 1",
+        params,
     )
     return KnownUrl(*rows[0]) if rows else None
 
@@ -267,7 +267,7 @@ async def link_url(
         "INSERT INTO article_urls (key, url, article_id, source_id, guid, content_hash,"
         " first_seen, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE"
         " SET article_id = excluded.article_id, content_hash = excluded.content_hash,"
-        " guid = coalesce(excluded.guid, guid), fetched_at = excluded.fetched_at",
+        " guid = coalesce(excluded.guid, article_urls.guid), fetched_at = excluded.fetched_at",
         (key, url, article_id, source_id, guid, content_hash, at, at),
     )
 
@@ -309,7 +309,7 @@ async def replace_article(
     for table in ("paragraphs", "captions", "article_sketch"):
         await store.conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
     await store.conn.executemany(
-        "INSERT INTO paragraphs (article_id, idx, start, end, kind) VALUES (?, ?, ?, ?, ?)",
+        'INSERT INTO paragraphs (article_id, idx, start, "end", kind) VALUES (?, ?, ?, ?, ?)',
         [(article_id, n, s, e, k) for n, (s, e, k) in enumerate(new.paragraphs)],
     )
     await store.conn.executemany(
@@ -319,25 +319,10 @@ async def replace_article(
     if old_index is None or new.index is None:  # a near-duplicate: not indexed
         return
     await store.conn.executemany(
-        "INSERT OR IGNORE INTO article_sketch (hash, article_id) VALUES (?, ?)",
+        "INSERT INTO article_sketch (hash, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
         [(h, article_id) for h in new.sketch],
     )
-    await store.conn.execute(
-        "INSERT INTO article_fts (article_fts, rowid, title_words, body_words, title_grams,"
-        " body_grams) VALUES ('delete', ?, ?, ?, ?, ?)",
-        (article_id, *old_index[:4]),
-    )
-    await store.conn.execute(
-        "INSERT INTO article_chars (article_chars, rowid, chars) VALUES ('delete', ?, ?)",
-        (article_id, old_index[4]),
-    )
-    await store.conn.execute(
-        "INSERT INTO article_fts (rowid, title_words, body_words, title_grams, body_grams)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (article_id, *new.index[:4]),
-    )
-    await store.conn.execute(
-        "INSERT INTO article_chars (rowid, chars) VALUES (?, ?)", (article_id, new.index[4])
-    )
+    await store.unindex_articles([(article_id, old_index)])
+    await store.index_articles([(article_id, new.index)])
     if new.extraction is not None:
         await store.write_extractions([(article_id, new.extraction)])

@@ -3,10 +3,10 @@ aggregate (migrations 0008, 0010), and the articles and cases behind them."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from bot.store.articles import _CASES
+from bot.store.base import _marks
 from bot.store.db import Store
 
 ALL_TOPICS = ""  # stat_counts.topic of the rows that count every article
@@ -49,9 +49,9 @@ async def topic_counts(
     never hold the same article twice: give one level), most first."""
     rows = await store.conn.execute_fetchall(
         "SELECT topic, sum(articles) AS n FROM stat_counts WHERE topic != ''"
-        " AND code IN (SELECT value FROM json_each(?)) AND date >= ? AND date <= ?"
-        " GROUP BY topic HAVING n > 0 ORDER BY n DESC, topic",
-        (json.dumps(codes), date_from, date_to),
+        f" AND code IN ({_marks(codes)}) AND date >= ? AND date <= ?"
+        " GROUP BY topic HAVING sum(articles) > 0 ORDER BY n DESC, topic",
+        (*codes, date_from, date_to),
     )
     return [(r[0], r[1]) for r in rows]
 
@@ -70,8 +70,8 @@ async def recent_articles(
         )
     else:
         where.append(
-            "a.id IN (SELECT article_id FROM article_places INDEXED BY article_places_primary"
-            " WHERE code = ? AND is_primary)"
+            "a.id IN (SELECT article_id FROM article_places"
+            f" {store.indexed_by('article_places_primary')} WHERE code = ? AND is_primary)"
         )
         params.append(code)
     if topic:
@@ -88,9 +88,9 @@ async def cases_under(store: Store, article_ids: list[int], prefix: str) -> list
     """The cases of these articles whose place is under `prefix`, newest first, as rows for
     bot.library.case_object."""
     return await store._dicts(
-        f"{_CASES} WHERE c.article_id IN (SELECT value FROM json_each(?))"
+        f"{_CASES} WHERE c.article_id IN ({_marks(article_ids)})"
         " AND c.place >= ? AND c.place < ? ORDER BY a.date DESC, c.id DESC",
-        (json.dumps(article_ids), prefix, prefix + ":"),
+        (*article_ids, prefix, prefix + ":"),
     )
 
 

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from bot.store.base import _marks
 from bot.store.db import Store
 
 
@@ -55,15 +56,14 @@ async def _subscriptions(store: Store, sql: str, params: Any) -> list[Subscripti
 
 async def add_subscription(store: Store, new: NewSubscription) -> int:
     async with store.transaction():
-        cursor = await store.conn.execute(
+        ((new_id,),) = await store.conn.execute_fetchall(
             "INSERT INTO subscriptions (chat_id, chat_type, chat_title, owner, at_time, weekday,"
             " filters, skip_empty, due_from, created_at, updated_at) VALUES (:chat_id,"
             " :chat_type, :chat_title, :owner, :at_time, :weekday, :filters, :skip_empty,"
-            " :created_at, :created_at, :created_at)",
+            " :created_at, :created_at, :created_at) RETURNING id",
             {**dataclasses.asdict(new), "skip_empty": int(new.skip_empty)},
         )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    return new_id
 
 
 async def subscription(store: Store, subscription_id: int) -> Subscription | None:
@@ -80,7 +80,7 @@ async def subscriptions(
     where, params = ["status != 'stopped'"], []
     scope = []
     if chat_ids is not None:
-        scope.append(f"chat_id IN ({','.join('?' * len(chat_ids)) or 'NULL'})")
+        scope.append(f"chat_id IN ({_marks(chat_ids)})")
         params += chat_ids
     if owner is not None:
         scope.append("owner = ?")

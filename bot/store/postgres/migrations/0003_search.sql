@@ -1,0 +1,4 @@
+-- No PostgreSQL counterpart: SQLite's 0003 adds an fts5vocab table over article_fts (the
+-- index's vocabulary with document counts, what typos are corrected towards). PostgreSQL
+-- reads the same from article_fts with ts_stat (bot/store/postgres/search.py). This file
+-- keeps the numbering of both backends' migrations the same.

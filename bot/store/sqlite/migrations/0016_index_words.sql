@@ -1,0 +1,2 @@
+-- PostgreSQL's 0016 keeps a table of the index's words with their document counts; FTS5
+-- keeps its vocabulary itself (article_vocab, migration 0003): nothing to change here.
