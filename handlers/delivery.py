@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import time
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, Update
@@ -28,6 +28,8 @@ from handlers.common import RUNTIME, clock, keyboard, local_now, reply, runtime
 from handlers.sources import before_digest
 
 SLEEP = "digest_sleep"  # back-off between network retries; tests inject theirs
+# How soon a time subscribed through another replica has its job here as well.
+SLOTS_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -96,11 +98,23 @@ def runtime_of(app: Application) -> Runtime:
 async def start_digests(app: Application) -> None:
     """After every start: schedule every subscription's time, and catch up on what was
     missed meanwhile (settling first the sends a dead process left open)."""
-    rt = runtime_of(app)
-    for at_time in sorted(await scheduled_times(rt.store)):
-        schedule_slot(app, at_time)
+    await schedule_slots(app)
     assert app.job_queue
+    app.job_queue.run_repeating(_slots_job, SLOTS_EVERY, first=SLOTS_EVERY, name="digest slots")
     app.job_queue.run_once(digest_job, 0, name="digest catch-up")
+
+
+async def schedule_slots(app: Application) -> None:
+    """A job at every time some subscription is sent at, those subscribed through another
+    replica of the bot too: each replica runs every time's round (one at a time, and a
+    round that follows another finds its digests sent), so the rounds go on whichever
+    replica is still running."""
+    for at_time in sorted(await scheduled_times(runtime_of(app).store)):
+        schedule_slot(app, at_time)
+
+
+async def _slots_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await schedule_slots(context.application)
 
 
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
