@@ -174,17 +174,8 @@ async def seeded(store: Store, sample_dir: Path) -> Store:
 @pytest.fixture(scope="session")
 def pg_seeded_template(pg_library_template: str, pytestconfig: pytest.Config) -> Iterator[str]:
     """A PostgreSQL library holding the five seed pages, built once per session."""
-
-    async def build(url: str) -> None:
-        s = await Store.open(url)
-        try:
-            report = await ingest(s, ROOT / "data" / "sample", forced_date="2024-07-01")
-            assert report.rejected == []
-        finally:
-            await s.close()
-
     with pytestconfig.stash[POSTGRES].database(template=pg_library_template) as url:
-        asyncio.run(build(url))
+        asyncio.run(_seed(url))
         yield url
 
 
@@ -208,14 +199,15 @@ def seeded_target(
 def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A closed database file holding the five seed pages, built once per test session."""
     path = tmp_path_factory.mktemp("seeded") / "seeded.db"
-
-    async def build() -> None:
-        s = await Store.open(path)
-        try:
-            report = await ingest(s, ROOT / "data" / "sample", forced_date="2024-07-01")
-            assert report.rejected == []
-        finally:
-            await s.close()
-
-    asyncio.run(build())
+    asyncio.run(_seed(path))
     return path
+
+
+async def _seed(target: Path | str) -> None:
+    """Imports the five seed pages into the library at `target`."""
+    s = await Store.open(target)
+    try:
+        report = await ingest(s, ROOT / "data" / "sample", forced_date="2024-07-01")
+        assert report.rejected == []
+    finally:
+        await s.close()

@@ -16,6 +16,7 @@ import opencc
 import pytest
 
 from bot.ingest.normalize import compact_text
+from bot.search import search
 from bot.store import Store
 from tests.conftest import ROOT, SEEDS, casebot, ingest, seed_article, seed_text
 from tests.fixtures_files import make_docx
@@ -254,3 +255,12 @@ async def test_source_file_row_records_the_files_hash_and_size(
     await ingest(store, path)
     rows = await store.conn.execute_fetchall("SELECT sha256, size, encoding FROM source_files")
     assert rows == [(hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_size, "gb18030")]
+
+
+async def test_a_nul_character_from_a_user_is_stored_on_either_backend(store: Store) -> None:
+    # PostgreSQL's text cannot hold U+0000 (SQLite's can; files holding one are refused as
+    # binary at ingest): a query or a chat title carrying one failed the statement there.
+    await store.audit("2024-07-01T08:00:00+08:00", 1, None, "search", "党建\x00引领")
+    kept = "党建\x00引领" if store.dialect == "sqlite" else "党建引领"  # PostgreSQL drops it
+    assert [e["detail"] for e in await store.audit_entries(1)] == [kept]
+    assert (await search(store, "党建\x00", limit=1)).total == 0

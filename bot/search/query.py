@@ -38,6 +38,7 @@ _KINDS = {"案例": "cases", "典型案例": "cases", "文章": "articles", "报
 
 _TOKEN = re.compile(r'(-?)(?:"([^"]*)"?|“([^”]*)”?)|(\|)|([^\s"“|]+)')
 _FILTER = re.compile(rf"^({'|'.join(FILTER_KEYS)}):(.*)$")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # whitespace ones separate words
 _MONTH = r"(\d{4})(?:[-/.年](\d{1,2})月?)?(?:[-/.月](\d{1,2})日?)?"
 _TIME = re.compile(rf"^(?:{_MONTH})?(?:\.\.|~|至|到)?(?:{_MONTH})?$")
 
@@ -114,8 +115,9 @@ class Query:
 
 
 def normalise(text: str) -> str:
-    """Full-width ASCII to half-width (：｜－), traditional to simplified, lower case."""
-    return to_simplified(unicodedata.normalize("NFKC", text)).lower()
+    """Full-width ASCII to half-width (：｜－), traditional to simplified, lower case, control
+    characters (which no article holds) taken out."""
+    return to_simplified(_CONTROLS.sub("", unicodedata.normalize("NFKC", text))).lower()
 
 
 def parse_query(text: str) -> Query:

@@ -43,6 +43,21 @@ def psycopg_sql(sql: str) -> str:
     return _TOKEN.sub(replace, sql)
 
 
+def _without_nul(params: Sequence[Any] | Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+    """PostgreSQL's text cannot hold U+0000, which SQLite stores; it carries no text (ingest
+    drops control characters from what it reads), so a stray one in a typed query or a raw
+    line is dropped here rather than failing the statement."""
+    if isinstance(params, Mapping):
+        if any(isinstance(v, str) and "\x00" in v for v in params.values()):
+            return {
+                k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in params.items()
+            }
+        return params
+    if any(isinstance(v, str) and "\x00" in v for v in params):
+        return [v.replace("\x00", "") if isinstance(v, str) else v for v in params]
+    return params
+
+
 class _WholeNumbers(NumericLoader):
     """sum() of integers is numeric in PostgreSQL (int in SQLite): loaded as int when whole,
     so counts print and compare the same on both backends."""
@@ -91,7 +106,7 @@ class PostgresConnection:
 
     async def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Result:
         async with self._connection() as conn:
-            cursor = await conn.execute(psycopg_sql(sql), params)
+            cursor = await conn.execute(psycopg_sql(sql), _without_nul(params))
             if cursor.description is None:
                 return Result([], cursor.rowcount)
             rows = await cursor.fetchall()
@@ -108,7 +123,7 @@ class PostgresConnection:
         if not rows:
             return
         async with self._connection() as conn, conn.cursor() as cursor:
-            await cursor.executemany(psycopg_sql(sql), rows)
+            await cursor.executemany(psycopg_sql(sql), [_without_nul(row) for row in rows])
 
     # The transaction's connection, set by the store's begin and taken back by its end.
     def enter(self, conn: AsyncConnection) -> None:
