@@ -114,7 +114,10 @@ class StoreBase:
         """Count a change to the library, in the caller's transaction."""
         self.library_edits += 1
         if self.shares_edits:
-            await self.conn.execute("UPDATE library_edits SET edits = edits + 1")
+            await self.conn.execute(
+                "INSERT INTO library_edits (id, edits) VALUES (1, 1)"
+                " ON CONFLICT (id) DO UPDATE SET edits = library_edits.edits + 1"
+            )
 
     async def edit_count(self) -> int:
         """Changes to the library made by the bot (by any replica of it, for a store that
@@ -122,8 +125,8 @@ class StoreBase:
         from the command line) are not counted."""
         if not self.shares_edits:
             return self.library_edits
-        ((edits,),) = await self.conn.execute_fetchall("SELECT edits FROM library_edits")
-        return edits
+        rows = await self.conn.execute_fetchall("SELECT edits FROM library_edits")
+        return rows[0][0] if rows else 0
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

@@ -10,8 +10,9 @@ CREATE TABLE pending_sources (
 );
 
 -- How many times the bot (any replica) changed the library: a cached /stats answer older
--- than the last change is counted again (bot/chat/stats.py).
+-- than the last change is counted again (bot/chat/stats.py). One row once the bot changed
+-- something (none before: an empty library has an empty table).
 CREATE TABLE library_edits (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
     edits BIGINT NOT NULL
 );
-INSERT INTO library_edits (edits) VALUES (0);
