@@ -10,7 +10,12 @@ the delivery log as 'sending' in its own transaction, and the transaction after 
 marks it 'sent'. A logged digest is never sent again, whatever its state. Cancelling a round
 (a restart) lets the send in flight finish and be logged first, so a graceful restart never
 loses or repeats one; only a process killed between the claim and the confirmation leaves a
-'sending' row, reported at the next start as 'unknown' and not resent (at most once).
+'sending' row, reported by the next round as 'unknown' and not resent (at most once).
+
+Several replicas of the bot share the database: a round runs in one of them at a time
+(Store.exclusive; on PostgreSQL an advisory lock held by the round's own connection, which
+a killed replica's session gives up), the others' rounds wait their turn and find what it
+sent logged, and the log's key (subscription, date) makes any second claim a no-op.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ BACKOFF = 2.0  # seconds before the first retry, doubled each time
 # Subscriptions sent to concurrently: enough to keep PTB's rate limiter (30 messages/s) busy
 # while each request waits for its answer; the limiter, not this, spreads the sends.
 SENDING_AT_ONCE = 4
+ROUNDS = "digest-round"  # the name rounds are exclusive under (Store.exclusive)
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -259,14 +265,27 @@ class Round:
             await self.access.audit(None, chat, "digest failed", detail)
 
 
+async def run_alone(round_: Round) -> RoundReport:
+    """The round, while no other round runs in this or another replica. Claims still
+    'sending' once it may start were left by a round that died (a live one would still be
+    running): they are settled first, so a round taking over from a killed replica never
+    sends what that one may have sent."""
+    async with round_.store.exclusive(ROUNDS):
+        log.info("Digest round started")  # in this replica: the others wait for it
+        await settle_interrupted(round_.store, round_.access)
+        report = await round_.run()
+    log.info("Digest round done: %s", report)
+    return report
+
+
 def _raise_failures(done: set[asyncio.Future[None]]) -> None:
     for unit in done:
         unit.result()
 
 
 async def settle_interrupted(store: Store, access: Access) -> int:
-    """At start-up, before any round: claims left 'sending' by a process that died mid-send
-    may or may not have reached their chat; they become 'unknown' and are not resent."""
+    """Claims left 'sending' by a process that died mid-send may or may not have reached
+    their chat; they become 'unknown' and are not resent. Only while no round runs."""
     stale = await subs.interrupted_deliveries(store)
     for row in stale:
         await subs.finish_delivery(

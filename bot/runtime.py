@@ -23,6 +23,7 @@ class Runtime:
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
         store = await Store.open(settings.database)
+        store.shares_edits = True  # replicas of the bot see each other's changes at once
         access = Access(store, settings)
         return cls(settings, store, access, StatsAnswers(store), UploadParser())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import time
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, Update
@@ -22,13 +22,14 @@ from telegram.ext import Application, ContextTypes
 from bot.chat.digest import digest_replies, filter_problem, parse_digest_args
 from bot.chat.reply import Reply, plain
 from bot.chat.subscriptions import scheduled_times
-from bot.digest_delivery import Outcome, Round, RoundReport, SendResult, settle_interrupted
+from bot.digest_delivery import Outcome, Round, RoundReport, SendResult, run_alone
 from bot.runtime import Runtime
 from handlers.common import RUNTIME, clock, keyboard, local_now, reply, runtime
 from handlers.sources import before_digest
 
 SLEEP = "digest_sleep"  # back-off between network retries; tests inject theirs
-_LOCK = "digest_lock"
+# How soon a time subscribed through another replica has its job here as well.
+SLOTS_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,12 @@ class TelegramSender:
 
 
 async def run_round(app: Application) -> RoundReport:
-    """Send every digest due now; rounds run one at a time."""
+    """Send every digest due now; rounds run one at a time, across replicas too."""
     rt = runtime_of(app)
-    started = clock(app)()  # the round is for the moment it began, however long the poll
+    started = clock(app)()  # the round is for the moment it began, however long the wait
     await before_digest(app)  # the morning's articles are in the library first
-    lock: asyncio.Lock = app.bot_data.setdefault(_LOCK, asyncio.Lock())
-    async with lock:
-        return await Round(
+    return await run_alone(
+        Round(
             rt.store,
             rt.access,
             TelegramSender(app.bot),
@@ -71,7 +71,8 @@ async def run_round(app: Application) -> RoundReport:
             timezone=rt.settings.timezone,
             catch_up=rt.settings.digest_catch_up,
             sleep=app.bot_data.get(SLEEP, asyncio.sleep),
-        ).run()
+        )
+    )
 
 
 async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -95,14 +96,25 @@ def runtime_of(app: Application) -> Runtime:
 
 
 async def start_digests(app: Application) -> None:
-    """After every start: settle sends a dead process left open, schedule every
-    subscription's time, and catch up on what was missed meanwhile."""
-    rt = runtime_of(app)
-    await settle_interrupted(rt.store, rt.access)
-    for at_time in sorted(await scheduled_times(rt.store)):
-        schedule_slot(app, at_time)
+    """After every start: schedule every subscription's time, and catch up on what was
+    missed meanwhile (settling first the sends a dead process left open)."""
+    await schedule_slots(app)
     assert app.job_queue
+    app.job_queue.run_repeating(_slots_job, SLOTS_EVERY, first=SLOTS_EVERY, name="digest slots")
     app.job_queue.run_once(digest_job, 0, name="digest catch-up")
+
+
+async def schedule_slots(app: Application) -> None:
+    """A job at every time some subscription is sent at, those subscribed through another
+    replica of the bot too: each replica runs every time's round (one at a time, and a
+    round that follows another finds its digests sent), so the rounds go on whichever
+    replica is still running."""
+    for at_time in sorted(await scheduled_times(runtime_of(app).store)):
+        schedule_slot(app, at_time)
+
+
+async def _slots_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await schedule_slots(context.application)
 
 
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

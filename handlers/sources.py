@@ -4,7 +4,6 @@ NewSource links), and the polling jobs. The work is bot.sources'; this module on
 from __future__ import annotations
 
 import html
-import secrets
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,6 +30,8 @@ from bot.sources.service import (
     SourceSpec,
     change_source,
     health,
+    held_source,
+    hold_source,
     preview,
     save_source,
 )
@@ -40,7 +41,6 @@ from handlers.search import text_message
 
 RUNNER = "sources_runner"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-_PENDING = "sources_pending"  # key → a source tested and awaiting 保存
 POLL_EVERY = timedelta(minutes=5)  # how often due sources are looked for
 ADMINS_ONLY = "只有管理员可以管理新闻来源。"
 
@@ -163,10 +163,10 @@ async def _add(message: Message, context: ContextTypes.DEFAULT_TYPE, args: list[
     if found.error:
         await message.reply_text(f"{preview_html(found)}\n❌ 试抓失败，未添加。")
         return
-    key = secrets.token_hex(4)
-    interval = runtime(context).settings.sources_interval_min
+    rt = runtime(context)
+    interval = rt.settings.sources_interval_min
     spec = SourceSpec(found.name or url, found.kind, url, selectors, interval, True)
-    context.bot_data.setdefault(_PENDING, {})[key] = spec
+    key = await hold_source(rt.store, spec, clock(context.application)())
     buttons = ((Button("✅ 保存", NewSource("add", key)), Button("取消", NewSource("drop", key))),)
     await message.reply_text(
         f"{preview_html(found)}\n确认后保存为新闻来源，按间隔自动抓取。",
@@ -213,7 +213,8 @@ async def new_source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     link = pressed(update, NewSource)
     what, key = link.what, link.key
-    spec: SourceSpec | None = context.bot_data.get(_PENDING, {}).pop(key, None)
+    rt = runtime(context)
+    spec = await held_source(rt.store, key)
     if spec is None:
         await query.answer("已过期，请重新发送 /sources add。", show_alert=True)
         return
@@ -221,7 +222,6 @@ async def new_source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await query.answer("已取消。")
         await query.edit_message_reply_markup(None)
         return
-    rt = runtime(context)
     at = clock(context.application)()
     new_id = await save_source(rt.store, rt.access, query.from_user.id, spec, at)
     await query.answer("已保存。" if new_id else "该来源已存在。")

@@ -3,6 +3,7 @@ command parsing and `casebot digest`."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import re
@@ -234,3 +235,25 @@ async def test_channels_switched_on_before_subscriptions_keep_their_digest(tmp_p
     finally:
         await store.close()
     assert [(s.chat_id, s.at_time, s.status) for s in kept] == [(-100777, "08:30", "active")]
+
+
+async def test_of_replicas_claiming_one_digest_at_once_exactly_one_sends_it(
+    library: Store, seeded_target: Path | str
+) -> None:
+    """The delivery log's key makes every claim but one a no-op, whichever store (replica)
+    and connection they come from and however they interleave."""
+    from bot.chat.subscriptions import new_subscription
+
+    request = SubscribeRequest("08:30", None, "", False, None)
+    made = datetime(2024, 7, 1, 20, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    sub = await subs.add_subscription(library, new_subscription(request, 7, "private", "", 7, made))
+    other = await Store.open(seeded_target)
+    try:
+        claims = await asyncio.gather(
+            *(subs.claim_delivery(s, sub, "2024-07-01", made.isoformat())
+              for _ in range(4) for s in (library, other))
+        )  # fmt: skip
+    finally:
+        await other.close()
+    assert sorted(claims) == [False] * 7 + [True]
+    assert [d["state"] for d in await subs.deliveries(library, sub)] == ["sending"]

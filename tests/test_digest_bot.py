@@ -328,3 +328,26 @@ async def test_a_send_cut_off_by_a_killed_process_is_not_repeated(
     assert [(d["digest_date"], d["state"]) for d in log] == [("2024-07-01", "unknown")]
     assert any(e["action"] == "digest unknown" for e in entries)
     assert_no_errors(caplog)
+
+
+async def test_a_time_subscribed_through_another_replica_is_scheduled_here_too(
+    api: StrictBotApi, db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Should the replica that took /subscribe 时间 07:15 stop, this one still runs the
+    07:15 round: every replica schedules every time in the database, checking each minute."""
+    async with running_bot(bot_settings(db, api.base_url), clock=Clock(SUBSCRIBED)) as app:
+        assert app.job_queue
+        other = await Store.open(db)  # another replica's
+        try:
+            at_07_15 = SubscribeRequest("07:15", None, "", False, None)
+            await subs.add_subscription(
+                other, new_subscription(at_07_15, STAFF, "private", "", STAFF, SUBSCRIBED)
+            )
+        finally:
+            await other.close()
+        before = app.job_queue.get_jobs_by_name("digest 07:15")
+        [check] = app.job_queue.get_jobs_by_name("digest slots")
+        await check.run(app)  # what the job queue does a minute after start, and each minute
+        after = app.job_queue.get_jobs_by_name("digest 07:15")
+    assert before == () and len(after) == 1
+    assert_no_errors(caplog)

@@ -3,17 +3,23 @@ skipped with a reason, or backed off, with nothing half-stored."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.library import article_detail
 from bot.search import search
 from bot.sources.fetch import USER_AGENT, Fetcher, Politeness
 from bot.sources.model import Link
 from bot.sources.poll import Poller, PollReport
+from bot.sources.runner import SourcesRunner
+from bot.sources.service import SourceSpec, held_source, hold_source
 from bot.store import Store
 from bot.store import sources as db
 from bot.store.sources import Selectors
@@ -408,3 +414,57 @@ async def test_a_sites_crawl_delay_spaces_its_requests(store: Store, fetcher: Fe
         await poll_all(poller(store, fetcher))  # our own delay is 0
     gaps = [b - a for a, b in itertools.pairwise(site.arrivals)]
     assert len(gaps) == 3 and min(gaps) >= 0.3
+
+
+async def test_a_tested_source_waits_in_the_database_for_one_press(
+    store: Store, library_target: Path | str
+) -> None:
+    """What /sources add tested is kept in the database: the 保存 press may reach another
+    replica (another store on the same database), and only one press takes it."""
+    spec = SourceSpec(
+        "盟委组织部网站", "list", "https://a.example.cn/jcdj/", Selectors(links="ul a"), 60, True
+    )
+    now = datetime(2024, 7, 1, 9, 0, tzinfo=UTC)
+    key = await hold_source(store, spec, now)
+    stale = await hold_source(store, spec, now - timedelta(days=2))
+    other = await Store.open(library_target)
+    try:
+        assert await held_source(other, key) == spec
+        assert await held_source(store, key) is None  # taken: a second press saves nothing
+        await hold_source(other, spec, now)  # holding forgets what nobody answered for a day
+        assert await held_source(store, stale) is None
+    finally:
+        await other.close()
+
+
+async def test_replicas_polling_at_once_fetch_each_source_once(
+    backend: str, store: Store, library_target: Path | str
+) -> None:
+    """Two replicas' scheduled polls at the same moment: one polls, the other waits its turn
+    (Store.exclusive) and finds nothing left to do, the morning poll included."""
+    if backend == "sqlite":
+        pytest.skip("SQLite serves one bot process: its polls are exclusive within it")
+    site = Site()
+    settings = replace(Settings(), sources_host_delay=0.0)
+    moments = [datetime(2024, 7, 2, 0, 0, tzinfo=UTC)]
+    clock = lambda: moments[-1]  # noqa: E731
+    async with serve(site):
+        for key in ("pasture", "library"):
+            site.put(_story_path(key), story_html(key))
+        links = [(_story_path(k), STORIES[k][0]) for k in ("pasture", "library")]
+        site.put("/jcdj/", list_html(links))
+        await add(store, "list", site.url("/jcdj/"), links="ul.list a")
+        other = await Store.open(library_target)
+        runners = [SourcesRunner(s, settings, clock) for s in (store, other)]
+        try:
+            due = await asyncio.gather(*(r.poll_due() for r in runners))
+            moments.append(moments[0] + timedelta(hours=1))
+            morning = await asyncio.gather(*(r.morning_poll() for r in runners))
+        finally:
+            for runner in runners:
+                await runner.close()
+            await other.close()
+    assert sorted(len(report.sources) for report in due) == [0, 1]
+    assert sorted(len(report.sources) for report in morning if report) == [0, 1]
+    assert site.hits["/jcdj/"] == 2  # once due, once in the morning: not once per replica
+    assert site.hits[_story_path("pasture")] == site.hits[_story_path("library")] == 1

@@ -148,6 +148,35 @@ async def test_a_source_is_tested_saved_paused_resumed_polled_and_removed(
     assert_no_errors(caplog)
 
 
+async def test_a_tested_source_is_saved_by_whichever_replica_takes_the_press(
+    api: StrictBotApi, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The tested source waits in the database, not in the process that tested it: the
+    保存 button works after a restart, as on another replica behind the same webhook."""
+    site = Site()
+    settings = bot_settings(tmp_path / "bot.db", api.base_url, sources_host_delay=0.0)
+    async with serve(site):
+        url = _news_site(site)
+        async with running_bot(settings):
+            tested = await _ask(api, f"/sources add {url} 列表页 ul.list a")
+            other = await _ask(api, f"/sources add {url} 列表页 ul.list a")
+        async with running_bot(settings):
+            for _ in range(2):  # a double tap: both presses arrive before the answer
+                api.callback(_save_button(tested), user_id=ADMIN, message=tested)
+            [saved] = await api.wait_for(
+                "editMessageText", lambda c: "新闻来源" in c.params["text"]
+            )
+            [[_, cancel]] = other["reply_markup"]["inline_keyboard"]  # type: ignore[index]
+            api.callback(cancel["callback_data"], user_id=ADMIN, message=other)
+            answers = await api.wait_for("answerCallbackQuery", count=3)
+    assert "#1 [列表页] 基层党建 — 正常" in saved.params["text"]
+    # The two presses are handled side by side: one saves, the other finds it taken.
+    assert sorted(a.params.get("text") for a in answers) == [
+        "已保存。", "已取消。", "已过期，请重新发送 /sources add。",
+    ]  # fmt: skip
+    assert_no_errors(caplog)
+
+
 def _save_button(message: dict[str, object]) -> str:
     [[save, _]] = message["reply_markup"]["inline_keyboard"]  # type: ignore[index]
     return save["callback_data"]

@@ -291,6 +291,25 @@ async def test_a_change_through_this_process_shows_at_once(library: Store, tmp_p
     assert "文章 16 篇" in (await answers.answer(JULY, NOW)).reply.text
 
 
+async def test_a_change_through_another_replica_of_the_bot_shows_at_once(
+    library: Store, seeded_target: Path | str, tmp_path: Path
+) -> None:
+    """Replicas of the bot count their changes in the database: an upload through one is
+    in the next answer of the others, however young their kept answer."""
+    from bot.chat.stats import StatsAnswers
+
+    library.shares_edits = True  # what Runtime.open makes of every replica's store
+    answers = StatsAnswers(library)
+    assert "文章 15 篇" in (await answers.answer(JULY, NOW)).reply.text
+    other = await Store.open(seeded_target)
+    other.shares_edits = True
+    try:
+        await ingest(other, added(tmp_path), forced_date="2024-07-02")
+    finally:
+        await other.close()
+    assert "文章 16 篇" in (await answers.answer(JULY, NOW)).reply.text
+
+
 async def test_chats_asking_at_once_wait_for_one_count(library: Store) -> None:
     from bot.chat.stats import StatsAnswers
 

@@ -57,8 +57,9 @@ class StatsAnswers:
     While an ingest in another process runs, the counts change every half second: drawing a
     chart for every answer then queues the charts behind each other, and with 200 chats
     each reply took seconds. So an answer is reused while it is younger than FRESH and
-    nothing was stored through this process (an upload or /reindex shows at once); its text
-    says when it was counted. Chats asking the same thing at once wait for one computation.
+    nothing was stored through the bot since (an upload or /reindex through any replica
+    shows at once: Store.edit_count); its text says when it was counted. Chats asking the
+    same thing at once wait for one computation.
     """
 
     def __init__(self, store: Store) -> None:
@@ -82,7 +83,7 @@ class StatsAnswers:
 
     async def _shared(self, request: StatsRequest, now: datetime) -> StatsAnswer:
         kept = self._kept.get(request)
-        if kept and now - kept.at < FRESH and kept.library_edits == self.store.library_edits:
+        if kept and now - kept.at < FRESH and kept.library_edits == await self.store.edit_count():
             self._kept.move_to_end(request)
             return kept.answer
         task = self._computing.get(request)
@@ -94,7 +95,7 @@ class StatsAnswers:
 
     async def _compute(self, request: StatsRequest, now: datetime) -> _Kept:
         try:
-            edits = self.store.library_edits  # read first: an edit while counting is newer
+            edits = await self.store.edit_count()  # first: an edit while counting is newer
             stats = await compute(self.store, request)
             kept = _Kept(await _answer(self.store, stats, now), now, edits)
         finally:

@@ -1,6 +1,6 @@
 """Polling inside the bot: one fetcher for the process (so per-host pacing holds between
-the scheduled polls, "poll now" and links admins send), one poll at a time, and the
-morning poll that the day's digests wait for."""
+the scheduled polls, "poll now" and links admins send), one poll at a time across every
+replica of the bot (Store.exclusive), and the morning poll that the day's digests wait for."""
 
 from __future__ import annotations
 
@@ -14,17 +14,18 @@ from bot.config import Settings
 from bot.sources.fetch import Fetcher
 from bot.sources.library import Stored
 from bot.sources.model import KINDS, Link
-from bot.sources.poll import Poller, PollReport
+from bot.sources.poll import Poller, PollReport, utc_iso
 from bot.sources.service import politeness
 from bot.sources.urls import is_web_url
 from bot.store import Store
 from bot.store import sources as db
-from bot.store.sources import Selectors
+from bot.store.sources import Selectors, Source
 
 log = logging.getLogger(__name__)
 
 # A digest goes out even if the morning poll is still running after this long (seconds).
 DIGEST_WAIT = 15 * 60
+POLLING = "source-polls"  # the exclusive work of polling: sources are not polled twice over
 MAX_LINKS = 10  # links taken from one message
 _URL = re.compile(r"https?://[^\s<>\"'，。；！？、）】》]+")
 KIND_WORDS = {
@@ -64,6 +65,11 @@ def parse_add(args: list[str]) -> tuple[str, str | None, Selectors] | str:
         return f"{exc}\n{ADD_USAGE}"
 
 
+def polled_since(source: Source, moment: str) -> bool:
+    """Polled (successfully or not) at or after `moment` (UTC ISO, to the second)."""
+    return max(source.last_success_at or "", source.last_error_at or "") >= moment
+
+
 class SourcesRunner:
     def __init__(self, store: Store, settings: Settings, clock: Callable[[], datetime]) -> None:
         self.settings = settings
@@ -72,7 +78,6 @@ class SourcesRunner:
             store, self.fetcher, near_ratio=settings.near_duplicate_ratio,
             timezone=settings.timezone, max_failures=settings.sources_max_failures, clock=clock,
         )  # fmt: skip
-        self._lock = asyncio.Lock()  # one poll at a time: sources are not polled twice over
         self._morning: tuple[date, asyncio.Task[PollReport]] | None = None
 
     async def close(self) -> None:
@@ -81,13 +86,13 @@ class SourcesRunner:
         await self.fetcher.aclose()
 
     async def poll_due(self) -> PollReport:
-        async with self._lock:
+        async with self.poller.store.exclusive(POLLING):
             return await self.poller.poll_due()
 
-    # Sources are read once the lock is held: a poll that ran meanwhile changed their
-    # ETag, hash and failures.
+    # Sources are read once the lock is held: a poll that ran meanwhile (here or in another
+    # replica) changed their ETag, hash, failures and next poll.
     async def poll_one(self, source_id: int) -> PollReport | None:
-        async with self._lock:
+        async with self.poller.store.exclusive(POLLING):
             source = await db.source(self.poller.store, source_id)
             return None if source is None else await self.poller.poll([source])
 
@@ -111,9 +116,14 @@ class SourcesRunner:
         return report if first else None
 
     async def _poll_active(self) -> PollReport:
-        async with self._lock:
-            active = [s for s in await db.sources(self.poller.store) if s.status == "active"]
-            return await self.poller.poll(active)
+        """Every active source not polled since this began: another replica's morning poll,
+        which this one waited for, polled them already."""
+        began = utc_iso(self.poller.clock())
+        async with self.poller.store.exclusive(POLLING):
+            found = await db.sources(self.poller.store)
+            return await self.poller.poll(
+                [s for s in found if s.status == "active" and not polled_since(s, began)]
+            )
 
     async def ingest_links(self, urls: list[str]) -> list[Stored]:
         return [await self.poller.ingest(Link(url)) for url in urls]

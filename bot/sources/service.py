@@ -3,11 +3,13 @@ source before saving it, list sources with their health, load example sources.""
 
 from __future__ import annotations
 
+import json
+import secrets
 import tomllib
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from bot.store import sources as db
 from bot.store.sources import Selectors, Source
 
 PREVIEW_ARTICLES = 3  # articles read (not stored) when a source is tested
+HELD = timedelta(days=1)  # a tested source nobody saved or cancelled is forgotten after this
 HEALTH_DAYS = 7
 
 
@@ -214,6 +217,25 @@ async def change_source(store: Store, access: Access, actor: int, link: SourceAc
         return "未知操作。"
     await access.audit(actor, None, f"source {link.action}", str(link.source_id))
     return _DONE[link.action] if done else SOURCE_GONE
+
+
+async def hold_source(store: Store, spec: SourceSpec, now: datetime) -> str:
+    """Keep a source `/sources add` tested until an admin presses 保存 or 取消, on whichever
+    bot replica the press arrives; the key its buttons carry."""
+    key = secrets.token_hex(4)
+    spec_json = json.dumps(asdict(spec), ensure_ascii=False)
+    await db.hold_pending(store, key, spec_json, utc_iso(now), utc_iso(now - HELD))
+    return key
+
+
+async def held_source(store: Store, key: str) -> SourceSpec | None:
+    """The source held under `key`, taken (a second press finds nothing); None when it was
+    taken or forgotten."""
+    spec_json = await db.take_pending(store, key)
+    if spec_json is None:
+        return None
+    values = json.loads(spec_json)
+    return SourceSpec(**values | {"selectors": Selectors.of(values["selectors"])})
 
 
 async def save_source(

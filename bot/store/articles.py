@@ -163,7 +163,7 @@ class ArticleQueries(StoreBase):
         """Replace what was extracted from these articles, in the caller's transaction
         (`fresh`: the articles were just added with their extract_version, there is nothing
         to replace)."""
-        self.library_edits += 1
+        await self._edited()
         if not items:
             return
         if not fresh:
@@ -191,7 +191,7 @@ class ArticleQueries(StoreBase):
         """Delete what was extracted from these articles, in the caller's transaction; the
         delete triggers take their counts out of stat_counts under the articles' dates as
         they are now (topics last: the place and case triggers read them)."""
-        self.library_edits += 1
+        await self._edited()
         rows = [(i,) for i in ids]
         for table in ("article_extracts", "article_places", "cases", "article_topics"):
             await self.conn.executemany(f"DELETE FROM {table} WHERE article_id = ?", rows)

@@ -106,6 +106,27 @@ class StoreBase:
         # Bumped by every change to the articles or what was extracted from them made
         # through this store, so answers cached in this process know they are out of date.
         self.library_edits = 0
+        # A bot's store (every replica's): its changes are also counted in the database, so
+        # the answers every replica caches see them at once (see edit_count).
+        self.shares_edits = False
+
+    async def _edited(self) -> None:
+        """Count a change to the library, in the caller's transaction."""
+        self.library_edits += 1
+        if self.shares_edits:
+            await self.conn.execute(
+                "INSERT INTO library_edits (id, edits) VALUES (1, 1)"
+                " ON CONFLICT (id) DO UPDATE SET edits = library_edits.edits + 1"
+            )
+
+    async def edit_count(self) -> int:
+        """Changes to the library made by the bot (by any replica of it, for a store that
+        shares its edits), else through this store; changes by other programs (an ingest
+        from the command line) are not counted."""
+        if not self.shares_edits:
+            return self.library_edits
+        rows = await self.conn.execute_fetchall("SELECT edits FROM library_edits")
+        return rows[0][0] if rows else 0
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

@@ -110,6 +110,29 @@ async def add_source(
     return new_id
 
 
+async def hold_pending(store: Store, key: str, spec: str, at: str, forget_before: str) -> None:
+    """Keep a tested source (JSON) under `key` until its button is pressed, forgetting
+    those nobody answered since `forget_before`."""
+    async with store.transaction():
+        await store.conn.execute(
+            "DELETE FROM pending_sources WHERE created_at < ?", (forget_before,)
+        )
+        await store.conn.execute(
+            "INSERT INTO pending_sources (key, spec, created_at) VALUES (?, ?, ?)",
+            (key, spec, at),
+        )
+
+
+async def take_pending(store: Store, key: str) -> str | None:
+    """The source held under `key`, no longer held: of two presses (on any replica), one
+    finds it."""
+    async with store.transaction():
+        rows = await store.conn.execute_fetchall(
+            "DELETE FROM pending_sources WHERE key = ? RETURNING spec", (key,)
+        )
+    return rows[0][0] if rows else None
+
+
 async def sources(store: Store) -> list[Source]:
     rows = await store.conn.execute_fetchall(f"SELECT {_FIELDS} FROM sources ORDER BY id")
     return [_source(r) for r in rows]

@@ -15,7 +15,8 @@ Stricter than Telegram, on purpose, because each hides a bug Telegram would not 
 - parse modes other than HTML are refused (casebot sends HTML only);
 - only PNG, JPEG and GIF photos are understood.
 Descriptions whose exact Telegram wording is not known are marked "wording assumed".
-Not modelled: flood limits, webhook delivery, automatic url/mention entities, media groups.
+Not modelled: flood limits, webhook delivery (tests POST `take_updates()` themselves),
+automatic url/mention entities, media groups.
 """
 
 from __future__ import annotations
@@ -431,6 +432,12 @@ class StrictBotApi:
             self._updates.append(update)
             self._notify()
         return update_id
+
+    def take_updates(self) -> list[JsonDict]:
+        """The queued updates, no longer queued: what Telegram would POST to the webhook (the
+        test delivers them, through whatever stands in for a load balancer)."""
+        taken, self._updates = self._updates, []
+        return taken
 
     def user_message(
         self,

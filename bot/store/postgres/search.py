@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from bot.store.postgres.tsquery import characters, tokens, tsquery, tsvector
-from bot.store.search import IndexTerms, SearchQueries
+from bot.store.search import COUNT_CAP, IndexTerms, SearchQueries
 
 # ts_rank's weights for {D, C, B, A}: FTS5's bm25 weights of migration 0001 (title words
 # 10, body words 2, title grams 3, body grams 0.5), scaled to at most 1.
@@ -38,6 +38,18 @@ class TsvectorIndex(SearchQueries):
             (query, list(ids), query, None if limit < 0 else limit),
         )
         return [(r[0], float(r[1])) for r in rows]
+
+    async def matches_any(self, match: str) -> bool:
+        """Asked as the candidates are, newest first up to COUNT_CAP + 1, not with LIMIT 1:
+        the planner does not count reading each article's tsvector (stored apart, TOAST),
+        so for LIMIT 1 it scans the table hoping for an early match, and a word no article
+        holds read all of them (197 ms on 10,000 articles, against 0.1 ms through GIN)."""
+        rows = await self.conn.execute_fetchall(
+            f"SELECT article_id FROM article_fts WHERE {self.INDEX_MATCH}"
+            f" ORDER BY article_id DESC LIMIT {COUNT_CAP + 1}",
+            (tsquery(match),),
+        )
+        return bool(rows)
 
     async def vocabulary(self, min_docs: int = 2) -> list[str]:
         rows = await self.conn.execute_fetchall(

@@ -51,7 +51,10 @@ class PostgresStore(TsvectorIndex, Store):
             url,
             min_size=1,
             max_size=POOL_SIZE,
-            kwargs={"autocommit": True},
+            # No server-side prepared statements: a prepared search may switch to a plan made
+            # without its tsquery (a generic plan), which cannot tell a rare word from a
+            # common one; and poolers in transaction mode (PgBouncer) refuse them.
+            kwargs={"autocommit": True, "prepare_threshold": None},
             configure=configure,
             open=False,
         )

@@ -137,13 +137,18 @@ class _Parser:
 
 
 def _phrase(text: str, weights: str, *, prefix: bool) -> str:
+    """A phrase in the columns of `weights`: words, or grams (`_`). The namespace alone
+    tells them apart, and expressions only ever ask title and body together, so the query
+    carries no weights: GIN answers a query without weights or phrases from the index
+    alone, where weights make it read every matching article's tsvector again (30 ms
+    against 1 ms for 赤峰 on 10,000 articles, EXPLAIN ANALYZE)."""
     words = tokens(text)
     if not words:
         return NOTHING
     kind = GRAM if weights and set(weights) <= {"C", "D"} else ""
-    lexemes = [f"{_quote(kind + w)}:{weights}" if weights else _quote(kind + w) for w in words]
+    lexemes = [_quote(kind + w) for w in words]
     if prefix:
-        lexemes[-1] = f"{lexemes[-1]}{'' if weights else ':'}*"
+        lexemes[-1] += ":*"
     return lexemes[0] if len(lexemes) == 1 else "(" + " <-> ".join(lexemes) + ")"
 
 
