@@ -56,6 +56,7 @@ async def library(seeded_file: Path, tmp_path: Path) -> Path:
     their deliveries, a source with an article's URL and an earlier version."""
     db = seeded_copy(seeded_file, tmp_path)
     store = await Store.open(db)
+    store.shares_edits = True  # as the bot's store: its corrections are counted in the library
     try:
         reprint = tmp_path / "reprint.txt"  # another paper's copy with a figure changed
         reprint.write_text(seed_text("000").replace("57.06亿元", "57.1亿元"), encoding="utf-8")
@@ -67,6 +68,7 @@ async def library(seeded_file: Path, tmp_path: Path) -> Path:
         await store.put_member("chat", BIG_CHAT, "staff", "盟委宣传部群", 501, AT)
         await store.put_chat(BIG_CHAT, "supergroup", "盟委宣传部群", "member", AT)
         await store.save_query("q1", "党建引领 地区:赤峰", AT)
+        await db_sources.hold_pending(store, "p1", '{"url": "http://127.0.0.1:9/"}', AT, AT)
         sub = await db_subscriptions.add_subscription(
             store,
             NewSubscription(
@@ -125,7 +127,9 @@ async def _views(store: Store) -> dict[str, Any]:
         page = await search(store, query, limit=100)
         found[query] = (page.total, sorted(h.article_id for h in page.hits))
     articles = await store.list_articles()
+    store.shares_edits = True
     return {
+        "edits": await store.edit_count(),
         "search": found,
         "articles": articles,
         "details": [await article_detail(store, a["article_id"]) for a in articles],
