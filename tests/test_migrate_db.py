@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from bot.digest import build_digest, digest_json
-from bot.edit import Correction, correct_article, split_article
+from bot.edit import Correction, correct_article, merge_articles, split_article
 from bot.library import article_detail
 from bot.search import search
 from bot.stats import stats_for, stats_json
@@ -51,9 +51,10 @@ QUERIES = (
 
 @pytest.fixture
 async def library(seeded_file: Path, tmp_path: Path) -> Path:
-    """The seeded library with a row in every table: a reprint (a near-duplicate), a split
-    article, a corrected place, staff, a big group id, saved queries, subscriptions and
-    their deliveries, a source with an article's URL and an earlier version."""
+    """The seeded library with a row in every table: a reprint (a near-duplicate) whose
+    original came after it (a split part its original was merged into), a corrected place,
+    staff, a big group id, saved queries, subscriptions and their deliveries, a source with
+    an article's URL and an earlier version."""
     db = seeded_copy(seeded_file, tmp_path)
     store = await Store.open(db)
     store.shares_edits = True  # as the bot's store: its corrections are counted in the library
@@ -61,9 +62,13 @@ async def library(seeded_file: Path, tmp_path: Path) -> Path:
         reprint = tmp_path / "reprint.txt"  # another paper's copy with a figure changed
         reprint.write_text(seed_text("000").replace("57.06亿元", "57.1亿元"), encoding="utf-8")
         assert (await ingest(store, reprint)).near_duplicates >= 1
-        first = min(a["article_id"] for a in await store.list_articles())
-        await correct_article(store, first, Correction(places=("杭锦旗",)), actor=1, chat=None)
+        first, second = sorted(a["article_id"] for a in await store.list_articles())[:2]
         await split_article(store, first, "2", title=None, actor=1, chat=None)
+        part = max(a["article_id"] for a in await store.list_articles())
+        await merge_articles(store, part, first, actor=1, chat=None)
+        reprints = [a for a in await store.list_articles() if a["duplicate_of"] == part]
+        assert reprints and all(a["article_id"] < part for a in reprints)
+        await correct_article(store, second, Correction(places=("杭锦旗",)), actor=1, chat=None)
         await store.put_member("user", 502, "staff", "王明", 501, AT)
         await store.put_member("chat", BIG_CHAT, "staff", "盟委宣传部群", 501, AT)
         await store.put_chat(BIG_CHAT, "supergroup", "盟委宣传部群", "member", AT)
@@ -90,13 +95,13 @@ async def library(seeded_file: Path, tmp_path: Path) -> Path:
         )
         async with store.transaction():
             await db_sources.link_url(
-                store, key="127.0.0.1:9/a/1", url="http://127.0.0.1:9/a/1", article_id=first,
+                store, key="127.0.0.1:9/a/1", url="http://127.0.0.1:9/a/1", article_id=second,
                 source_id=source, guid="a-1", content_hash="c0ffee", at=AT,
             )  # fmt: skip
             await store.conn.execute(  # what replace_article keeps of an edited page
                 "INSERT INTO article_versions (article_id, version, title, text, replaced_at)"
                 " SELECT id, version, title, text, ? FROM articles WHERE id = ?",
-                (AT, first),
+                (AT, second),
             )
     finally:
         await store.close()
