@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,7 +178,7 @@ async def migrate(
     report.index = Count(len(indexed), await transfer.count_rows(target, INDEX_TABLES[0]))
     before, after = set(await source.vocabulary(1)), set(await target.vocabulary(1))
     report.words, report.same_words = Count(len(before), len(after)), before == after
-    report.searches = await compare_searches(source, target, await probe_queries(source))
+    report.searches = await compare_searches(source, target, await probe_queries(source, indexed))
     report.seconds = time.perf_counter() - started
     return report
 
@@ -288,17 +288,18 @@ def index_rows(rows: list[tuple[int, str, str]]) -> list[tuple[int, IndexTerms]]
     return [(i, index_columns(title, text)) for i, title, text in rows]
 
 
-async def probe_queries(store: Store, n: int = PROBE_ARTICLES) -> list[str]:
-    """Searches to compare: the two longest words of the titles of `n` articles spread
-    over the library (few articles match both, so the whole result set is compared)."""
-    rows = await store.list_articles()
-    originals = [r for r in rows if r["duplicate_of"] is None]
-    step = max(1, len(originals) // n)
+async def probe_queries(
+    store: Store, indexed: Collection[int], n: int = PROBE_ARTICLES
+) -> list[str]:
+    """Searches to compare: the two longest words of the titles of `n` indexed articles
+    spread over the library (few articles match both, so the whole result set is
+    compared)."""
+    ids = sorted(indexed)
+    chosen = ids[:: max(1, len(ids) // n)][:n]
     queries = []
-    for row in originals[::step][:n]:
+    for _, title, _ in await store.article_titles_texts(chosen) if chosen else ():
         words = sorted(
-            {w for w in get_segmenter().words(row["title"]) if len(w) >= 2},
-            key=lambda w: (-len(w), w),
+            {w for w in get_segmenter().words(title) if len(w) >= 2}, key=lambda w: (-len(w), w)
         )
         if words:
             queries.append(" ".join(words[:2]))
