@@ -79,8 +79,13 @@ class TsvectorIndex(SearchQueries):
         """index_words follows the articles indexed (+1) or unindexed (-1): each word once
         per article, one row written per distinct word of the batch."""
         docs = Counter(w for _, terms in rows for w in set(tokens(f"{terms[0]} {terms[1]}")))
-        await self.conn.executemany(
-            "INSERT INTO index_words (word, docs) VALUES (?, ?) ON CONFLICT (word)"
+        if not docs:
+            return
+        # One statement over two arrays: a row each took 7.4 of 24.9 s of a 2,000-article
+        # ingest (cProfile of bench/ingest_bench.py).
+        await self.conn.execute(
+            "INSERT INTO index_words (word, docs)"
+            " SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS integer[])) ON CONFLICT (word)"
             " DO UPDATE SET docs = index_words.docs + excluded.docs",
-            [(word, sign * n) for word, n in docs.items()],
+            (list(docs), [sign * n for n in docs.values()]),
         )
