@@ -437,13 +437,10 @@ async def test_a_tested_source_waits_in_the_database_for_one_press(
         await other.close()
 
 
-async def test_replicas_polling_at_once_fetch_each_source_once(
-    backend: str, store: Store, library_target: Path | str
-) -> None:
+async def test_replicas_polling_at_once_fetch_each_source_once(pg_library: str) -> None:
     """Two replicas' scheduled polls at the same moment: one polls, the other waits its turn
-    (Store.exclusive) and finds nothing left to do, the morning poll included."""
-    if backend == "sqlite":
-        pytest.skip("SQLite serves one bot process: its polls are exclusive within it")
+    (Store.exclusive) and finds nothing left to do, the morning poll included. PostgreSQL
+    only: SQLite serves one bot process, whose polls are exclusive within it."""
     site = Site()
     settings = replace(Settings(), sources_host_delay=0.0)
     moments = [datetime(2024, 7, 2, 0, 0, tzinfo=UTC)]
@@ -453,8 +450,8 @@ async def test_replicas_polling_at_once_fetch_each_source_once(
             site.put(_story_path(key), story_html(key))
         links = [(_story_path(k), STORIES[k][0]) for k in ("pasture", "library")]
         site.put("/jcdj/", list_html(links))
+        store, other = await Store.open(pg_library), await Store.open(pg_library)
         await add(store, "list", site.url("/jcdj/"), links="ul.list a")
-        other = await Store.open(library_target)
         runners = [SourcesRunner(s, settings, clock) for s in (store, other)]
         try:
             due = await asyncio.gather(*(r.poll_due() for r in runners))
@@ -463,6 +460,7 @@ async def test_replicas_polling_at_once_fetch_each_source_once(
         finally:
             for runner in runners:
                 await runner.close()
+            await store.close()
             await other.close()
     assert sorted(len(report.sources) for report in due) == [0, 1]
     assert sorted(len(report.sources) for report in morning if report) == [0, 1]
