@@ -40,7 +40,7 @@ class StoredArticle:
 
 
 class ArticleQueries(StoreBase):
-    async def _new_article_ids(self, n: int) -> range:
+    async def _new_article_ids(self, n: int) -> Sequence[int]:
         """Ids for `n` new articles, in ascending order (newer articles have larger ids:
         search takes the newest candidates by id)."""
         raise NotImplementedError

@@ -87,7 +87,7 @@ class SearchQueries(StoreBase):
         for expression in passes:
             if expression is None or len(ranked) >= limit:
                 continue
-            found = await self._bm25_among(expression, candidates, limit)
+            found = await self._scores_among(expression, candidates, limit)
             seen = {i for i, _ in ranked}
             ranked += [(i, score) for i, score in found if i not in seen]
         ranked = ranked[:limit]
@@ -114,7 +114,7 @@ class SearchQueries(StoreBase):
         )
         newest = [r[0] for r in rows[:CANDIDATES]]
         about = await self._about(where, newest)
-        scores = dict(await self._bm25_among(named, newest)) if named and newest else {}
+        scores = dict(await self._scores_among(named, newest)) if named and newest else {}
         best = sorted(newest, key=lambda i: (-about.get(i, 0), -scores.get(i, 0.0)))[:limit]
         return len(rows), [(i, about.get(i, 0) + scores.get(i, 0.0)) for i in best]
 
@@ -132,7 +132,7 @@ class SearchQueries(StoreBase):
                 about[article_id] = about.get(article_id, 0) + 1
         return about
 
-    async def _bm25_among(
+    async def _scores_among(
         self, expression: str, ids: list[int], limit: int = -1
     ) -> list[tuple[int, float]]:
         """(id, score) of those of `ids` matching `expression`, best first, at most `limit`

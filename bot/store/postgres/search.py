@@ -27,7 +27,7 @@ class TsvectorIndex(SearchQueries):
     def _expression(self, expression: str) -> str:
         return tsquery(expression)
 
-    async def _bm25_among(
+    async def _scores_among(
         self, expression: str, ids: list[int], limit: int = -1
     ) -> list[tuple[int, float]]:
         query = tsquery(expression)

@@ -93,7 +93,7 @@ class PostgresStore(TsvectorIndex, Store):
         finally:
             await self.conn.pool.putconn(conn)
 
-    async def _new_article_ids(self, n: int) -> range | list[int]:
+    async def _new_article_ids(self, n: int) -> list[int]:
         rows = await self.conn.execute_fetchall(
             "SELECT nextval(pg_get_serial_sequence('articles', 'id'))"
             " FROM generate_series(1, ?) ORDER BY 1",

@@ -27,12 +27,8 @@ _SYNTAX = re.compile(r'\s*(?:(\{[^}]*\})|("(?:[^"]|"")*")|(AND|OR|NOT)\b|([():*]
 GRAM = "_"  # before every gram lexeme
 NOTHING = "'_'"  # a lexeme no article holds: what a phrase without tokens matches
 LAST_POSITION = 16383
-_COLUMNS = {
-    "title_words": "A",
-    "body_words": "B",
-    "title_grams": "C",
-    "body_grams": "D",
-}
+# FTS5's columns by the lexemes that stand for them here: words bare, grams after GRAM.
+_NAMESPACES = {"title_words": "", "body_words": "", "title_grams": GRAM, "body_grams": GRAM}
 
 
 def tokens(text: str) -> list[str]:
@@ -43,10 +39,12 @@ def tsvector(terms: IndexTerms) -> str:
     """The tsvector literal of an article's index columns (bot.ingest.pipeline.index_columns)."""
     title_words, body_words, title_grams, body_grams, _chars = terms
     positions: dict[str, list[str]] = {}
-    for kind, columns in (("", (title_words, body_words)), (GRAM, (title_grams, body_grams))):
+    for kind, columns in (
+        ("", ((title_words, "A"), (body_words, "B"))),
+        (GRAM, ((title_grams, "C"), (body_grams, "D"))),
+    ):
         at = 0
-        for text, name in zip(columns, ("title", "body"), strict=True):
-            weight = _COLUMNS[f"{name}_{'grams' if kind else 'words'}"]
+        for text, weight in columns:
             for token in tokens(text):
                 at += 1
                 positions.setdefault(kind + token, []).append(f"{min(at, LAST_POSITION)}{weight}")
@@ -96,56 +94,59 @@ class _Parser:
         if self.peek() is not None:
             raise ValueError(f"unexpected {self.peek()!r} in a search expression")
 
-    def any_of(self, weights: str = "") -> str:
-        parts = [self.all_of(weights)]
+    def any_of(self, kind: str = "") -> str:
+        parts = [self.all_of(kind)]
         while self.peek() == "OR":
             self.take()
-            parts.append(self.all_of(weights))
+            parts.append(self.all_of(kind))
         return parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")"
 
-    def all_of(self, weights: str) -> str:
-        parts = [self.without(weights)]
+    def all_of(self, kind: str) -> str:
+        parts = [self.without(kind)]
         while self.peek() == "AND":
             self.take()
-            parts.append(self.without(weights))
+            parts.append(self.without(kind))
         return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
 
-    def without(self, weights: str) -> str:
-        kept = self.primary(weights)
+    def without(self, kind: str) -> str:
+        kept = self.primary(kind)
         while self.peek() == "NOT":
             self.take()
-            kept = f"({kept} & !{self.primary(weights)})"
+            kept = f"({kept} & !{self.primary(kind)})"
         return kept
 
-    def primary(self, weights: str) -> str:
+    def primary(self, kind: str) -> str:
         token = self.take()
         if token == "(":
-            inner = self.any_of(weights)
+            inner = self.any_of(kind)
             if self.take() != ")":
                 raise ValueError("unbalanced parentheses in a search expression")
             return inner
         if token.startswith("{"):
             if self.take() != ":":
                 raise ValueError("a column filter without ':' in a search expression")
-            return self.primary("".join(_COLUMNS[c] for c in token[1:-1].split()))
+            kinds = {_NAMESPACES[c] for c in token[1:-1].split()}
+            if len(kinds) != 1:
+                raise ValueError(f"a column filter over words and grams at once: {token!r}")
+            return self.primary(kinds.pop())
         if token.startswith('"'):
             prefix = self.peek() == "*"
             if prefix:
                 self.take()
-            return _phrase(token[1:-1].replace('""', '"'), weights, prefix=prefix)
+            return _phrase(token[1:-1].replace('""', '"'), kind, prefix=prefix)
         raise ValueError(f"unexpected {token!r} in a search expression")
 
 
-def _phrase(text: str, weights: str, *, prefix: bool) -> str:
-    """A phrase in the columns of `weights`: words, or grams (`_`). The namespace alone
-    tells them apart, and expressions only ever ask title and body together, so the query
-    carries no weights: GIN answers a query without weights or phrases from the index
-    alone, where weights make it read every matching article's tsvector again (30 ms
-    against 1 ms for 赤峰 on 10,000 articles, EXPLAIN ANALYZE)."""
+def _phrase(text: str, kind: str, *, prefix: bool) -> str:
+    """A phrase of grams (`kind` GRAM), or of words or article_chars' characters (""),
+    whose lexemes have no namespace. The namespace alone tells words from grams, and
+    expressions only ever ask title and body together, so the query carries no weights:
+    GIN answers a query without weights or phrases from the index alone, where weights make
+    it read every matching article's tsvector again (30 ms against 1 ms for 赤峰 on 10,000
+    articles, EXPLAIN ANALYZE)."""
     words = tokens(text)
     if not words:
         return NOTHING
-    kind = GRAM if weights and set(weights) <= {"C", "D"} else ""
     lexemes = [_quote(kind + w) for w in words]
     if prefix:
         lexemes[-1] += ":*"

@@ -18,7 +18,7 @@ class Fts5Index(SearchQueries):
     def _expression(self, expression: str) -> str:
         return expression
 
-    async def _bm25_among(
+    async def _scores_among(
         self, expression: str, ids: list[int], limit: int = -1
     ) -> list[tuple[int, float]]:
         """BM25 with the weights set in migration 0001. The rowid bound lets FTS5 skip the
